@@ -1,0 +1,77 @@
+//! Facts: what was observed about one device, as plain values.
+//!
+//! Pure: no I/O. The sweep turns replies into these types; the fingerprint
+//! engine, the store and the recording parsers (`.snmprec`, `snmpwalk -On`)
+//! all speak them, so a device seen live and a device read from a recording
+//! look the same to everything downstream.
+
+mod oid;
+mod value;
+
+pub use oid::{Oid, OidParseError};
+pub use value::Value;
+
+use std::collections::BTreeMap;
+
+/// SNMP values of one device, keyed by full OID (instance included), in
+/// lexicographic OID order as an agent would walk them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnmpFacts {
+    values: BTreeMap<Oid, Value>,
+}
+
+impl SnmpFacts {
+    /// An empty set of facts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record one value; a later value for the same OID replaces the earlier.
+    pub fn insert(&mut self, oid: Oid, value: Value) {
+        self.values.insert(oid, value);
+    }
+
+    /// The value at exactly `oid`.
+    pub fn get(&self, oid: &Oid) -> Option<&Value> {
+        self.values.get(oid)
+    }
+
+    /// The value at `oid`, given as dotted text (no leading dot needed).
+    pub fn get_str(&self, oid: &str) -> Option<&Value> {
+        Oid::parse(oid).ok().and_then(|o| self.values.get(&o))
+    }
+
+    /// Every (OID, value) below `prefix` (the prefix itself excluded), in order.
+    pub fn subtree<'a>(&'a self, prefix: &'a Oid) -> impl Iterator<Item = (&'a Oid, &'a Value)> + 'a {
+        self.values
+            .range(prefix.clone()..)
+            .skip_while(move |(o, _)| *o == prefix)
+            .take_while(move |(o, _)| o.starts_with(prefix))
+    }
+
+    /// All values, in OID order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Oid, &Value)> {
+        self.values.iter()
+    }
+
+    /// How many values there are.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// Everything known about one device, for the fingerprint engine.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceFacts {
+    /// SNMP values read from the device (live or from a recording).
+    pub snmp: SnmpFacts,
+    /// The device's MAC address, when seen (ARP, or the agent's own tables).
+    pub mac: Option<[u8; 6]>,
+    /// Reverse-DNS name, when looked up.
+    pub hostname: Option<String>,
+}

@@ -1,0 +1,20 @@
+//! Pandian (盘点, "stocktake"): a network-scanning hardware inventory.
+//!
+//! Pure core, I/O at the edges, a thin daemon wiring them:
+//!
+//! | module | job | pure? |
+//! |---|---|---|
+//! | [`facts`] | OIDs, SNMP values, what was observed about a device | yes |
+//! | [`registry`] | IEEE OUI and IANA enterprise-number registries (embedded) | yes |
+//! | [`fingerprint`] | facts in, class/vendor/model/serial/OS/origin out, with evidence | yes |
+//! | [`recording`] | `.snmprec` and `snmpwalk -On` parsers | yes |
+//! | [`wire`] | ARP and ICMP frame encoders/decoders | yes |
+//! | [`target`] | scan targets (address, CIDR, range) and exclusions | yes |
+//! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
+//! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
+//! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |
+//! | [`web`] | read-only status page and JSON API (axum) | I/O |
+//! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
+//! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
+
+pub mod facts;
