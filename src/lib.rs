@@ -18,3 +18,4 @@
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
 pub mod facts;
+pub mod registry;
