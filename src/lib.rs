@@ -19,3 +19,4 @@
 
 pub mod facts;
 pub mod registry;
+pub mod recording;
