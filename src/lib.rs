@@ -19,4 +19,5 @@
 
 pub mod facts;
 pub mod registry;
+pub mod snmp;
 pub mod recording;

@@ -1,0 +1,646 @@
+//! The I/O edge: one shared UDP transport, a concurrency limit, and per-device
+//! probes that find a working credential, read the system group and (at
+//! [`Depth::Full`]) walk every inventory table under a request budget and a
+//! deadline. One broken device never stalls a scan: every wait is bounded.
+
+use super::convert::{self, to_wire_oid};
+use super::credential::{Credential, SnmpVersion};
+use super::oids;
+use super::report::SnmpReport;
+use super::walk::{Step, WalkEnd, WalkGuard, shrink_repetitions};
+use crate::facts::{Oid, SnmpFacts, Value};
+use async_snmp::{Auth, Client, EngineCache, ErrorStatus, Retry, UdpHandle, UdpTransport};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+/// How much to read from each device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// The system group only (sysDescr, sysObjectID, sysName, ...).
+    System,
+    /// The system group and every inventory table.
+    #[default]
+    Full,
+}
+
+/// Collector settings. `Default` suits a LAN.
+#[derive(Debug, Clone)]
+pub struct CollectorOptions {
+    /// Time to wait for one reply before retrying.
+    pub timeout: Duration,
+    /// Retries after a timeout (with short exponential backoff).
+    pub retries: u32,
+    /// What to read.
+    pub depth: Depth,
+    /// Devices probed at the same time (across all tasks sharing the collector).
+    pub concurrency: usize,
+    /// Wall-time limit for one device's whole probe.
+    pub device_budget: Duration,
+    /// Most requests sent to one device in one probe.
+    pub max_requests_per_device: u32,
+    /// GETBULK max-repetitions to start with (shrunk on tooBig/genErr/timeouts).
+    pub max_repetitions: u32,
+    /// Most rows kept from one table walk.
+    pub max_rows_per_walk: usize,
+    /// When a v2c community gets no answer, try it once more as SNMPv1
+    /// (v1-only agents ignore v2c).
+    pub v1_fallback: bool,
+    /// Durable DES salt state (see the dependency notes). None: the collector
+    /// makes an ephemeral one whose boots epoch is the current Unix time.
+    pub des_salt: Option<async_snmp::DesSaltState>,
+    /// UDP port of the agents (161).
+    pub port: u16,
+}
+
+impl Default for CollectorOptions {
+    fn default() -> Self {
+        CollectorOptions {
+            timeout: Duration::from_millis(1500),
+            retries: 1,
+            depth: Depth::Full,
+            concurrency: 64,
+            device_budget: Duration::from_secs(120),
+            max_requests_per_device: 3000,
+            max_repetitions: 25,
+            max_rows_per_walk: 20_000,
+            v1_fallback: true,
+            des_salt: None,
+            port: 161,
+        }
+    }
+}
+
+/// Errors that stop the collector itself (not one device: a device that does
+/// not answer is `Ok(None)`, a device that answers badly is a partial report).
+#[derive(Debug, thiserror::Error)]
+pub enum SnmpError {
+    /// The UDP socket could not be opened.
+    #[error("cannot open the SNMP UDP socket: {0}")]
+    Bind(String),
+    /// The collector's options are unusable.
+    #[error("SNMP collector settings: {0}")]
+    Options(String),
+    /// The collector was shut down.
+    #[error("the SNMP collector is shut down")]
+    Closed,
+}
+
+/// Probes devices over SNMP. Cheap to clone; clones share the socket, the
+/// concurrency limit and the SNMPv3 engine cache.
+#[derive(Clone)]
+pub struct Collector {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    v4: UdpTransport,
+    v6: Option<UdpTransport>,
+    opts: CollectorOptions,
+    limit: Semaphore,
+    engines: Arc<EngineCache>,
+    des_salt: async_snmp::DesSaltState,
+    retry: Retry,
+}
+
+impl std::fmt::Debug for Collector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Collector").field("opts", &self.inner.opts).finish_non_exhaustive()
+    }
+}
+
+/// Per-probe limits.
+struct Budget {
+    deadline: Instant,
+    requests: u32,
+    max_requests: u32,
+}
+
+impl Budget {
+    fn exhausted(&self) -> bool {
+        self.requests >= self.max_requests || Instant::now() >= self.deadline
+    }
+}
+
+/// What one subtree walk got.
+struct Walked {
+    rows: Vec<(Oid, Value)>,
+    end: WalkEnd,
+}
+
+/// A subtree read at Full depth: label for notes, OID, and its row cap.
+struct Subtree {
+    oid: Oid,
+    max_rows: usize,
+}
+
+/// The subtrees read at [`Depth::Full`], in order: identity first (what the
+/// fingerprint engine needs most), then the big tables.
+pub fn full_subtrees() -> Vec<(String, usize)> {
+    let mut v: Vec<(String, usize)> = Vec::new();
+    let mut add = |oid: &str, rows: usize| v.push((oid.to_string(), rows));
+    add(oids::SYSTEM.oid, 200);
+    add(oids::ENT_PHYSICAL_ENTRY.oid, 20_000);
+    for k in super::vendor::VENDOR_SUBTREES {
+        add(k.oid, 500);
+    }
+    add(oids::HR_SYSTEM.oid, 50);
+    add(oids::HR_MEMORY_SIZE.oid, 5);
+    add(oids::HR_STORAGE_ENTRY.oid, 2_000);
+    add(oids::HR_DEVICE_ENTRY.oid, 2_000);
+    add(oids::HR_PROCESSOR_ENTRY.oid, 1_000);
+    add(oids::PRT_GENERAL_ENTRY.oid, 500);
+    add(oids::PRT_MARKER_LIFE_COUNT.oid, 50);
+    add(oids::PRT_MARKER_SUPPLIES_ENTRY.oid, 1_000);
+    add(oids::UPS_IDENT.oid, 50);
+    add(oids::UPS_BATTERY.oid, 50);
+    for k in [
+        oids::IF_NUMBER,
+        oids::IF_DESCR,
+        oids::IF_TYPE,
+        oids::IF_MTU,
+        oids::IF_SPEED,
+        oids::IF_PHYS_ADDRESS,
+        oids::IF_ADMIN_STATUS,
+        oids::IF_OPER_STATUS,
+        oids::IF_NAME,
+        oids::IF_HIGH_SPEED,
+        oids::IF_CONNECTOR_PRESENT,
+        oids::IF_ALIAS,
+        oids::IP_ADDR_ENTRY,
+        oids::IP_ADDRESS_IF_INDEX,
+        oids::IP_ADDRESS_TYPE,
+        oids::IP_ADDRESS_PREFIX,
+        oids::IP_NET_TO_PHYSICAL_PHYS_ADDRESS,
+        oids::IP_NET_TO_PHYSICAL_TYPE,
+        oids::IP_NET_TO_MEDIA_PHYS_ADDRESS,
+        oids::IP_NET_TO_MEDIA_TYPE,
+        oids::DOT1D_BASE_BRIDGE_ADDRESS,
+        oids::DOT1D_BASE_PORT_IF_INDEX,
+        oids::DOT1Q_VLAN_FDB_ID,
+        oids::DOT1Q_TP_FDB_PORT,
+        oids::DOT1Q_TP_FDB_STATUS,
+        oids::DOT1D_TP_FDB_PORT,
+        oids::DOT1D_TP_FDB_STATUS,
+        oids::LLDP_LOC_CHASSIS_ID,
+        oids::LLDP_LOC_PORT_ID,
+        oids::LLDP_LOC_PORT_DESC,
+        oids::LLDP_REM_ENTRY,
+        oids::LLDP_REM_MAN_ADDR_IF_SUBTYPE,
+        oids::CDP_CACHE_ENTRY,
+    ] {
+        add(k.oid, 20_000);
+    }
+    v
+}
+
+fn system_oids() -> Vec<Oid> {
+    [
+        oids::SYS_DESCR,
+        oids::SYS_OBJECT_ID,
+        oids::SYS_UPTIME,
+        oids::SYS_CONTACT,
+        oids::SYS_NAME,
+        oids::SYS_LOCATION,
+    ]
+    .iter()
+    .filter_map(|k| Oid::parse(k.oid).ok().map(|o| o.child(0)))
+    .collect()
+}
+
+/// The error behind async-snmp's wrappers.
+fn root(e: &async_snmp::Error) -> &async_snmp::Error {
+    e.exchange_source()
+}
+
+/// Whether an error means "the agent answered" (so the credential works).
+fn answered(e: &async_snmp::Error) -> bool {
+    matches!(root(e), async_snmp::Error::Snmp { .. })
+}
+
+fn snmp_status(e: &async_snmp::Error) -> Option<ErrorStatus> {
+    match root(e) {
+        async_snmp::Error::Snmp { status, .. } => Some(*status),
+        _ => None,
+    }
+}
+
+fn now_epoch() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(1);
+    // Keep inside SNMP's engine-boots range (2^31 - 1), leaving room for restart's +1.
+    u32::try_from(secs % 2_147_483_000).unwrap_or(1).max(1)
+}
+
+/// A DES salt state that is not persisted: its boots epoch is the current Unix
+/// time in seconds, so runs started in different seconds never reuse a salt.
+pub fn ephemeral_des_salt() -> Result<async_snmp::DesSaltState, SnmpError> {
+    let previous = async_snmp::PersistedDesSaltState::new(now_epoch().saturating_sub(1).max(1))
+        .map_err(|e| SnmpError::Options(format!("DES salt state: {e}")))?;
+    async_snmp::DesSaltState::restart(previous, |_| Ok::<(), std::io::Error>(()))
+        .map_err(|e| SnmpError::Options(format!("DES salt state: {e}")))
+}
+
+impl Collector {
+    /// Open the shared UDP socket(s). IPv6 is optional: when the host has no
+    /// IPv6, IPv6 targets get no answer (logged once per probe).
+    pub async fn new(opts: CollectorOptions) -> Result<Collector, SnmpError> {
+        if opts.concurrency == 0 || opts.max_repetitions == 0 || opts.timeout.is_zero() {
+            return Err(SnmpError::Options(
+                "concurrency, max_repetitions and timeout must be greater than zero".into(),
+            ));
+        }
+        let build = |addr: &str| {
+            UdpTransport::builder()
+                .bind(addr)
+                // Let v3 agents send big bulk replies (see the dependency notes).
+                .receive_capacity(65_507)
+                .recv_buffer_size(4 << 20)
+                .warn_on_source_mismatch(false)
+                .build()
+        };
+        let v4 = build("0.0.0.0:0").await.map_err(|e| SnmpError::Bind(e.to_string()))?;
+        let v6 = build("[::]:0").await.ok();
+        let retry = if opts.retries == 0 {
+            Retry::none()
+        } else {
+            Retry::exponential(opts.retries.min(async_snmp::MAX_RETRIES))
+                .initial_delay(Duration::from_millis(50))
+                .max_delay(Duration::from_millis(800))
+                .jitter(0.2)
+                .build()
+                .map_err(|e| SnmpError::Options(format!("retries: {e}")))?
+        };
+        let des_salt = match &opts.des_salt {
+            Some(s) => s.clone(),
+            None => ephemeral_des_salt()?,
+        };
+        let limit = Semaphore::new(opts.concurrency);
+        Ok(Collector {
+            inner: Arc::new(Inner {
+                v4,
+                v6,
+                opts,
+                limit,
+                engines: Arc::new(EngineCache::new()),
+                des_salt,
+                retry,
+            }),
+        })
+    }
+
+    /// The options this collector was built with.
+    pub fn options(&self) -> &CollectorOptions {
+        &self.inner.opts
+    }
+
+    /// Datagrams the shared socket has seen: (correlated, discarded, malformed).
+    pub fn socket_stats(&self) -> (u64, u64, u64) {
+        let s = self.inner.v4.stats();
+        (s.correlated_datagrams, s.discarded_datagrams, s.malformed_datagrams)
+    }
+
+    async fn client(&self, ip: IpAddr, auth: Auth, timeout: Duration, retry: Retry) -> Option<Client<UdpHandle>> {
+        let transport = match ip {
+            IpAddr::V4(_) => &self.inner.v4,
+            IpAddr::V6(_) => match &self.inner.v6 {
+                Some(t) => t,
+                None => {
+                    tracing::warn!(%ip, "no IPv6 socket on this host; skipping SNMP for this address");
+                    return None;
+                }
+            },
+        };
+        let target = SocketAddr::new(ip, self.inner.opts.port);
+        let built = Client::builder(target, auth)
+            .request_timeout(timeout)
+            .retry(retry)
+            .engine_cache(self.inner.engines.clone())
+            .des_salt_state(self.inner.des_salt.clone())
+            .strict_source(true)
+            .max_oids_per_request(16)
+            .build_with(transport)
+            .await;
+        match built {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(%ip, error = %e, "cannot set up an SNMP client");
+                None
+            }
+        }
+    }
+
+    /// Find a credential that works on `ip` (trying `preferred` first, then the
+    /// others in order, skipping those scoped to other subnets), read the
+    /// system group and, at [`Depth::Full`], the inventory tables.
+    ///
+    /// `Ok(None)`: no credential got an answer (no SNMP agent, or bad
+    /// credentials: SNMPv3 agents do not tell the difference). Never panics;
+    /// returns within the device budget (plus one request timeout at most).
+    pub async fn probe(&self, ip: IpAddr, creds: &[Credential], preferred: Option<&str>) -> Result<Option<SnmpReport>, SnmpError> {
+        let _permit = self.inner.limit.acquire().await.map_err(|_| SnmpError::Closed)?;
+        let started = Instant::now();
+        let budget_time = self.inner.opts.device_budget;
+        let hard_stop = budget_time + self.inner.opts.timeout;
+        match tokio::time::timeout(hard_stop, self.probe_inner(ip, creds, preferred, started)).await {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                tracing::warn!(%ip, budget_ms = budget_time.as_millis() as u64, "SNMP probe cut off at its time budget");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn probe_inner(&self, ip: IpAddr, creds: &[Credential], preferred: Option<&str>, started: Instant) -> Option<SnmpReport> {
+        let opts = &self.inner.opts;
+        let mut order: Vec<&Credential> = Vec::with_capacity(creds.len());
+        if let Some(p) = preferred {
+            order.extend(creds.iter().filter(|c| c.name() == p));
+        }
+        order.extend(creds.iter().filter(|c| Some(c.name()) != preferred));
+        order.retain(|c| c.applies_to(ip));
+        if order.is_empty() {
+            tracing::debug!(%ip, "no SNMP credential applies to this address");
+            return None;
+        }
+        let mut budget = Budget {
+            deadline: started + opts.device_budget,
+            requests: 0,
+            max_requests: opts.max_requests_per_device,
+        };
+        for cred in order {
+            let mut attempts: Vec<(Auth, SnmpVersion, Duration, Retry)> = cred
+                .auths()
+                .into_iter()
+                .map(|a| (a, cred.version(), opts.timeout, self.inner.retry.clone()))
+                .collect();
+            if cred.version() == SnmpVersion::V2c && opts.v1_fallback {
+                // Same community as SNMPv1, one quick try.
+                if let Some(Auth::Community { community, .. }) = attempts.first().map(|a| a.0.clone()) {
+                    attempts.push((Auth::v1(community), SnmpVersion::V1, opts.timeout, Retry::none()));
+                }
+            }
+            for (auth, version, timeout, retry) in attempts {
+                if budget.exhausted() {
+                    tracing::debug!(%ip, credential = cred.name(), "SNMP budget spent before a credential answered");
+                    return None;
+                }
+                let Some(client) = self.client(ip, auth, timeout, retry).await else {
+                    continue;
+                };
+                match self.system(&client, version, &mut budget).await {
+                    Ok(facts) => {
+                        tracing::debug!(%ip, credential = cred.name(), version = version.label(), "SNMP agent answered");
+                        return Some(self.collect(client, version, cred, facts, budget, started).await);
+                    }
+                    Err(reason) => {
+                        tracing::debug!(
+                            %ip,
+                            credential = cred.name(),
+                            version = version.label(),
+                            %reason,
+                            "no response or bad credentials"
+                        );
+                    }
+                }
+            }
+        }
+        tracing::debug!(%ip, "no SNMP answer with any credential (no response or bad credentials)");
+        None
+    }
+
+    /// GET the system group. Ok when the agent answered (even with errors);
+    /// Err(reason) when it did not.
+    async fn system(&self, client: &Client<UdpHandle>, version: SnmpVersion, budget: &mut Budget) -> Result<SnmpFacts, String> {
+        let oids = system_oids();
+        let wire: Vec<async_snmp::Oid> = oids.iter().map(to_wire_oid).collect();
+        let mut facts = SnmpFacts::new();
+        budget.requests += 1;
+        match tokio::time::timeout_at(budget.deadline, client.get_many(&wire)).await {
+            Err(_) => return Err("device budget spent".into()),
+            Ok(Ok(resp)) => {
+                for vb in &resp.varbinds {
+                    if !convert::is_exception(&vb.value) {
+                        facts.insert(convert::oid(&vb.oid), convert::value(&vb.value));
+                    }
+                }
+            }
+            Ok(Err(e)) if answered(&e) => {
+                // SNMPv1 fails the whole GET when one object is missing:
+                // ask one at a time.
+                let _ = version;
+                for o in &wire {
+                    if budget.exhausted() {
+                        break;
+                    }
+                    budget.requests += 1;
+                    if let Ok(Ok(resp)) = tokio::time::timeout_at(budget.deadline, client.get(o)).await {
+                        for vb in &resp.varbinds {
+                            if !convert::is_exception(&vb.value) {
+                                facts.insert(convert::oid(&vb.oid), convert::value(&vb.value));
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(Err(e)) => return Err(e.to_string()),
+        }
+        Ok(facts)
+    }
+
+    async fn collect(
+        &self,
+        client: Client<UdpHandle>,
+        version: SnmpVersion,
+        cred: &Credential,
+        facts: SnmpFacts,
+        mut budget: Budget,
+        started: Instant,
+    ) -> SnmpReport {
+        let mut report = SnmpReport {
+            version: version.label().to_string(),
+            credential: cred.name().to_string(),
+            facts,
+            ..SnmpReport::default()
+        };
+        if self.inner.opts.depth == Depth::Full {
+            let mut reps = self.inner.opts.max_repetitions;
+            let mut failures_in_a_row = 0u32;
+            let subtrees: Vec<Subtree> = full_subtrees()
+                .into_iter()
+                .filter_map(|(o, max_rows)| {
+                    Oid::parse(&o).ok().map(|oid| Subtree {
+                        oid,
+                        max_rows: max_rows.min(self.inner.opts.max_rows_per_walk),
+                    })
+                })
+                .collect();
+            for st in subtrees {
+                if failures_in_a_row >= 2 {
+                    report.incomplete.push(format!("{}: skipped, the device stopped answering", st.oid));
+                    continue;
+                }
+                if budget.exhausted() {
+                    report.incomplete.push(format!("{}: skipped, request budget or time spent", st.oid));
+                    continue;
+                }
+                let w = self.walk(&client, version, &st, &mut budget, &mut reps).await;
+                for (o, v) in w.rows {
+                    report.facts.insert(o, v);
+                }
+                match &w.end {
+                    WalkEnd::Complete => failures_in_a_row = 0,
+                    WalkEnd::Failed(reason) if reason.contains("timeout") => {
+                        failures_in_a_row += 1;
+                        report.incomplete.push(format!("{}: {}", st.oid, reason));
+                    }
+                    other => {
+                        failures_in_a_row = 0;
+                        if !matches!(other, WalkEnd::EmptyReply) {
+                            report.incomplete.push(format!("{}: {}", st.oid, describe(other)));
+                        }
+                    }
+                }
+            }
+        }
+        report.fill_system();
+        if self.inner.opts.depth == Depth::Full {
+            report.decode_tables();
+        }
+        report.requests = budget.requests;
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report
+    }
+
+    /// Walk one subtree with GETBULK (GETNEXT for v1), shrinking
+    /// max-repetitions on tooBig/genErr/timeouts, guarded against loops.
+    async fn walk(&self, client: &Client<UdpHandle>, version: SnmpVersion, st: &Subtree, budget: &mut Budget, reps: &mut u32) -> Walked {
+        let mut guard = WalkGuard::new(st.oid.clone(), st.max_rows);
+        let mut rows = Vec::new();
+        let v1 = version == SnmpVersion::V1;
+        loop {
+            if budget.exhausted() {
+                return Walked {
+                    rows,
+                    end: WalkEnd::Budget,
+                };
+            }
+            let cursor = to_wire_oid(guard.cursor());
+            budget.requests += 1;
+            let res = if v1 {
+                tokio::time::timeout_at(budget.deadline, async { client.get_next(&cursor).await.map(|r| r.varbinds) }).await
+            } else {
+                tokio::time::timeout_at(
+                    budget.deadline,
+                    client.get_bulk(std::slice::from_ref(&cursor), 0, (*reps).min(st.max_rows as u32 + 1)),
+                )
+                .await
+            };
+            let res = match res {
+                Err(_) => {
+                    return Walked {
+                        rows,
+                        end: WalkEnd::Budget,
+                    };
+                }
+                Ok(r) => r,
+            };
+            match res {
+                Ok(vbs) => {
+                    let reply: Vec<(Oid, Value)> = vbs.iter().map(|vb| (convert::oid(&vb.oid), convert::value(&vb.value))).collect();
+                    match guard.accept(&reply, &mut rows) {
+                        Step::Continue(_) => {}
+                        Step::Done(end) => return Walked { rows, end },
+                    }
+                }
+                Err(e) => match snmp_status(&e) {
+                    Some(ErrorStatus::NoSuchName) if v1 => {
+                        return Walked {
+                            rows,
+                            end: WalkEnd::Complete,
+                        };
+                    }
+                    Some(ErrorStatus::TooBig | ErrorStatus::GenErr) if !v1 => match shrink_repetitions(*reps) {
+                        Some(r) => *reps = r,
+                        None => {
+                            return Walked {
+                                rows,
+                                end: WalkEnd::Failed(format!("agent error {e}")),
+                            };
+                        }
+                    },
+                    Some(status) => {
+                        return Walked {
+                            rows,
+                            end: WalkEnd::Failed(format!("agent error {status}")),
+                        };
+                    }
+                    None => {
+                        let is_timeout = matches!(root(&e).kind(), async_snmp::ErrorKind::Timeout);
+                        // An agent that drops big replies: try smaller ones once.
+                        if is_timeout && !v1 && *reps > 5 {
+                            *reps = 5;
+                            continue;
+                        }
+                        let reason = if is_timeout {
+                            "timeout (no reply after retries)".to_string()
+                        } else {
+                            e.to_string()
+                        };
+                        return Walked {
+                            rows,
+                            end: WalkEnd::Failed(reason),
+                        };
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn describe(end: &WalkEnd) -> String {
+    match end {
+        WalkEnd::Complete => "complete".into(),
+        WalkEnd::NonIncreasing { oid } => format!("cut off: agent returned non-increasing OID {oid}"),
+        WalkEnd::RowLimit => "cut off at the row limit".into(),
+        WalkEnd::EmptyReply => "empty reply".into(),
+        WalkEnd::Budget => "cut off: request budget or time spent".into(),
+        WalkEnd::Failed(r) => r.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_subtrees_parse_and_are_unique() {
+        let subs = full_subtrees();
+        let mut seen = std::collections::BTreeSet::new();
+        for (o, rows) in &subs {
+            assert!(Oid::parse(o).is_ok(), "{o}");
+            assert!(*rows > 0);
+            assert!(seen.insert(o.clone()), "{o} twice");
+        }
+    }
+
+    #[test]
+    fn collector_is_clone_send_sync() {
+        fn check<T: Clone + Send + Sync + 'static>() {}
+        check::<Collector>();
+        check::<SnmpReport>();
+        check::<Credential>();
+    }
+
+    #[tokio::test]
+    async fn probe_without_credentials_is_none_and_quick() {
+        let c = Collector::new(CollectorOptions::default()).await.unwrap();
+        // TEST-NET-3, but no credential applies, so nothing is sent.
+        let r = c.probe("203.0.113.9".parse().unwrap(), &[], None).await.unwrap();
+        assert!(r.is_none());
+    }
+}

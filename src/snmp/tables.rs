@@ -1,0 +1,1009 @@
+//! Table decoders: [`SnmpFacts`] in, typed rows out. Pure. Every value is
+//! checked before use (agents send wrong types, short indexes, junk), strings
+//! are cleaned and bounded, and a row missing its key columns is dropped
+//! rather than guessed.
+
+use super::oids;
+use super::text::{MAX_DESCR_CHARS, MAX_FIELD_CHARS, mac_text, value_mac, value_text};
+use crate::facts::{Oid, SnmpFacts, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Most rows decoded per table (the walks are bounded too; this bounds the report).
+pub const MAX_ROWS: usize = 50_000;
+
+fn oid(k: &oids::Known) -> Oid {
+    // The constants are checked by a unit test; an unparsable one yields an
+    // empty prefix, which matches nothing useful rather than panicking.
+    Oid::parse(k.oid).unwrap_or_default()
+}
+
+/// Values of one column, keyed by row index (the arcs after the column OID).
+fn column(f: &SnmpFacts, col: &oids::Known) -> BTreeMap<Vec<u32>, Value> {
+    let prefix = oid(col);
+    f.subtree(&prefix)
+        .filter_map(|(o, v)| Some((o.suffix_after(&prefix)?.to_vec(), v.clone())))
+        .take(MAX_ROWS)
+        .collect()
+}
+
+fn text(col: &BTreeMap<Vec<u32>, Value>, idx: &[u32], max: usize) -> Option<String> {
+    col.get(idx).and_then(|v| value_text(v, max))
+}
+
+fn int(col: &BTreeMap<Vec<u32>, Value>, idx: &[u32]) -> Option<i64> {
+    col.get(idx).and_then(Value::as_i64)
+}
+
+fn ipv4_from_arcs(arcs: &[u32]) -> Option<Ipv4Addr> {
+    match arcs {
+        [a, b, c, d] => Some(Ipv4Addr::new(
+            u8::try_from(*a).ok()?,
+            u8::try_from(*b).ok()?,
+            u8::try_from(*c).ok()?,
+            u8::try_from(*d).ok()?,
+        )),
+        _ => None,
+    }
+}
+
+fn bytes_from_arcs(arcs: &[u32]) -> Option<Vec<u8>> {
+    arcs.iter().map(|a| u8::try_from(*a).ok()).collect()
+}
+
+/// An InetAddress given as (type, length-prefixed bytes) in an index:
+/// returns the address and the arcs after it.
+fn inet_from_index(arcs: &[u32]) -> Option<(IpAddr, &[u32])> {
+    let (&kind, rest) = arcs.split_first()?;
+    let (&len, rest) = rest.split_first()?;
+    let len = usize::try_from(len).ok()?;
+    let addr = rest.get(..len)?;
+    let tail = rest.get(len..)?;
+    Some((ip_from_bytes(kind, &bytes_from_arcs(addr)?)?, tail))
+}
+
+/// InetAddressType 1 = ipv4, 2 = ipv6, 3 = ipv4z, 4 = ipv6z (zone index dropped).
+fn ip_from_bytes(kind: u32, b: &[u8]) -> Option<IpAddr> {
+    match (kind, b.len()) {
+        (1, 4) | (3, 8) => {
+            let a: [u8; 4] = b.get(..4)?.try_into().ok()?;
+            Some(IpAddr::V4(Ipv4Addr::from(a)))
+        }
+        (2, 16) | (4, 20) => {
+            let a: [u8; 16] = b.get(..16)?.try_into().ok()?;
+            Some(IpAddr::V6(Ipv6Addr::from(a)))
+        }
+        _ => None,
+    }
+}
+
+fn mask_prefix(v: &Value) -> Option<u8> {
+    let m = match v {
+        Value::IpAddress(a) => u32::from_be_bytes(*a),
+        _ => return None,
+    };
+    let ones = m.leading_ones();
+    // A valid netmask is contiguous ones.
+    (m.checked_shl(ones).unwrap_or(0) == 0).then(|| u8::try_from(ones).unwrap_or(32))
+}
+
+// ----------------------------------------------------------------- ENTITY-MIB
+
+/// One ENTITY-MIB entPhysicalEntry.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct EntityRow {
+    /// entPhysicalIndex.
+    pub index: u32,
+    /// Class: other, unknown, chassis, backplane, container, power_supply,
+    /// fan, sensor, module, port, stack, cpu, energy_object, battery, storage_drive.
+    pub class: Option<String>,
+    /// entPhysicalDescr.
+    pub description: Option<String>,
+    /// entPhysicalName.
+    pub name: Option<String>,
+    /// entPhysicalModelName.
+    pub model: Option<String>,
+    /// entPhysicalSerialNum.
+    pub serial: Option<String>,
+    /// entPhysicalMfgName.
+    pub manufacturer: Option<String>,
+    /// entPhysicalHardwareRev.
+    pub hardware_revision: Option<String>,
+    /// entPhysicalFirmwareRev.
+    pub firmware_revision: Option<String>,
+    /// entPhysicalSoftwareRev.
+    pub software_revision: Option<String>,
+    /// entPhysicalAlias.
+    pub alias: Option<String>,
+    /// entPhysicalAssetID.
+    pub asset_id: Option<String>,
+    /// entPhysicalContainedIn (0 = top level).
+    pub contained_in: Option<u32>,
+    /// entPhysicalParentRelPos.
+    pub position: Option<i64>,
+    /// entPhysicalVendorType, dotted.
+    pub vendor_type: Option<String>,
+    /// entPhysicalIsFRU.
+    pub field_replaceable: Option<bool>,
+}
+
+/// PhysicalClass names (ENTITY-MIB, RFC 6933).
+pub fn entity_class_name(n: i64) -> Option<&'static str> {
+    Some(match n {
+        1 => "other",
+        2 => "unknown",
+        3 => "chassis",
+        4 => "backplane",
+        5 => "container",
+        6 => "power_supply",
+        7 => "fan",
+        8 => "sensor",
+        9 => "module",
+        10 => "port",
+        11 => "stack",
+        12 => "cpu",
+        13 => "energy_object",
+        14 => "battery",
+        15 => "storage_drive",
+        _ => return None,
+    })
+}
+
+fn truth(v: i64) -> Option<bool> {
+    match v {
+        1 => Some(true),
+        2 => Some(false),
+        _ => None,
+    }
+}
+
+/// Decode entPhysicalTable.
+pub fn entities(f: &SnmpFacts) -> Vec<EntityRow> {
+    let descr = column(f, &oids::ENT_PHYSICAL_DESCR);
+    let vendor = column(f, &oids::ENT_PHYSICAL_VENDOR_TYPE);
+    let contained = column(f, &oids::ENT_PHYSICAL_CONTAINED_IN);
+    let class = column(f, &oids::ENT_PHYSICAL_CLASS);
+    let pos = column(f, &oids::ENT_PHYSICAL_PARENT_REL_POS);
+    let name = column(f, &oids::ENT_PHYSICAL_NAME);
+    let hw = column(f, &oids::ENT_PHYSICAL_HARDWARE_REV);
+    let fw = column(f, &oids::ENT_PHYSICAL_FIRMWARE_REV);
+    let sw = column(f, &oids::ENT_PHYSICAL_SOFTWARE_REV);
+    let serial = column(f, &oids::ENT_PHYSICAL_SERIAL_NUM);
+    let mfg = column(f, &oids::ENT_PHYSICAL_MFG_NAME);
+    let model = column(f, &oids::ENT_PHYSICAL_MODEL_NAME);
+    let alias = column(f, &oids::ENT_PHYSICAL_ALIAS);
+    let asset = column(f, &oids::ENT_PHYSICAL_ASSET_ID);
+    let fru = column(f, &oids::ENT_PHYSICAL_IS_FRU);
+    let mut keys: Vec<&Vec<u32>> = descr.keys().chain(class.keys()).chain(name.keys()).chain(model.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|idx| {
+            let [index] = idx.as_slice() else { return None };
+            Some(EntityRow {
+                index: *index,
+                class: int(&class, idx).and_then(entity_class_name).map(str::to_string),
+                description: text(&descr, idx, MAX_FIELD_CHARS),
+                name: text(&name, idx, MAX_FIELD_CHARS),
+                model: text(&model, idx, MAX_FIELD_CHARS),
+                serial: text(&serial, idx, MAX_FIELD_CHARS),
+                manufacturer: text(&mfg, idx, MAX_FIELD_CHARS),
+                hardware_revision: text(&hw, idx, MAX_FIELD_CHARS),
+                firmware_revision: text(&fw, idx, MAX_FIELD_CHARS),
+                software_revision: text(&sw, idx, MAX_FIELD_CHARS),
+                alias: text(&alias, idx, MAX_FIELD_CHARS),
+                asset_id: text(&asset, idx, MAX_FIELD_CHARS),
+                contained_in: int(&contained, idx).and_then(|n| u32::try_from(n).ok()),
+                position: int(&pos, idx),
+                vendor_type: vendor
+                    .get(idx)
+                    .and_then(Value::as_oid)
+                    .filter(|o| !o.is_empty() && o.arcs() != [0, 0])
+                    .map(ToString::to_string),
+                field_replaceable: int(&fru, idx).and_then(truth),
+            })
+        })
+        .collect()
+}
+
+// -------------------------------------------------------------------- IF-MIB
+
+/// One interface (ifTable joined with ifXTable).
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct InterfaceRow {
+    /// ifIndex.
+    pub index: u32,
+    /// ifName (short name such as `Gi1/0/1`), else None.
+    pub name: Option<String>,
+    /// ifDescr.
+    pub description: Option<String>,
+    /// ifAlias (the operator's label).
+    pub alias: Option<String>,
+    /// IANAifType number (6 = ethernetCsmacd, 24 = softwareLoopback, ...).
+    pub if_type: Option<i64>,
+    /// ifPhysAddress as aa:bb:cc:dd:ee:ff (None when not a MAC).
+    pub mac: Option<String>,
+    /// Speed in bits per second (ifHighSpeed × 10⁶ when set, else ifSpeed).
+    pub speed_bps: Option<u64>,
+    /// ifMtu.
+    pub mtu: Option<i64>,
+    /// up, down, testing.
+    pub admin_status: Option<String>,
+    /// up, down, testing, unknown, dormant, not_present, lower_layer_down.
+    pub oper_status: Option<String>,
+    /// ifConnectorPresent.
+    pub connector_present: Option<bool>,
+}
+
+fn if_status(n: i64) -> Option<&'static str> {
+    Some(match n {
+        1 => "up",
+        2 => "down",
+        3 => "testing",
+        4 => "unknown",
+        5 => "dormant",
+        6 => "not_present",
+        7 => "lower_layer_down",
+        _ => return None,
+    })
+}
+
+/// Decode ifTable + ifXTable.
+pub fn interfaces(f: &SnmpFacts) -> Vec<InterfaceRow> {
+    let descr = column(f, &oids::IF_DESCR);
+    let typ = column(f, &oids::IF_TYPE);
+    let mtu = column(f, &oids::IF_MTU);
+    let speed = column(f, &oids::IF_SPEED);
+    let phys = column(f, &oids::IF_PHYS_ADDRESS);
+    let admin = column(f, &oids::IF_ADMIN_STATUS);
+    let oper = column(f, &oids::IF_OPER_STATUS);
+    let name = column(f, &oids::IF_NAME);
+    let high = column(f, &oids::IF_HIGH_SPEED);
+    let conn = column(f, &oids::IF_CONNECTOR_PRESENT);
+    let alias = column(f, &oids::IF_ALIAS);
+    let mut keys: Vec<&Vec<u32>> = descr.keys().chain(typ.keys()).chain(name.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|idx| {
+            let [index] = idx.as_slice() else { return None };
+            let hs = int(&high, idx).and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
+            let s = int(&speed, idx).and_then(|n| u64::try_from(n).ok());
+            Some(InterfaceRow {
+                index: *index,
+                name: text(&name, idx, MAX_FIELD_CHARS),
+                description: text(&descr, idx, MAX_FIELD_CHARS),
+                alias: text(&alias, idx, MAX_FIELD_CHARS),
+                if_type: int(&typ, idx),
+                mac: phys.get(idx).and_then(Value::as_bytes).and_then(mac_text),
+                speed_bps: match (hs, s) {
+                    (Some(h), Some(s)) if s < u64::from(u32::MAX) && h <= 4_294 => Some(s),
+                    (Some(h), _) => h.checked_mul(1_000_000),
+                    (None, s) => s,
+                },
+                mtu: int(&mtu, idx),
+                admin_status: int(&admin, idx).and_then(if_status).map(str::to_string),
+                oper_status: int(&oper, idx).and_then(if_status).map(str::to_string),
+                connector_present: int(&conn, idx).and_then(truth),
+            })
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ IP-MIB
+
+/// One of the device's own addresses.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct AddressRow {
+    /// The address.
+    pub ip: IpAddr,
+    /// Prefix length, when known.
+    pub prefix_length: Option<u8>,
+    /// ifIndex of the interface holding it.
+    pub if_index: Option<u32>,
+}
+
+/// Decode ipAddrTable (IPv4) and ipAddressTable (IPv4 and IPv6), merged.
+pub fn addresses(f: &SnmpFacts) -> Vec<AddressRow> {
+    let mut out: BTreeMap<IpAddr, AddressRow> = BTreeMap::new();
+    let ifx = column(f, &oids::IP_AD_ENT_IF_INDEX);
+    let mask = column(f, &oids::IP_AD_ENT_NET_MASK);
+    for (idx, v) in &ifx {
+        let Some(ip) = ipv4_from_arcs(idx) else { continue };
+        out.insert(
+            IpAddr::V4(ip),
+            AddressRow {
+                ip: IpAddr::V4(ip),
+                prefix_length: mask.get(idx).and_then(mask_prefix),
+                if_index: v.as_i64().and_then(|n| u32::try_from(n).ok()),
+            },
+        );
+    }
+    let ifx = column(f, &oids::IP_ADDRESS_IF_INDEX);
+    let typ = column(f, &oids::IP_ADDRESS_TYPE);
+    let prefix = column(f, &oids::IP_ADDRESS_PREFIX);
+    for (idx, v) in &ifx {
+        let Some((ip, [])) = inet_from_index(idx) else { continue };
+        // ipAddressType: 1 unicast, 2 anycast, 3 broadcast. Skip broadcast.
+        if int(&typ, idx) == Some(3) {
+            continue;
+        }
+        // ipAddressPrefix points at ipAddressPrefixOrigin.<ifIndex>.<type>.<len>.<addr...>.<prefixlen>
+        let plen = prefix
+            .get(idx)
+            .and_then(Value::as_oid)
+            .and_then(|o| o.arcs().last().copied())
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|n| *n <= 128);
+        let row = out.entry(ip).or_insert(AddressRow {
+            ip,
+            prefix_length: None,
+            if_index: None,
+        });
+        row.if_index = row.if_index.or_else(|| v.as_i64().and_then(|n| u32::try_from(n).ok()));
+        row.prefix_length = row.prefix_length.or(plen);
+    }
+    out.into_values().collect()
+}
+
+/// One ARP / neighbour-cache entry of the device.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ArpRow {
+    /// The neighbour's address.
+    pub ip: IpAddr,
+    /// Its MAC.
+    pub mac: String,
+    /// ifIndex where it was learned.
+    pub if_index: Option<u32>,
+    /// other, invalid, dynamic, static, local.
+    pub entry_type: Option<String>,
+}
+
+fn arp_type(n: i64) -> Option<&'static str> {
+    Some(match n {
+        1 => "other",
+        2 => "invalid",
+        3 => "dynamic",
+        4 => "static",
+        5 => "local",
+        _ => return None,
+    })
+}
+
+/// Decode ipNetToPhysicalTable and ipNetToMediaTable, merged (invalid entries dropped).
+pub fn arp(f: &SnmpFacts) -> Vec<ArpRow> {
+    let mut out: BTreeMap<(IpAddr, Option<u32>), ArpRow> = BTreeMap::new();
+    let phys = column(f, &oids::IP_NET_TO_PHYSICAL_PHYS_ADDRESS);
+    let typ = column(f, &oids::IP_NET_TO_PHYSICAL_TYPE);
+    for (idx, v) in &phys {
+        let Some((&ifindex, rest)) = idx.split_first() else { continue };
+        let Some((ip, [])) = inet_from_index(rest) else { continue };
+        let Some(mac) = value_mac(v) else { continue };
+        let t = int(&typ, idx);
+        if t == Some(2) {
+            continue;
+        }
+        out.insert(
+            (ip, Some(ifindex)),
+            ArpRow {
+                ip,
+                mac,
+                if_index: Some(ifindex),
+                entry_type: t.and_then(arp_type).map(str::to_string),
+            },
+        );
+    }
+    let phys = column(f, &oids::IP_NET_TO_MEDIA_PHYS_ADDRESS);
+    let typ = column(f, &oids::IP_NET_TO_MEDIA_TYPE);
+    for (idx, v) in &phys {
+        let Some((&ifindex, rest)) = idx.split_first() else { continue };
+        let Some(ip) = ipv4_from_arcs(rest) else { continue };
+        let Some(mac) = value_mac(v) else { continue };
+        // ipNetToMediaType: 1 other, 2 invalid, 3 dynamic, 4 static.
+        let t = int(&typ, idx);
+        if t == Some(2) {
+            continue;
+        }
+        out.entry((IpAddr::V4(ip), Some(ifindex))).or_insert(ArpRow {
+            ip: IpAddr::V4(ip),
+            mac,
+            if_index: Some(ifindex),
+            entry_type: t.and_then(arp_type).map(str::to_string),
+        });
+    }
+    out.into_values().collect()
+}
+
+// ------------------------------------------------------- BRIDGE / Q-BRIDGE
+
+/// One forwarding-database entry: a MAC seen behind a bridge port.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct FdbRow {
+    /// The MAC address learned.
+    pub mac: String,
+    /// VLAN id (Q-BRIDGE, when the FDB id maps to one), else None.
+    pub vlan: Option<u32>,
+    /// Bridge port number.
+    pub bridge_port: u32,
+    /// ifIndex of that port (dot1dBasePortIfIndex), when known.
+    pub if_index: Option<u32>,
+    /// ifName/ifDescr of that port, when known.
+    pub port_name: Option<String>,
+    /// other, invalid, learned, self, mgmt.
+    pub status: Option<String>,
+}
+
+fn fdb_status(n: i64) -> Option<&'static str> {
+    Some(match n {
+        1 => "other",
+        2 => "invalid",
+        3 => "learned",
+        4 => "self",
+        5 => "mgmt",
+        _ => return None,
+    })
+}
+
+/// Decode dot1qTpFdbTable (preferred) and dot1dTpFdbTable, mapping bridge
+/// ports to interfaces.
+pub fn fdb(f: &SnmpFacts) -> Vec<FdbRow> {
+    let port_if: BTreeMap<Vec<u32>, Value> = column(f, &oids::DOT1D_BASE_PORT_IF_INDEX);
+    let if_name = column(f, &oids::IF_NAME);
+    let if_descr = column(f, &oids::IF_DESCR);
+    let vlan_of_fdb = column(f, &oids::DOT1Q_VLAN_FDB_ID);
+    // dot1qVlanFdbId index: TimeMark.VlanIndex -> FdbId. Invert: fdb id -> vlan.
+    let mut fdb_vlan: BTreeMap<i64, u32> = BTreeMap::new();
+    for (idx, v) in &vlan_of_fdb {
+        if let ([_, vlan], Some(fid)) = (idx.as_slice(), v.as_i64()) {
+            fdb_vlan.entry(fid).or_insert(*vlan);
+        }
+    }
+    let port_info = |port: u32| -> (Option<u32>, Option<String>) {
+        let ifi = port_if.get(&vec![port]).and_then(Value::as_i64).and_then(|n| u32::try_from(n).ok());
+        let name = ifi.and_then(|i| text(&if_name, &[i], MAX_FIELD_CHARS).or_else(|| text(&if_descr, &[i], MAX_FIELD_CHARS)));
+        (ifi, name)
+    };
+    let mut out: BTreeMap<(Option<u32>, String, u32), FdbRow> = BTreeMap::new();
+    let qport = column(f, &oids::DOT1Q_TP_FDB_PORT);
+    let qstatus = column(f, &oids::DOT1Q_TP_FDB_STATUS);
+    for (idx, v) in &qport {
+        let Some((&fid, mac)) = idx.split_first() else { continue };
+        let Some(mac) = bytes_from_arcs(mac).as_deref().and_then(mac_text) else {
+            continue;
+        };
+        let Some(port) = v.as_i64().and_then(|n| u32::try_from(n).ok()) else {
+            continue;
+        };
+        let status = int(&qstatus, idx);
+        if port == 0 || status == Some(2) {
+            continue;
+        }
+        let vlan = fdb_vlan
+            .get(&i64::from(fid))
+            .copied()
+            .or(Some(fid))
+            .filter(|v| (1..=4094).contains(v));
+        let (if_index, port_name) = port_info(port);
+        out.insert(
+            (vlan, mac.clone(), port),
+            FdbRow {
+                mac,
+                vlan,
+                bridge_port: port,
+                if_index,
+                port_name,
+                status: status.and_then(fdb_status).map(str::to_string),
+            },
+        );
+    }
+    if out.is_empty() {
+        let dport = column(f, &oids::DOT1D_TP_FDB_PORT);
+        let dstatus = column(f, &oids::DOT1D_TP_FDB_STATUS);
+        for (idx, v) in &dport {
+            let Some(mac) = bytes_from_arcs(idx).as_deref().and_then(mac_text) else {
+                continue;
+            };
+            let Some(port) = v.as_i64().and_then(|n| u32::try_from(n).ok()) else {
+                continue;
+            };
+            let status = int(&dstatus, idx);
+            if port == 0 || status == Some(2) {
+                continue;
+            }
+            let (if_index, port_name) = port_info(port);
+            out.insert(
+                (None, mac.clone(), port),
+                FdbRow {
+                    mac,
+                    vlan: None,
+                    bridge_port: port,
+                    if_index,
+                    port_name,
+                    status: status.and_then(fdb_status).map(str::to_string),
+                },
+            );
+        }
+    }
+    out.into_values().collect()
+}
+
+// ------------------------------------------------------------ LLDP and CDP
+
+/// One neighbour seen by LLDP or CDP.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct NeighborRow {
+    /// "lldp" or "cdp".
+    pub protocol: String,
+    /// Our port (ifName/ifDescr, or the LLDP local port id).
+    pub local_port: Option<String>,
+    /// Our ifIndex (CDP; LLDP when the local port number is an ifIndex).
+    pub local_if_index: Option<u32>,
+    /// The neighbour's chassis id (a MAC as aa:bb:.., else text) or CDP device id.
+    pub remote_chassis_id: Option<String>,
+    /// The neighbour's port id.
+    pub remote_port: Option<String>,
+    /// The neighbour's port description (LLDP).
+    pub remote_port_description: Option<String>,
+    /// The neighbour's system name.
+    pub remote_name: Option<String>,
+    /// The neighbour's system description (LLDP) or software version (CDP).
+    pub remote_description: Option<String>,
+    /// The neighbour's platform (CDP).
+    pub remote_platform: Option<String>,
+    /// The neighbour's management address.
+    pub remote_address: Option<IpAddr>,
+}
+
+/// LLDP chassis/port id: a MAC when the subtype says so (chassis 4, port 3)
+/// or the bytes are 6 non-printable ones; else text.
+fn lldp_id(v: Option<&Value>, subtype: Option<i64>, mac_subtype: i64) -> Option<String> {
+    let v = v?;
+    let b = v.as_bytes()?;
+    let looks_binary = b.len() == 6 && value_text(v, 64).is_none_or(|t| t.chars().count() != 6);
+    if (subtype == Some(mac_subtype) || looks_binary)
+        && let Some(m) = mac_text(b)
+    {
+        return Some(m);
+    }
+    // networkAddress (chassis subtype 5, port subtype 4): an IANA address
+    // family byte, then the address.
+    if subtype == Some(mac_subtype + 1)
+        && let Some((&fam, rest)) = b.split_first()
+        && let Some(ip) = ip_from_bytes(u32::from(fam), rest)
+    {
+        return Some(ip.to_string());
+    }
+    value_text(v, MAX_FIELD_CHARS)
+}
+
+/// Decode lldpRemTable (+ management addresses, local port names) and cdpCacheTable.
+pub fn neighbors(f: &SnmpFacts) -> Vec<NeighborRow> {
+    let mut out = Vec::new();
+    let if_name = column(f, &oids::IF_NAME);
+    let if_descr = column(f, &oids::IF_DESCR);
+    let local_name = |ifindex: u32| text(&if_name, &[ifindex], MAX_FIELD_CHARS).or_else(|| text(&if_descr, &[ifindex], MAX_FIELD_CHARS));
+
+    let ch_sub = column(f, &oids::LLDP_REM_CHASSIS_ID_SUBTYPE);
+    let ch = column(f, &oids::LLDP_REM_CHASSIS_ID);
+    let port_sub = column(f, &oids::LLDP_REM_PORT_ID_SUBTYPE);
+    let port = column(f, &oids::LLDP_REM_PORT_ID);
+    let port_desc = column(f, &oids::LLDP_REM_PORT_DESC);
+    let sys_name = column(f, &oids::LLDP_REM_SYS_NAME);
+    let sys_desc = column(f, &oids::LLDP_REM_SYS_DESC);
+    let loc_port_id = column(f, &oids::LLDP_LOC_PORT_ID);
+    let loc_port_desc = column(f, &oids::LLDP_LOC_PORT_DESC);
+    // Management addresses: index timeMark.localPort.remIndex.addrSubtype.addr...
+    let man = column(f, &oids::LLDP_REM_MAN_ADDR_IF_SUBTYPE);
+    let mut man_addr: BTreeMap<Vec<u32>, IpAddr> = BTreeMap::new();
+    for idx in man.keys() {
+        let (Some(key), Some(rest)) = (idx.get(..3), idx.get(3..)) else {
+            continue;
+        };
+        // Subtype is an IANA address family (1 ipv4, 2 ipv6), then a length-prefixed address.
+        if let Some((ip, [])) = inet_from_index(rest) {
+            man_addr.entry(key.to_vec()).or_insert(ip);
+        }
+    }
+    let mut keys: Vec<&Vec<u32>> = ch.keys().chain(sys_name.keys()).chain(port.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for idx in keys {
+        let [_, local_port, _] = idx.as_slice() else { continue };
+        let lp = [*local_port];
+        out.push(NeighborRow {
+            protocol: "lldp".into(),
+            local_port: text(&loc_port_desc, &lp, MAX_FIELD_CHARS)
+                .or_else(|| text(&loc_port_id, &lp, MAX_FIELD_CHARS))
+                .or_else(|| local_name(*local_port)),
+            local_if_index: if if_name.contains_key(&lp[..]) || if_descr.contains_key(&lp[..]) {
+                Some(*local_port)
+            } else {
+                None
+            },
+            remote_chassis_id: lldp_id(ch.get(idx), int(&ch_sub, idx), 4),
+            remote_port: lldp_id(port.get(idx), int(&port_sub, idx), 3),
+            remote_port_description: text(&port_desc, idx, MAX_FIELD_CHARS),
+            remote_name: text(&sys_name, idx, MAX_FIELD_CHARS),
+            remote_description: text(&sys_desc, idx, MAX_DESCR_CHARS),
+            remote_platform: None,
+            remote_address: man_addr.get(idx.as_slice()).copied(),
+        });
+    }
+
+    let addr_type = column(f, &oids::CDP_CACHE_ADDRESS_TYPE);
+    let addr = column(f, &oids::CDP_CACHE_ADDRESS);
+    let version = column(f, &oids::CDP_CACHE_VERSION);
+    let dev = column(f, &oids::CDP_CACHE_DEVICE_ID);
+    let dport = column(f, &oids::CDP_CACHE_DEVICE_PORT);
+    let platform = column(f, &oids::CDP_CACHE_PLATFORM);
+    for (idx, v) in &dev {
+        let [ifindex, _] = idx.as_slice() else { continue };
+        // cdpCacheAddressType 1 = ip (4 bytes).
+        let remote_address = match (int(&addr_type, idx), addr.get(idx).and_then(Value::as_bytes)) {
+            (Some(1) | None, Some(b)) if b.len() == 4 => ip_from_bytes(1, b),
+            (Some(20), Some(b)) if b.len() == 16 => ip_from_bytes(2, b),
+            _ => None,
+        };
+        out.push(NeighborRow {
+            protocol: "cdp".into(),
+            local_port: local_name(*ifindex),
+            local_if_index: Some(*ifindex),
+            remote_chassis_id: value_text(v, MAX_FIELD_CHARS).or_else(|| v.as_bytes().and_then(mac_text)),
+            remote_port: text(&dport, idx, MAX_FIELD_CHARS),
+            remote_port_description: None,
+            remote_name: value_text(v, MAX_FIELD_CHARS),
+            remote_description: text(&version, idx, MAX_DESCR_CHARS),
+            remote_platform: text(&platform, idx, MAX_FIELD_CHARS),
+            remote_address,
+        });
+    }
+    out
+}
+
+// ------------------------------------------------------- HOST-RESOURCES
+
+/// One hrStorageEntry.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct StorageRow {
+    /// hrStorageIndex.
+    pub index: u32,
+    /// ram, virtual_memory, fixed_disk, removable_disk, floppy_disk, compact_disc,
+    /// ram_disk, flash_memory, network_disk, other.
+    pub kind: Option<String>,
+    /// hrStorageDescr.
+    pub description: Option<String>,
+    /// Size in bytes.
+    pub size_bytes: Option<u64>,
+    /// Used bytes.
+    pub used_bytes: Option<u64>,
+}
+
+/// One hrDeviceEntry.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct HostDeviceRow {
+    /// hrDeviceIndex.
+    pub index: u32,
+    /// processor, network, printer, disk_storage, video, audio, coprocessor,
+    /// keyboard, modem, parallel_port, pointing, serial_port, tape, clock,
+    /// volatile_memory, non_volatile_memory, other, unknown.
+    pub kind: Option<String>,
+    /// hrDeviceDescr.
+    pub description: Option<String>,
+    /// unknown, running, warning, testing, down.
+    pub status: Option<String>,
+    /// hrProcessorLoad (processors only), percent over the last minute.
+    pub load_percent: Option<i64>,
+}
+
+fn hr_type_last_arc(v: Option<&Value>, base: &[u32]) -> Option<u32> {
+    let o = v?.as_oid()?;
+    match o.arcs().strip_prefix(base)? {
+        [n] => Some(*n),
+        _ => None,
+    }
+}
+
+/// Decode hrStorageTable.
+pub fn storage(f: &SnmpFacts) -> Vec<StorageRow> {
+    let typ = column(f, &oids::HR_STORAGE_TYPE);
+    let descr = column(f, &oids::HR_STORAGE_DESCR);
+    let unit = column(f, &oids::HR_STORAGE_ALLOCATION_UNITS);
+    let size = column(f, &oids::HR_STORAGE_SIZE);
+    let used = column(f, &oids::HR_STORAGE_USED);
+    // hrStorageTypes.
+    const BASE: [u32; 9] = [1, 3, 6, 1, 2, 1, 25, 2, 1];
+    descr
+        .keys()
+        .filter_map(|idx| {
+            let [index] = idx.as_slice() else { return None };
+            let u = int(&unit, idx).and_then(|n| u64::try_from(n).ok()).unwrap_or(1);
+            // hrStorageSize is Integer32; some agents wrap negative past 2^31 units.
+            let scaled = |n: i64| u64::try_from(n).ok().map(|n| n.saturating_mul(u));
+            Some(StorageRow {
+                index: *index,
+                kind: hr_type_last_arc(typ.get(idx), &BASE)
+                    .and_then(|n| {
+                        Some(match n {
+                            1 => "other",
+                            2 => "ram",
+                            3 => "virtual_memory",
+                            4 => "fixed_disk",
+                            5 => "removable_disk",
+                            6 => "floppy_disk",
+                            7 => "compact_disc",
+                            8 => "ram_disk",
+                            9 => "flash_memory",
+                            10 => "network_disk",
+                            _ => return None,
+                        })
+                    })
+                    .map(str::to_string),
+                description: text(&descr, idx, MAX_FIELD_CHARS),
+                size_bytes: int(&size, idx).and_then(scaled),
+                used_bytes: int(&used, idx).and_then(scaled),
+            })
+        })
+        .collect()
+}
+
+/// Decode hrDeviceTable joined with hrProcessorLoad.
+pub fn host_devices(f: &SnmpFacts) -> Vec<HostDeviceRow> {
+    let typ = column(f, &oids::HR_DEVICE_TYPE);
+    let descr = column(f, &oids::HR_DEVICE_DESCR);
+    let status = column(f, &oids::HR_DEVICE_STATUS);
+    let load = column(f, &oids::HR_PROCESSOR_LOAD);
+    // hrDeviceTypes.
+    const BASE: [u32; 9] = [1, 3, 6, 1, 2, 1, 25, 3, 1];
+    let mut keys: Vec<&Vec<u32>> = descr.keys().chain(typ.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|idx| {
+            let [index] = idx.as_slice() else { return None };
+            Some(HostDeviceRow {
+                index: *index,
+                kind: hr_type_last_arc(typ.get(idx), &BASE)
+                    .and_then(|n| {
+                        Some(match n {
+                            1 => "other",
+                            2 => "unknown",
+                            3 => "processor",
+                            4 => "network",
+                            5 => "printer",
+                            6 => "disk_storage",
+                            10 => "video",
+                            11 => "audio",
+                            12 => "coprocessor",
+                            13 => "keyboard",
+                            14 => "modem",
+                            15 => "parallel_port",
+                            16 => "pointing",
+                            17 => "serial_port",
+                            18 => "tape",
+                            19 => "clock",
+                            20 => "volatile_memory",
+                            21 => "non_volatile_memory",
+                            _ => return None,
+                        })
+                    })
+                    .map(str::to_string),
+                description: text(&descr, idx, MAX_FIELD_CHARS),
+                status: int(&status, idx)
+                    .and_then(|n| {
+                        Some(match n {
+                            1 => "unknown",
+                            2 => "running",
+                            3 => "warning",
+                            4 => "testing",
+                            5 => "down",
+                            _ => return None,
+                        })
+                    })
+                    .map(str::to_string),
+                load_percent: int(&load, idx),
+            })
+        })
+        .collect()
+}
+
+/// hrMemorySize.0 in KiB.
+pub fn memory_kib(f: &SnmpFacts) -> Option<u64> {
+    f.get(&oid(&oids::HR_MEMORY_SIZE).child(0))
+        .and_then(Value::as_i64)
+        .and_then(|n| u64::try_from(n).ok())
+}
+
+// ---------------------------------------------------------------- Printer-MIB
+
+/// Printer identity and counters.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrinterInfo {
+    /// prtGeneralSerialNumber (first printer).
+    pub serial: Option<String>,
+    /// prtGeneralPrinterName.
+    pub name: Option<String>,
+    /// prtMarkerLifeCount (first marker): pages or impressions printed.
+    pub page_count: Option<i64>,
+    /// Toner, ink, drums and the like.
+    pub supplies: Vec<SupplyRow>,
+}
+
+/// One prtMarkerSuppliesEntry.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct SupplyRow {
+    /// prtMarkerSuppliesDescription.
+    pub description: Option<String>,
+    /// PrtMarkerSuppliesTypeTC number (3 = toner, 9 = opc drum, ...).
+    pub supply_type: Option<i64>,
+    /// Max capacity (-1 unlimited, -2 unknown).
+    pub max_capacity: Option<i64>,
+    /// Current level (-1 unlimited, -2 unknown, -3 some remaining).
+    pub level: Option<i64>,
+    /// level / max × 100 when both are positive.
+    pub percent: Option<i64>,
+}
+
+fn first_in(f: &SnmpFacts, col: &oids::Known) -> Option<Value> {
+    f.subtree(&oid(col)).map(|(_, v)| v.clone()).next()
+}
+
+/// Decode the Printer-MIB bits inventory needs; None when the device has none.
+pub fn printer(f: &SnmpFacts) -> Option<PrinterInfo> {
+    let serial = first_in(f, &oids::PRT_GENERAL_SERIAL_NUMBER).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
+    let name = first_in(f, &oids::PRT_GENERAL_PRINTER_NAME).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
+    let page_count = first_in(f, &oids::PRT_MARKER_LIFE_COUNT).and_then(|v| v.as_i64());
+    let descr = column(f, &oids::PRT_MARKER_SUPPLIES_DESCRIPTION);
+    let typ = column(f, &oids::PRT_MARKER_SUPPLIES_TYPE);
+    let max = column(f, &oids::PRT_MARKER_SUPPLIES_MAX_CAPACITY);
+    let level = column(f, &oids::PRT_MARKER_SUPPLIES_LEVEL);
+    let supplies: Vec<SupplyRow> = descr
+        .keys()
+        .chain(level.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|idx| {
+            let m = int(&max, idx);
+            let l = int(&level, idx);
+            SupplyRow {
+                description: text(&descr, idx, MAX_FIELD_CHARS),
+                supply_type: int(&typ, idx),
+                max_capacity: m,
+                level: l,
+                percent: match (l, m) {
+                    (Some(l), Some(m)) if l >= 0 && m > 0 => Some((l.saturating_mul(100) / m).min(100)),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    if serial.is_none() && name.is_none() && page_count.is_none() && supplies.is_empty() {
+        return None;
+    }
+    Some(PrinterInfo {
+        serial,
+        name,
+        page_count,
+        supplies,
+    })
+}
+
+// --------------------------------------------------------- UPS-MIB / PowerNet
+
+/// UPS identity and battery state (UPS-MIB, APC PowerNet-MIB).
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct UpsInfo {
+    /// upsIdentManufacturer, or "APC" for PowerNet.
+    pub manufacturer: Option<String>,
+    /// upsIdentModel / upsBasicIdentModel.
+    pub model: Option<String>,
+    /// upsAdvIdentSerialNumber (APC).
+    pub serial: Option<String>,
+    /// upsIdentUPSSoftwareVersion / upsAdvIdentFirmwareRevision.
+    pub firmware: Option<String>,
+    /// upsIdentName / upsBasicIdentName.
+    pub name: Option<String>,
+    /// unknown, normal, low, depleted.
+    pub battery_status: Option<String>,
+    /// Percent charge.
+    pub charge_percent: Option<i64>,
+    /// Estimated minutes of runtime.
+    pub runtime_minutes: Option<i64>,
+    /// upsAdvIdentDateOfManufacture (APC), as written by the device.
+    pub manufactured: Option<String>,
+    /// upsBasicBatteryLastReplaceDate (APC), as written by the device.
+    pub battery_replaced: Option<String>,
+    /// upsAdvBatteryReplaceIndicator (APC): true when the battery needs replacing.
+    pub battery_needs_replacing: Option<bool>,
+}
+
+/// APC PowerNet-MIB upsBasicIdentModel and friends (1.3.6.1.4.1.318.1.1.1).
+pub mod apc {
+    /// upsBasicIdentModel.
+    pub const MODEL: &str = "1.3.6.1.4.1.318.1.1.1.1.1.1.0";
+    /// upsBasicIdentName.
+    pub const NAME: &str = "1.3.6.1.4.1.318.1.1.1.1.1.2.0";
+    /// upsAdvIdentFirmwareRevision.
+    pub const FIRMWARE: &str = "1.3.6.1.4.1.318.1.1.1.1.2.1.0";
+    /// upsAdvIdentDateOfManufacture.
+    pub const MANUFACTURED: &str = "1.3.6.1.4.1.318.1.1.1.1.2.2.0";
+    /// upsAdvIdentSerialNumber.
+    pub const SERIAL: &str = "1.3.6.1.4.1.318.1.1.1.1.2.3.0";
+    /// upsBasicBatteryStatus.
+    pub const BATTERY_STATUS: &str = "1.3.6.1.4.1.318.1.1.1.2.1.1.0";
+    /// upsBasicBatteryLastReplaceDate.
+    pub const BATTERY_REPLACED: &str = "1.3.6.1.4.1.318.1.1.1.2.1.3.0";
+    /// upsAdvBatteryCapacity.
+    pub const CHARGE: &str = "1.3.6.1.4.1.318.1.1.1.2.2.1.0";
+    /// upsAdvBatteryRunTimeRemaining (TimeTicks).
+    pub const RUNTIME: &str = "1.3.6.1.4.1.318.1.1.1.2.2.3.0";
+    /// upsAdvBatteryReplaceIndicator.
+    pub const REPLACE_INDICATOR: &str = "1.3.6.1.4.1.318.1.1.1.2.2.4.0";
+}
+
+/// Decode UPS-MIB and APC PowerNet identity/battery; None when neither is present.
+pub fn ups(f: &SnmpFacts) -> Option<UpsInfo> {
+    let scalar = |k: &oids::Known| f.get(&oid(k).child(0));
+    let s = |o: &str| f.get_str(o);
+    let t = |v: Option<&Value>| v.and_then(|v| value_text(v, MAX_FIELD_CHARS));
+    let mut u = UpsInfo {
+        manufacturer: t(scalar(&oids::UPS_IDENT_MANUFACTURER)),
+        model: t(scalar(&oids::UPS_IDENT_MODEL)),
+        firmware: t(scalar(&oids::UPS_IDENT_UPS_SOFTWARE_VERSION)),
+        name: t(scalar(&oids::UPS_IDENT_NAME)),
+        battery_status: scalar(&oids::UPS_BATTERY_STATUS)
+            .and_then(Value::as_i64)
+            .and_then(|n| {
+                Some(match n {
+                    1 => "unknown",
+                    2 => "normal",
+                    3 => "low",
+                    4 => "depleted",
+                    _ => return None,
+                })
+            })
+            .map(str::to_string),
+        charge_percent: scalar(&oids::UPS_ESTIMATED_CHARGE_REMAINING).and_then(Value::as_i64),
+        runtime_minutes: scalar(&oids::UPS_ESTIMATED_MINUTES_REMAINING).and_then(Value::as_i64),
+        ..UpsInfo::default()
+    };
+    let apc_model = t(s(apc::MODEL));
+    let apc_serial = t(s(apc::SERIAL));
+    if apc_model.is_some() || apc_serial.is_some() {
+        u.manufacturer = u.manufacturer.or_else(|| Some("APC".into()));
+        u.model = u.model.or(apc_model);
+        u.serial = apc_serial;
+        u.name = u.name.or_else(|| t(s(apc::NAME)));
+        u.firmware = u.firmware.or_else(|| t(s(apc::FIRMWARE)));
+        u.manufactured = t(s(apc::MANUFACTURED));
+        u.battery_replaced = t(s(apc::BATTERY_REPLACED));
+        // upsBasicBatteryStatus: 1 unknown, 2 batteryNormal, 3 batteryLow, 4 batteryInFaultCondition.
+        u.battery_status = u.battery_status.or_else(|| {
+            s(apc::BATTERY_STATUS).and_then(Value::as_i64).and_then(|n| {
+                Some(
+                    match n {
+                        1 => "unknown",
+                        2 => "normal",
+                        3 => "low",
+                        4 => "fault",
+                        _ => return None,
+                    }
+                    .to_string(),
+                )
+            })
+        });
+        u.charge_percent = u.charge_percent.or_else(|| s(apc::CHARGE).and_then(Value::as_i64));
+        u.runtime_minutes = u.runtime_minutes.or_else(|| match s(apc::RUNTIME) {
+            Some(Value::TimeTicks(t)) => Some(i64::from(*t) / 6000),
+            _ => None,
+        });
+        // upsAdvBatteryReplaceIndicator: 1 noBatteryNeedsReplacing, 2 batteryNeedsReplacing.
+        u.battery_needs_replacing = s(apc::REPLACE_INDICATOR).and_then(Value::as_i64).and_then(|n| match n {
+            1 => Some(false),
+            2 => Some(true),
+            _ => None,
+        });
+    }
+    let empty = UpsInfo::default();
+    (u != empty).then_some(u)
+}

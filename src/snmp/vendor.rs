@@ -1,0 +1,100 @@
+//! Vendor subtrees read at Full depth for the fingerprint engine: where
+//! vendors keep model names, serial numbers and firmware versions outside
+//! ENTITY-MIB. Each walk is capped (500 rows) so a vendor's huge tables
+//! cannot eat a device's budget. Names are the MIB objects' own names; the
+//! vendors' MIB files are not shipped (see mibs/SOURCES.md), so these are
+//! not checked by `snmptranslate`.
+
+use super::oids::Known;
+
+/// Vendor identity subtrees, walked in this order.
+pub const VENDOR_SUBTREES: &[Known] = &[
+    Known {
+        name: "OLD-CISCO-CHASSIS-MIB::chassis",
+        oid: "1.3.6.1.4.1.9.3.6",
+    },
+    Known {
+        name: "JUNIPER-MIB::jnxBoxAnatomy.jnxBoxDescr..jnxBoxRevision",
+        oid: "1.3.6.1.4.1.2636.3.1",
+    },
+    Known {
+        name: "HUAWEI-ENTITY-EXTENT-MIB::hwEntityExtentMIB",
+        oid: "1.3.6.1.4.1.2011.5.25.31.1.1.2",
+    },
+    Known {
+        name: "PowerNet-MIB::upsIdent",
+        oid: "1.3.6.1.4.1.318.1.1.1.1",
+    },
+    Known {
+        name: "PowerNet-MIB::upsBattery",
+        oid: "1.3.6.1.4.1.318.1.1.1.2",
+    },
+    Known {
+        name: "PowerNet-MIB::rPDUIdent",
+        oid: "1.3.6.1.4.1.318.1.1.12.1",
+    },
+    Known {
+        name: "PowerNet-MIB::rPDU2IdentEntry",
+        oid: "1.3.6.1.4.1.318.1.1.26.2.1",
+    },
+    Known {
+        name: "PowerNet-MIB::atsIdent",
+        oid: "1.3.6.1.4.1.318.1.1.8.1",
+    },
+    Known {
+        name: "PowerNet-MIB::mconfig (management card)",
+        oid: "1.3.6.1.4.1.318.1.4.2",
+    },
+    Known {
+        name: "IDRAC-MIB-SMIv2::systemInfo",
+        oid: "1.3.6.1.4.1.674.10892.5.1.3",
+    },
+    Known {
+        name: "MIB-Dell-10892::chassisInformationTable",
+        oid: "1.3.6.1.4.1.674.10892.1.300.10.1",
+    },
+    Known {
+        name: "CPQSINFO-MIB::cpqSiAsset",
+        oid: "1.3.6.1.4.1.232.2.2",
+    },
+    Known {
+        name: "HP-LASERJET-COMMON-MIB::serial-number",
+        oid: "1.3.6.1.4.1.11.2.3.9.4.2.1.1.3",
+    },
+    Known {
+        name: "FORTINET-FORTIGATE-MIB::fgSystemInfo / FORTINET-CORE-MIB::fnSysSerial",
+        oid: "1.3.6.1.4.1.12356.100.1.1",
+    },
+    Known {
+        name: "PAN-COMMON-MIB::panSys",
+        oid: "1.3.6.1.4.1.25461.2.1.2.1",
+    },
+    Known {
+        name: "MIKROTIK-MIB::mtxrSystem",
+        oid: "1.3.6.1.4.1.14988.1.1.7",
+    },
+    Known {
+        name: "SYNOLOGY-SYSTEM-MIB::synoSystem",
+        oid: "1.3.6.1.4.1.6574.1.5",
+    },
+    Known {
+        name: "NETAPP-MIB::productIdentification",
+        oid: "1.3.6.1.4.1.789.1.1",
+    },
+    Known {
+        name: "HIKVISION-MIB::hikEntity",
+        oid: "1.3.6.1.4.1.39165.1",
+    },
+    Known {
+        name: "H3C-ENTITY-EXT-MIB / HH3C (Comware) device info",
+        oid: "1.3.6.1.4.1.25506.2.6.1.1.1.1",
+    },
+    Known {
+        name: "RUCKUS ZoneDirector system",
+        oid: "1.3.6.1.4.1.25053.1.2.1.1.1.1",
+    },
+    Known {
+        name: "UBNT-UniFi-MIB / UBNT-AirMAX-MIB system",
+        oid: "1.3.6.1.4.1.41112.1.6.3",
+    },
+];
