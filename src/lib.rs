@@ -21,3 +21,4 @@ pub mod facts;
 pub mod registry;
 pub mod snmp;
 pub mod recording;
+pub mod fingerprint;

@@ -1,0 +1,506 @@
+//! The engine: run the rules over one device's facts.
+
+use regex::{Captures, RegexSet, RegexSetBuilder};
+
+use super::entity::{self, Column};
+use super::rules::{self, Field, Knowledge, LocationSource, Rule, RuleError};
+use super::text::{clean_org, short, usable};
+use super::{Evidence, Fact, Identity};
+use crate::facts::{DeviceFacts, Oid, SnmpFacts, Value};
+use crate::registry;
+
+const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
+const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 2, 0];
+
+/// The fingerprint engine: validated rules plus fast matchers built from
+/// them. Build once ([`Engine::builtin`]), call [`Engine::identify`] many
+/// times; it is `Send + Sync`.
+#[derive(Debug)]
+pub struct Engine {
+    k: Knowledge,
+    /// All rules' sysDescr regexes, to find candidates in one pass.
+    descr_set: RegexSet,
+    /// Rule index for each pattern of `descr_set`.
+    descr_rules: Vec<usize>,
+    /// All vendors' name patterns, to recognise a name in one pass.
+    vendor_set: RegexSet,
+    /// Vendor index for each pattern of `vendor_set`.
+    vendor_idx: Vec<usize>,
+    sys_descr: Oid,
+    sys_object_id: Oid,
+}
+
+/// How sure each kind of evidence makes us, for the overall confidence.
+#[derive(Clone, Copy)]
+struct Weight(f64);
+
+impl Engine {
+    /// The engine with the rules embedded in the binary, validated: a bad
+    /// rule is an error naming its file and line.
+    pub fn builtin() -> Result<Engine, RuleError> {
+        Self::from_knowledge(Knowledge::builtin()?)
+    }
+
+    fn from_knowledge(k: Knowledge) -> Result<Engine, RuleError> {
+        let mut descr_rules = Vec::new();
+        let mut pats = Vec::new();
+        for (i, r) in k.rules.iter().enumerate() {
+            if let Some(d) = &r.descr {
+                descr_rules.push(i);
+                pats.push(d.as_str().to_string());
+            }
+        }
+        let set_err = |e: regex::Error| RuleError::Invalid {
+            file: "rules".into(),
+            line: 1,
+            id: "(all)".into(),
+            message: format!("patterns do not combine into one set: {e}"),
+        };
+        let descr_set = RegexSetBuilder::new(&pats)
+            .size_limit(1 << 26)
+            .dfa_size_limit(1 << 26)
+            .build()
+            .map_err(set_err)?;
+        let mut vendor_idx = Vec::new();
+        let mut vpats = Vec::new();
+        for (i, v) in k.vendors.iter().enumerate() {
+            if let Some(p) = &v.pattern {
+                vendor_idx.push(i);
+                vpats.push(p.as_str().to_string());
+            }
+        }
+        let vendor_set = RegexSetBuilder::new(&vpats)
+            .case_insensitive(true)
+            .size_limit(1 << 26)
+            .dfa_size_limit(1 << 26)
+            .build()
+            .map_err(set_err)?;
+        Ok(Engine {
+            k,
+            descr_set,
+            descr_rules,
+            vendor_set,
+            vendor_idx,
+            sys_descr: Oid::from_arcs(SYS_DESCR),
+            sys_object_id: Oid::from_arcs(SYS_OBJECT_ID),
+        })
+    }
+
+    /// How many device rules are loaded.
+    pub fn rule_count(&self) -> usize {
+        self.k.rules.len()
+    }
+
+    /// Identify one device from its facts.
+    pub fn identify(&self, facts: &DeviceFacts) -> Identity {
+        let snmp = &facts.snmp;
+        let descr = snmp.get(&self.sys_descr).and_then(Value::as_lossy_text);
+        let descr = descr.filter(|d| !d.is_empty() && !d.starts_with("<private"));
+        let object = snmp.get(&self.sys_object_id).and_then(|v| match v {
+            Value::ObjectId(o) => Some(o.clone()),
+            other => other.as_text().and_then(|t| Oid::parse(&t).ok()),
+        });
+        let mut b = Builder::new(descr.as_deref(), object.as_ref());
+        self.run_rules(snmp, descr.as_deref(), object.as_ref(), &mut b);
+        self.resolve_vendor(facts, object.as_ref(), descr.as_deref(), &mut b);
+        self.resolve_locations(snmp, &mut b);
+        self.resolve_class(&mut b);
+        self.resolve_origin(&mut b);
+        b.finish()
+    }
+
+    fn rule_matches<'d>(
+        &self,
+        rule: &Rule,
+        snmp: &SnmpFacts,
+        descr: Option<&'d str>,
+        object: Option<&Oid>,
+        descr_hit: bool,
+    ) -> Option<Option<Captures<'d>>> {
+        let caps = match (&rule.descr, descr) {
+            (Some(_), _) if !descr_hit => return None,
+            (Some(re), Some(d)) => Some(re.captures(d)?),
+            (Some(_), None) => return None,
+            (None, _) => None,
+        };
+        if !rule.object.is_empty() {
+            let o = object?;
+            if !rule.object.iter().any(|p| o.starts_with(p)) {
+                return None;
+            }
+        }
+        for h in &rule.has {
+            if snmp.get(h).is_none() && snmp.subtree(h).next().is_none() {
+                return None;
+            }
+        }
+        Some(caps)
+    }
+
+    fn run_rules(&self, snmp: &SnmpFacts, descr: Option<&str>, object: Option<&Oid>, b: &mut Builder) {
+        let hits = descr.map(|d| self.descr_set.matches(d));
+        let mut descr_hit = vec![false; self.k.rules.len()];
+        if let Some(h) = &hits {
+            for p in h.iter() {
+                if let Some(&ri) = self.descr_rules.get(p)
+                    && let Some(x) = descr_hit.get_mut(ri)
+                {
+                    *x = true;
+                }
+            }
+        }
+        for (i, rule) in self.k.rules.iter().enumerate() {
+            if b.rules_done() {
+                break;
+            }
+            let hit = descr_hit.get(i).copied().unwrap_or(false);
+            let Some(caps) = self.rule_matches(rule, snmp, descr, object, hit) else {
+                continue;
+            };
+            let mut facts = Vec::new();
+            if rule.descr.is_some()
+                && let Some(d) = descr
+            {
+                facts.push(fact(&self.sys_descr, d));
+            }
+            if !rule.object.is_empty()
+                && let Some(o) = object
+            {
+                facts.push(fact(&self.sys_object_id, &o.to_string()));
+            }
+            for h in &rule.has {
+                facts.push(Fact {
+                    source: h.to_string(),
+                    value: "(present)".into(),
+                });
+            }
+            let caps = caps.as_ref();
+            let rid = &rule.id;
+            if let Some(c) = rule.class {
+                b.set_class(c, rid, &facts, Weight(0.9));
+            }
+            if let Some(v) = &rule.vendor {
+                b.set_vendor(v, rid, &facts, Weight(0.95));
+            }
+            for (field, t) in [
+                (Field::Model, &rule.model),
+                (Field::Os, &rule.os),
+                (Field::Firmware, &rule.firmware),
+            ] {
+                if let Some(value) = t.as_deref().and_then(|t| rules::expand(t, caps)) {
+                    b.set(field, &value, rid, &facts);
+                }
+            }
+        }
+    }
+
+    /// The first vendor (in file order) whose pattern matches `text`.
+    fn vendor_named(&self, text: &str) -> Option<&str> {
+        let m = self.vendor_set.matches(text);
+        let first = m.iter().next()?;
+        let vi = *self.vendor_idx.get(first)?;
+        self.k.vendors.get(vi).map(|v| v.name.as_str())
+    }
+
+    fn resolve_vendor(&self, facts: &DeviceFacts, object: Option<&Oid>, descr: Option<&str>, b: &mut Builder) {
+        if b.id.vendor.is_some() {
+            return;
+        }
+        let snmp = &facts.snmp;
+        let enterprise = object.and_then(Oid::enterprise).filter(|e| !self.k.generic_enterprises.contains(e));
+        let object_fact = || vec![fact(&self.sys_object_id, &object.map(ToString::to_string).unwrap_or_default())];
+        if let Some(e) = enterprise {
+            if let Some(v) = self.k.by_enterprise.get(&e).and_then(|&i| self.k.vendors.get(i)) {
+                if v.software {
+                    b.software_class = v.class;
+                } else {
+                    b.set_vendor(&v.name, "enterprise-number", &object_fact(), Weight(0.9));
+                    return;
+                }
+            } else if let Some(org) = registry::enterprise::lookup(e) {
+                let mut f = object_fact();
+                f.push(Fact {
+                    source: format!("iana-enterprise:{e}"),
+                    value: org.to_string(),
+                });
+                if let Some(name) = self.vendor_named(org) {
+                    let name = name.to_string();
+                    b.set_vendor(&name, "enterprise-registry-name", &f, Weight(0.8));
+                    return;
+                }
+                b.iana_org = Some((org, f));
+            }
+        }
+        // The chassis' manufacturer field.
+        let rows = entity::chassis_rows(snmp);
+        if let Some((o, v)) = entity::chassis_value(snmp, &rows, Column::MfgName)
+            && let Some(t) = v.as_lossy_text()
+            && let Some(name) = self.vendor_named(&t)
+        {
+            let name = name.to_string();
+            b.set_vendor(&name, "entity-mfg-name", &[fact(&o, &t)], Weight(0.75));
+            return;
+        }
+        if let Some(d) = descr
+            && let Some(name) = self.vendor_named(d)
+            && self.k.vendor(name).is_some_and(|v| !v.software)
+        {
+            let name = name.to_string();
+            b.set_vendor(&name, "sysdescr-vendor-name", &[fact(&self.sys_descr, d)], Weight(0.6));
+            return;
+        }
+        if let Some((org, f)) = b.iana_org.take() {
+            b.set_vendor(&clean_org(org), "enterprise-registry", &f, Weight(0.6));
+            b.raw_org = Some(org);
+            return;
+        }
+        if let Some(mac) = facts.mac
+            && let Some(org) = registry::oui::lookup(mac)
+            && org != "Private"
+        {
+            let f = [
+                Fact {
+                    source: "mac".into(),
+                    value: mac.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(":"),
+                },
+                Fact {
+                    source: "ieee-oui".into(),
+                    value: org.to_string(),
+                },
+            ];
+            match self.vendor_named(org) {
+                Some(name) => {
+                    let name = name.to_string();
+                    b.set_vendor(&name, "mac-oui", &f, Weight(0.5));
+                }
+                None => {
+                    b.set_vendor(&clean_org(org), "mac-oui-registry", &f, Weight(0.4));
+                    b.raw_org = Some(org);
+                }
+            }
+        }
+    }
+
+    fn resolve_locations(&self, snmp: &SnmpFacts, b: &mut Builder) {
+        let rows = entity::chassis_rows(snmp);
+        for loc in &self.k.locations {
+            if b.has(loc.field) {
+                continue;
+            }
+            if let Some(v) = &loc.vendor
+                && b.id.vendor.as_ref() != Some(v)
+            {
+                continue;
+            }
+            if !loc.classes.is_empty() && !b.id.class.as_ref().is_some_and(|c| loc.classes.contains(c)) {
+                continue;
+            }
+            let found = match &loc.source {
+                LocationSource::Oid(o) => first_usable(snmp, o),
+                LocationSource::EntityChassis => {
+                    let col = match loc.field {
+                        Field::Model => Column::ModelName,
+                        Field::Serial => Column::SerialNum,
+                        Field::Firmware => Column::SoftwareRev,
+                        Field::Os => Column::FirmwareRev,
+                    };
+                    entity::chassis_value(snmp, &rows, col).and_then(|(o, v)| Some((o, v.as_lossy_text()?)))
+                }
+            };
+            let Some((o, text)) = found else { continue };
+            let value = match &loc.extract {
+                Some(re) => match re.captures(&text).and_then(|c| c.name("v")) {
+                    Some(m) => m.as_str().trim().to_string(),
+                    None => continue,
+                },
+                None => text.clone(),
+            };
+            let Some(value) = usable(&value) else { continue };
+            let value = value.to_string();
+            b.set(loc.field, &value, &loc.name, &[fact(&o, &text)]);
+        }
+    }
+
+    fn resolve_class(&self, b: &mut Builder) {
+        if b.id.class.is_some() {
+            return;
+        }
+        let from_vendor =
+            b.id.vendor
+                .as_deref()
+                .and_then(|v| self.k.vendor(v))
+                .and_then(|v| v.class.map(|c| (c, v.name.clone())));
+        if let Some((c, name)) = from_vendor {
+            let f = [Fact {
+                source: "vendor".into(),
+                value: name,
+            }];
+            b.set_class(c, "vendor-default-class", &f, Weight(0.55));
+        } else if let Some(c) = b.software_class {
+            b.set_class(c, "os-publisher-default-class", &[], Weight(0.4));
+        }
+    }
+
+    fn resolve_origin(&self, b: &mut Builder) {
+        let Some(vendor) = b.id.vendor.clone() else {
+            return;
+        };
+        let f = vec![Fact {
+            source: "vendor".into(),
+            value: vendor.clone(),
+        }];
+        if let Some(v) = self.k.vendor(&vendor) {
+            if let Some(o) = v.origin {
+                b.push(Evidence {
+                    field: "vendor_origin",
+                    value: o.into(),
+                    rule: "vendor-origin-table".into(),
+                    facts: f,
+                });
+                b.id.vendor_origin = Some(o.into());
+            }
+            return;
+        }
+        // A vendor known only from a registry: judge by its registered name.
+        let org = b.raw_org.unwrap_or(&vendor);
+        let (o, rule) = if self.k.domestic_hint.is_match(org) {
+            ("domestic", "registry-name-mainland-place")
+        } else {
+            ("foreign", "registry-name-default-foreign")
+        };
+        b.push(Evidence {
+            field: "vendor_origin",
+            value: o.into(),
+            rule: rule.into(),
+            facts: vec![Fact {
+                source: "registry-name".into(),
+                value: org.to_string(),
+            }],
+        });
+        b.id.vendor_origin = Some(o.into());
+    }
+}
+
+fn fact(oid: &Oid, value: &str) -> Fact {
+    Fact {
+        source: oid.to_string(),
+        value: short(value),
+    }
+}
+
+/// The value at `oid`, or the first usable one in the column below it.
+fn first_usable(snmp: &SnmpFacts, oid: &Oid) -> Option<(Oid, String)> {
+    let text_of = |v: &Value| -> Option<String> {
+        let t = match v {
+            Value::OctetString(_) => v.as_text().or_else(|| v.as_lossy_text())?,
+            Value::Integer(_) | Value::Gauge32(_) => v.as_i64()?.to_string(),
+            _ => return None,
+        };
+        usable(&t).map(str::to_string)
+    };
+    if let Some(v) = snmp.get(oid) {
+        return text_of(v).map(|t| (oid.clone(), t));
+    }
+    snmp.subtree(oid).take(64).find_map(|(o, v)| text_of(v).map(|t| (o.clone(), t)))
+}
+
+/// Collects fields and evidence; the first value set for a field wins.
+struct Builder {
+    id: Identity,
+    weights: [Option<f64>; 2],
+    software_class: Option<&'static str>,
+    iana_org: Option<(&'static str, Vec<Fact>)>,
+    raw_org: Option<&'static str>,
+    has_descr: bool,
+    has_object: bool,
+}
+
+impl Builder {
+    fn new(descr: Option<&str>, object: Option<&Oid>) -> Self {
+        Builder {
+            id: Identity::default(),
+            weights: [None, None],
+            software_class: None,
+            iana_org: None,
+            raw_org: None,
+            has_descr: descr.is_some(),
+            has_object: object.is_some(),
+        }
+    }
+
+    fn push(&mut self, e: Evidence) {
+        self.id.evidence.push(e);
+    }
+
+    fn rules_done(&self) -> bool {
+        let i = &self.id;
+        i.class.is_some() && i.vendor.is_some() && i.model.is_some() && i.os.is_some() && i.firmware.is_some()
+    }
+
+    fn has(&self, field: Field) -> bool {
+        match field {
+            Field::Model => self.id.model.is_some(),
+            Field::Serial => self.id.serial.is_some(),
+            Field::Firmware => self.id.firmware.is_some(),
+            Field::Os => self.id.os.is_some(),
+        }
+    }
+
+    fn set_class(&mut self, c: &str, rule: &str, facts: &[Fact], w: Weight) {
+        if self.id.class.is_none() {
+            self.id.class = Some(c.to_string());
+            self.weights[0] = Some(w.0);
+            self.push(Evidence {
+                field: "class",
+                value: c.to_string(),
+                rule: rule.to_string(),
+                facts: facts.to_vec(),
+            });
+        }
+    }
+
+    fn set_vendor(&mut self, v: &str, rule: &str, facts: &[Fact], w: Weight) {
+        if self.id.vendor.is_none() && !v.is_empty() {
+            self.id.vendor = Some(v.to_string());
+            self.weights[1] = Some(w.0);
+            self.push(Evidence {
+                field: "vendor",
+                value: v.to_string(),
+                rule: rule.to_string(),
+                facts: facts.to_vec(),
+            });
+        }
+    }
+
+    fn set(&mut self, field: Field, value: &str, rule: &str, facts: &[Fact]) {
+        let (slot, name) = match field {
+            Field::Model => (&mut self.id.model, "model"),
+            Field::Serial => (&mut self.id.serial, "serial"),
+            Field::Firmware => (&mut self.id.firmware, "firmware"),
+            Field::Os => (&mut self.id.os, "os"),
+        };
+        if slot.is_none() {
+            *slot = Some(value.to_string());
+            self.id.evidence.push(Evidence {
+                field: name,
+                value: value.to_string(),
+                rule: rule.to_string(),
+                facts: facts.to_vec(),
+            });
+        }
+    }
+
+    fn finish(mut self) -> Identity {
+        let class = self.weights[0].unwrap_or(0.0);
+        let vendor = self.weights[1].unwrap_or(0.0);
+        let mut c = 0.5 * class + 0.5 * vendor;
+        if self.id.model.is_some() || self.id.serial.is_some() {
+            c = (c + 0.05).min(1.0);
+        }
+        if !self.has_descr && !self.has_object {
+            c *= 0.8;
+        }
+        self.id.confidence = (c * 100.0).round() / 100.0;
+        self.id
+    }
+}

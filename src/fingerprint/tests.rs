@@ -1,0 +1,160 @@
+use super::rules::{Knowledge, RULE_FILES};
+use super::*;
+use crate::facts::{DeviceFacts, Oid, SnmpFacts, Value};
+
+fn device(descr: Option<&str>, object: Option<&str>) -> DeviceFacts {
+    let mut snmp = SnmpFacts::new();
+    if let Some(d) = descr {
+        snmp.insert(
+            Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 1, 0]),
+            Value::OctetString(d.as_bytes().to_vec()),
+        );
+    }
+    if let Some(o) = object.and_then(|o| Oid::parse(o).ok()) {
+        snmp.insert(Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 2, 0]), Value::ObjectId(o));
+    }
+    DeviceFacts {
+        snmp,
+        ..DeviceFacts::default()
+    }
+}
+
+fn engine() -> Engine {
+    match Engine::builtin() {
+        Ok(e) => e,
+        Err(e) => panic!("builtin rules do not load: {e}"),
+    }
+}
+
+#[test]
+fn builtin_rules_load() {
+    assert!(engine().rule_count() > 10);
+}
+
+/// Recog-style self-test: every example yields the fields it names.
+#[test]
+fn fingerprint_rule_examples_match_their_own_rule() {
+    let e = engine();
+    let k = match Knowledge::builtin() {
+        Ok(k) => k,
+        Err(err) => panic!("{err}"),
+    };
+    let mut failures = Vec::new();
+    for rule in &k.rules {
+        for (n, ex) in rule.examples.iter().enumerate() {
+            let id = e.identify(&device(ex.descr.as_deref(), ex.object.as_deref()));
+            let mut check = |field: &str, want: &Option<String>, got: &Option<String>| {
+                if want.is_some() && want != got {
+                    failures.push(format!(
+                        "{}:{} rule `{}` example {}: {field} is {got:?}, expected {want:?}",
+                        rule.file,
+                        rule.line,
+                        rule.id,
+                        n + 1
+                    ));
+                }
+            };
+            check("class", &ex.class, &id.class);
+            check("vendor", &ex.vendor, &id.vendor);
+            check("model", &ex.model, &id.model);
+            check("os", &ex.os, &id.os);
+            // The rule itself must be what matched (it appears in the evidence).
+            if !id.evidence.iter().any(|ev| ev.rule == rule.id) {
+                failures.push(format!(
+                    "{}:{} rule `{}` example {}: an earlier rule caught it ({:?})",
+                    rule.file,
+                    rule.line,
+                    rule.id,
+                    n + 1,
+                    id.evidence.iter().map(|e| &e.rule).collect::<Vec<_>>()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn bad_rule_is_reported_with_file_and_line() {
+    let bad: &'static str = "[[rule]]\nid = \"x\"\ndescr = '(unclosed'\nclass = \"switch\"\n";
+    let err = Knowledge::load(super::rules::VENDORS, super::rules::LOCATIONS, &[("bad.toml", bad)])
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        err.as_deref().is_some_and(|e| e.starts_with("bad.toml:3: rule `x`: bad regex")),
+        "{err:?}"
+    );
+    let unknown: &'static str = "[[rule]]\nid = \"x\"\nclas = \"switch\"\n";
+    let err = Knowledge::load(super::rules::VENDORS, super::rules::LOCATIONS, &[("u.toml", unknown)])
+        .err()
+        .map(|e| e.to_string());
+    assert!(err.as_deref().is_some_and(|e| e.starts_with("u.toml:3:")), "{err:?}");
+    let class: &'static str = "[[rule]]\nid = \"x\"\nobject = [\"1.3.6\"]\nclass = \"toaster\"\n";
+    let err = Knowledge::load(super::rules::VENDORS, super::rules::LOCATIONS, &[("c.toml", class)])
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        err.as_deref().is_some_and(|e| e.contains("c.toml:4") && e.contains("toaster")),
+        "{err:?}"
+    );
+    assert!(!RULE_FILES.is_empty());
+}
+
+#[test]
+fn enterprise_number_gives_vendor_and_origin() {
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.2011.2.23.999")));
+    assert_eq!(id.vendor.as_deref(), Some("Huawei"));
+    assert_eq!(id.vendor_origin.as_deref(), Some("domestic"));
+    assert!(id.evidence.iter().any(|e| e.field == "vendor" && e.rule == "enterprise-number"));
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.9.1.516")));
+    assert_eq!(id.vendor.as_deref(), Some("Cisco"));
+    assert_eq!(id.vendor_origin.as_deref(), Some("foreign"));
+}
+
+#[test]
+fn unlisted_enterprise_falls_back_to_registry_name() {
+    // 42 = Sun Microsystems is listed; pick a number we do not list.
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.3.1")));
+    assert_eq!(id.vendor.as_deref(), Some("Carnegie Mellon"));
+    assert_eq!(id.vendor_origin.as_deref(), Some("foreign"));
+}
+
+#[test]
+fn mac_only_device_gets_vendor_from_oui() {
+    let mut facts = DeviceFacts::default();
+    facts.mac = Some([0x00, 0x00, 0x0c, 0x12, 0x34, 0x56]); // Cisco's first block
+    let id = engine().identify(&facts);
+    assert_eq!(id.vendor.as_deref(), Some("Cisco"));
+    assert!(id.confidence > 0.0 && id.confidence < 0.8);
+    facts.mac = Some([0xda, 0xa1, 0x19, 0, 0, 0]); // randomised
+    assert_eq!(engine().identify(&facts).vendor, None);
+}
+
+#[test]
+fn entity_chassis_gives_model_and_serial() {
+    let mut f = device(Some("Some switch"), Some("1.3.6.1.4.1.9.1.1"));
+    let ent = |col: u32, idx: u32| Oid::from_arcs([1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, col, idx]);
+    f.snmp.insert(ent(5, 1), Value::Integer(3));
+    f.snmp.insert(ent(5, 2), Value::Integer(9));
+    f.snmp.insert(ent(13, 1), Value::OctetString(b"WS-C2960X-48TS-L".to_vec()));
+    f.snmp.insert(ent(11, 1), Value::OctetString(b"FOC1234X0AB".to_vec()));
+    f.snmp.insert(ent(11, 2), Value::OctetString(b"MODULE".to_vec()));
+    let id = engine().identify(&f);
+    assert_eq!(id.model.as_deref(), Some("WS-C2960X-48TS-L"));
+    assert_eq!(id.serial.as_deref(), Some("FOC1234X0AB"));
+}
+
+#[test]
+fn empty_facts_give_empty_identity() {
+    let id = engine().identify(&DeviceFacts::default());
+    assert_eq!(id.vendor, None);
+    assert_eq!(id.class, None);
+    assert_eq!(id.confidence, 0.0);
+}
+
+#[test]
+fn identity_serializes_to_json() {
+    let id = engine().identify(&device(Some("Linux a 5.4.0 #1"), None));
+    let json = serde_json::to_string(&id).unwrap_or_default();
+    assert!(json.contains("\"class\":\"server\""), "{json}");
+}
