@@ -17,8 +17,21 @@
 //! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
+pub mod config;
+pub mod daemon;
 pub mod facts;
-pub mod registry;
-pub mod snmp;
-pub mod recording;
 pub mod fingerprint;
+pub mod identity;
+pub mod inventory;
+pub mod lab;
+pub mod recording;
+pub mod registry;
+pub mod scan;
+pub mod snmp;
+pub mod store;
+pub mod sweep;
+pub mod target;
+pub mod text;
+pub mod timefmt;
+pub mod web;
+pub mod wire;

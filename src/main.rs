@@ -1,1 +1,52 @@
-fn main() {}
+//! `pandian`: the command line. The only place that uses anyhow; everything
+//! else returns typed errors.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Pandian (盘点): network-scanning hardware inventory.
+///
+/// Sweeps subnets with ARP, ICMP and SNMP, fingerprints what answers
+/// (class, vendor, model, serial, OS, domestic/foreign origin), keeps the
+/// history in SQLite and shows it on a read-only web page.
+#[derive(Parser, Debug)]
+#[command(name = "pandian", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan targets once and print what answered (stores nothing unless --db).
+    Scan(cli::scan::ScanArgs),
+    /// Run the daemon: scan on a schedule, store history, serve the page.
+    Serve(cli::serve::ServeArgs),
+    /// Check a config file and print what it means; changes nothing.
+    CheckConfig(cli::serve::CheckConfigArgs),
+    /// Fingerprint SNMP recordings (.snmprec or snmpwalk -On output) offline.
+    // Fingerprint(cli::fingerprint::FingerprintArgs),
+    /// Build a small lab network in namespaces and run the daemon on it (root).
+    Demo(cli::demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli::init_logging();
+    let result = match &cli.command {
+        Command::Scan(a) => cli::scan::run(a),
+        Command::Serve(a) => cli::serve::run(a),
+        Command::CheckConfig(a) => cli::serve::check(a),
+        // Command::Fingerprint(a) => cli::fingerprint::run(a),
+        Command::Demo(a) => cli::demo::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -42,7 +42,10 @@ impl SnmpFacts {
     }
 
     /// Every (OID, value) below `prefix` (the prefix itself excluded), in order.
-    pub fn subtree<'a>(&'a self, prefix: &'a Oid) -> impl Iterator<Item = (&'a Oid, &'a Value)> + 'a {
+    pub fn subtree<'a>(
+        &'a self,
+        prefix: &'a Oid,
+    ) -> impl Iterator<Item = (&'a Oid, &'a Value)> + 'a {
         self.values
             .range(prefix.clone()..)
             .skip_while(move |(o, _)| *o == prefix)

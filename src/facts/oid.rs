@@ -133,7 +133,15 @@ mod tests {
         for (text, arcs) in ok {
             assert_eq!(Oid::parse(text), Ok(Oid(arcs)), "{text}");
         }
-        for bad in ["", ".", "1..3", "1.x", "1.3.-1", "4294967296", "1.3.6.1.<IPADDR>"] {
+        for bad in [
+            "",
+            ".",
+            "1..3",
+            "1.x",
+            "1.3.-1",
+            "4294967296",
+            "1.3.6.1.<IPADDR>",
+        ] {
             assert!(Oid::parse(bad).is_err(), "{bad:?} should fail");
         }
         let long = vec!["1"; 129].join(".");
@@ -150,7 +158,10 @@ mod tests {
 
     #[test]
     fn oid_enterprise_number() {
-        assert_eq!(Oid::parse("1.3.6.1.4.1.9.1.516").unwrap().enterprise(), Some(9));
+        assert_eq!(
+            Oid::parse("1.3.6.1.4.1.9.1.516").unwrap().enterprise(),
+            Some(9)
+        );
         assert_eq!(Oid::parse("1.3.6.1.2.1.1").unwrap().enterprise(), None);
     }
 }

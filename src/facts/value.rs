@@ -92,10 +92,15 @@ mod tests {
 
     #[test]
     fn text_trims_nuls_and_rejects_binary() {
-        assert_eq!(Value::OctetString(b"abc\0\0".to_vec()).as_text().as_deref(), Some("abc"));
+        assert_eq!(
+            Value::OctetString(b"abc\0\0".to_vec()).as_text().as_deref(),
+            Some("abc")
+        );
         assert_eq!(Value::OctetString(vec![0xff, 0xfe]).as_text(), None);
         assert_eq!(
-            Value::OctetString(vec![b'a', 0xff]).as_lossy_text().as_deref(),
+            Value::OctetString(vec![b'a', 0xff])
+                .as_lossy_text()
+                .as_deref(),
             Some("a\u{fffd}")
         );
         assert_eq!(Value::Integer(3).as_text(), None);

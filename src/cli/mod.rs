@@ -1,0 +1,26 @@
+//! One module per subcommand.
+
+pub mod demo;
+// pub mod fingerprint; (until src/cli/fingerprint.rs lands)
+pub mod scan;
+pub mod serve;
+
+/// Log to stderr; `RUST_LOG` overrides the default `info`.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,async_snmp=warn,hickory=warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// A multi-threaded tokio runtime (built after any namespace switch).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,232 @@
+//! `pandian scan`: one sweep, printed.
+
+use anyhow::Context;
+use pandian::fingerprint::Engine;
+use pandian::inventory::Device;
+use pandian::scan::{self, Plan};
+use pandian::snmp::{self, Collector, CollectorOptions, Depth};
+use pandian::store::Store;
+use pandian::target::{self, Target};
+use pandian::timefmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Output format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// `pandian scan` arguments.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  pandian scan 198.51.100.0/24 --community public\n  pandian scan 198.51.100.10-20 --v3-user ops --v3-auth sha256:secretpass --v3-priv aes:secretpass --format json\n\nARP and ICMP need root or CAP_NET_RAW (setcap cap_net_raw+ep $(command -v pandian))."
+)]
+pub struct ScanArgs {
+    /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.10-20).
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// SNMP v2c/v1 community to try, in order (repeatable). No credential: no SNMP.
+    #[arg(long = "community", short = 'c', value_name = "C")]
+    pub communities: Vec<String>,
+    /// SNMPv3 user name.
+    #[arg(long, value_name = "NAME")]
+    pub v3_user: Option<String>,
+    /// SNMPv3 authentication, PROTO:PASS (md5, sha, sha224, sha256, sha384, sha512).
+    #[arg(long, value_name = "PROTO:PASS")]
+    pub v3_auth: Option<String>,
+    /// SNMPv3 privacy, PROTO:PASS (des, aes, aes192, aes256).
+    #[arg(long, value_name = "PROTO:PASS")]
+    pub v3_priv: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// ARP/ICMP probe packets per second.
+    #[arg(long, default_value_t = 2000, value_name = "PPS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: u32,
+    /// Wait for ARP/ICMP replies after the last probe, in milliseconds.
+    #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub timeout: u64,
+    /// Never probe these (address, CIDR or range; repeatable).
+    #[arg(long, value_name = "CIDR")]
+    pub exclude: Vec<String>,
+    /// Look up reverse-DNS names of live hosts.
+    #[arg(long)]
+    pub resolve: bool,
+    /// SNMP: `system` reads the system group, `full` walks every inventory table.
+    #[arg(long, default_value = "full", value_parser = ["system", "full"])]
+    pub snmp_depth: String,
+    /// SNMP per-request timeout in milliseconds.
+    #[arg(long, default_value_t = 1500, value_name = "MS")]
+    pub snmp_timeout: u64,
+    /// Also store the results in this SQLite database.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+}
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let targets: Vec<Target> = target::parse_all(&args.targets)?;
+    let exclude: Vec<Target> = target::parse_all(&args.exclude)?;
+    // Fail early on bad targets, before opening sockets.
+    let addresses = target::expand(&targets, &exclude)?;
+    let credentials = snmp::cli_credentials(
+        &args.communities,
+        args.v3_user.as_deref(),
+        args.v3_auth.as_deref(),
+        args.v3_priv.as_deref(),
+    )?;
+    let engine = Engine::builtin().map_err(|e| anyhow::anyhow!("fingerprint rules: {e}"))?;
+    let mut store = match &args.db {
+        Some(p) => Some(Store::open(p)?),
+        None => None,
+    };
+    let plan = Plan {
+        targets: targets.clone(),
+        exclude,
+        rate: args.rate,
+        probe_timeout: Duration::from_millis(args.timeout),
+        passes: 2,
+        reverse_dns: args.resolve,
+        resolv_conf: None,
+        credentials,
+        concurrency: 64,
+    };
+    let rt = super::runtime()?;
+    let preferred = match &store {
+        Some(s) => s.preferred_credentials()?,
+        None => Default::default(),
+    };
+    let outcome = rt.block_on(async {
+        let collector = Collector::new(CollectorOptions {
+            timeout: Duration::from_millis(args.snmp_timeout),
+            depth: if args.snmp_depth == "system" {
+                Depth::System
+            } else {
+                Depth::Full
+            },
+            ..CollectorOptions::default()
+        })
+        .await?;
+        anyhow::Ok(scan::run(&plan, &collector, &engine, &preferred).await?)
+    })?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(store) = store.as_mut() {
+        let id = store.begin_scan(
+            &timefmt::system(outcome.started),
+            &scan::describe(&targets),
+            addresses.len(),
+        )?;
+        store
+            .finish_scan(id, &timefmt::system(outcome.finished), &outcome.devices)
+            .context("storing the scan")?;
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &outcome.devices)?;
+            writeln!(out)?;
+        }
+        Format::Jsonl => {
+            for d in &outcome.devices {
+                serde_json::to_writer(&mut out, d)?;
+                writeln!(out)?;
+            }
+        }
+        Format::Table => print_table(
+            &mut out,
+            &outcome.devices,
+            addresses.len(),
+            outcome
+                .finished
+                .duration_since(outcome.started)
+                .unwrap_or_default(),
+        )?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(
+    out: &mut impl Write,
+    devices: &[Device],
+    addresses: usize,
+    took: Duration,
+) -> std::io::Result<()> {
+    let headers = [
+        "IP",
+        "MAC",
+        "MAC VENDOR",
+        "SEEN BY",
+        "RTT MS",
+        "CLASS",
+        "VENDOR",
+        "MODEL",
+        "NAME",
+    ];
+    let rows: Vec<[String; 9]> = devices
+        .iter()
+        .map(|d| {
+            let name = d
+                .snmp
+                .as_ref()
+                .and_then(|s| s.sys_name.clone())
+                .or_else(|| d.hostname.clone());
+            [
+                d.ip.to_string(),
+                Device::cell(d.mac.as_deref()),
+                Device::cell(d.mac_vendor.as_deref())
+                    .chars()
+                    .take(28)
+                    .collect(),
+                d.seen_by
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                d.rtt_ms.map_or_else(|| "-".into(), |r| format!("{r:.2}")),
+                Device::cell(d.identity.class.as_deref()),
+                Device::cell(d.identity.vendor.as_deref()),
+                Device::cell(d.identity.model.as_deref())
+                    .chars()
+                    .take(24)
+                    .collect(),
+                Device::cell(name.as_deref()).chars().take(32).collect(),
+            ]
+        })
+        .collect();
+    let mut widths = headers.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(out, "{}", line(&headers.map(String::from)))?;
+    for r in &rows {
+        writeln!(out, "{}", line(r))?;
+    }
+    writeln!(
+        out,
+        "\n{} of {} addresses answered in {:.1}s",
+        devices.len(),
+        addresses,
+        took.as_secs_f64()
+    )
+}

@@ -1,0 +1,126 @@
+//! `pandian serve` and `pandian check-config`.
+
+use anyhow::Context;
+use pandian::config::{self, Settings};
+use pandian::daemon::{self, Stop, netns};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `pandian serve` arguments.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Print a commented example config: pandian check-config --template")]
+pub struct ServeArgs {
+    /// The TOML config file.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+    /// Bind the web page here first, then scan from inside this network
+    /// namespace (as made by `ip netns add`; needs root).
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<String>,
+}
+
+/// `pandian check-config` arguments.
+#[derive(clap::Args, Debug)]
+pub struct CheckConfigArgs {
+    /// The TOML config file to check.
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "FILE",
+        required_unless_present = "template"
+    )]
+    pub config: Option<PathBuf>,
+    /// Print a commented example config instead.
+    #[arg(long)]
+    pub template: bool,
+}
+
+/// Load a config, printing warnings; errors carry file, line and key.
+pub fn load(path: &Path) -> anyhow::Result<Settings> {
+    let (settings, warnings) = config::load(path)?;
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(settings)
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut settings = load(&args.config)?;
+    if let Some(ns) = &args.netns {
+        settings.resolv_conf = netns::resolv_conf(ns);
+    }
+    let listener = std::net::TcpListener::bind(settings.listen).with_context(|| {
+        format!(
+            "cannot listen on {} (web.listen in {}); is another Pandian running?",
+            settings.listen,
+            args.config.display()
+        )
+    })?;
+    if let Some(ns) = &args.netns {
+        netns::enter(ns)?;
+    }
+    serve_with(settings, &args.config, listener)
+}
+
+/// Run the daemon on an already-bound listener until SIGTERM/Ctrl-C.
+pub fn serve_with(
+    settings: Settings,
+    config_path: &Path,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<ExitCode> {
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        let (tx, stop) = Stop::new();
+        daemon::stop_on_signals(tx);
+        daemon::run(settings, config_path, listener, stop).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
+    if args.template {
+        print!("{}", config::TEMPLATE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(path) = &args.config else {
+        anyhow::bail!("give --config FILE or --template");
+    };
+    let s = load(path)?;
+    let addresses = pandian::target::expand(&s.subnets, &s.exclude)?;
+    println!("{}: OK", path.display());
+    if s.subnets.is_empty() {
+        println!("  scan:        nothing (no [scan] subnets): the daemon only serves the page");
+    } else {
+        println!(
+            "  scan:        {} ({} addresses), every {:?}",
+            pandian::scan::describe(&s.subnets),
+            addresses.len(),
+            s.interval
+        );
+    }
+    if !s.exclude.is_empty() {
+        println!("  exclude:     {}", pandian::scan::describe(&s.exclude));
+    }
+    println!(
+        "  probes:      {} packets/s, reply timeout {:?}, reverse DNS {}",
+        s.rate,
+        s.probe_timeout,
+        if s.reverse_dns { "on" } else { "off" }
+    );
+    let creds: Vec<String> = s
+        .credentials
+        .iter()
+        .map(|c| format!("{} (v{})", c.name(), c.version_label()))
+        .collect();
+    println!(
+        "  snmp:        {}",
+        if creds.is_empty() {
+            "no credentials: SNMP off".to_string()
+        } else {
+            creds.join(", ")
+        }
+    );
+    println!("  database:    {}", s.db_path.display());
+    println!("  status page: http://{}/", s.listen);
+    Ok(ExitCode::SUCCESS)
+}

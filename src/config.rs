@@ -1,0 +1,513 @@
+//! The daemon's TOML configuration: strict parsing, then validation into
+//! [`Settings`], with every error naming the file, line and key.
+//!
+//! Pure apart from [`load`], which reads the file and its permissions.
+
+use crate::snmp::{Credential, CredentialConfig};
+use crate::target::{Target, TargetError};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// The file as written. Unknown keys are errors.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// What to scan and how often.
+    #[serde(default)]
+    pub scan: ScanSection,
+    /// SNMP credentials and limits.
+    #[serde(default)]
+    pub snmp: SnmpSection,
+    /// Where the history lives.
+    #[serde(default)]
+    pub store: StoreSection,
+    /// The read-only status page.
+    #[serde(default)]
+    pub web: WebSection,
+}
+
+/// `[scan]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSection {
+    /// Addresses, CIDR blocks or ranges to sweep.
+    #[serde(default)]
+    pub subnets: Vec<Spanned<String>>,
+    /// Addresses, CIDR blocks or ranges never to touch.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// Time between the starts of two scans: `90s`, `15m`, `1h`.
+    #[serde(default = "default_interval")]
+    pub interval: Spanned<String>,
+    /// Probe packets per second (ARP and ICMP).
+    #[serde(default = "default_rate")]
+    pub rate: Spanned<u32>,
+    /// How long to wait for ARP/ICMP replies, in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: Spanned<u64>,
+    /// Reverse-DNS lookups for live hosts.
+    #[serde(default = "default_true")]
+    pub reverse_dns: bool,
+}
+
+/// `[snmp]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnmpSection {
+    /// Per-request timeout, in milliseconds.
+    #[serde(default = "default_snmp_timeout_ms")]
+    pub timeout_ms: Spanned<u64>,
+    /// Retries after a timeout.
+    #[serde(default = "default_snmp_retries")]
+    pub retries: Spanned<u32>,
+    /// `system` (system group only) or `full` (every inventory table).
+    #[serde(default = "default_depth")]
+    pub depth: Spanned<String>,
+    /// Credential sets, tried in order.
+    #[serde(default)]
+    pub credentials: Vec<CredentialConfig>,
+}
+
+/// `[store]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// SQLite database file.
+    #[serde(default = "default_db_path")]
+    pub path: PathBuf,
+}
+
+/// `[web]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSection {
+    /// Address and port of the status page.
+    #[serde(default = "default_listen")]
+    pub listen: Spanned<String>,
+}
+
+fn default_interval() -> Spanned<String> {
+    Spanned::new(0..0, "15m".to_string())
+}
+fn default_rate() -> Spanned<u32> {
+    Spanned::new(0..0, 2000)
+}
+fn default_timeout_ms() -> Spanned<u64> {
+    Spanned::new(0..0, 1000)
+}
+fn default_snmp_timeout_ms() -> Spanned<u64> {
+    Spanned::new(0..0, 1500)
+}
+fn default_snmp_retries() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
+}
+fn default_depth() -> Spanned<String> {
+    Spanned::new(0..0, "full".to_string())
+}
+fn default_true() -> bool {
+    true
+}
+fn default_db_path() -> PathBuf {
+    PathBuf::from("/var/lib/pandian/pandian.db")
+}
+fn default_listen() -> Spanned<String> {
+    Spanned::new(0..0, "127.0.0.1:8080".to_string())
+}
+
+impl Default for ScanSection {
+    fn default() -> Self {
+        ScanSection {
+            subnets: Vec::new(),
+            exclude: Vec::new(),
+            interval: default_interval(),
+            rate: default_rate(),
+            timeout_ms: default_timeout_ms(),
+            reverse_dns: true,
+        }
+    }
+}
+impl Default for SnmpSection {
+    fn default() -> Self {
+        SnmpSection {
+            timeout_ms: default_snmp_timeout_ms(),
+            retries: default_snmp_retries(),
+            depth: default_depth(),
+            credentials: Vec::new(),
+        }
+    }
+}
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            path: default_db_path(),
+        }
+    }
+}
+impl Default for WebSection {
+    fn default() -> Self {
+        WebSection {
+            listen: default_listen(),
+        }
+    }
+}
+
+/// A validated configuration, ready to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Targets to sweep (empty: scan nothing).
+    pub subnets: Vec<Target>,
+    /// Never touched.
+    pub exclude: Vec<Target>,
+    /// Time between scan starts.
+    pub interval: Duration,
+    /// Probe packets per second.
+    pub rate: u32,
+    /// Wait for ARP/ICMP replies.
+    pub probe_timeout: Duration,
+    /// Reverse-DNS lookups.
+    pub reverse_dns: bool,
+    /// resolv.conf for reverse DNS (not from the file: `serve --netns`
+    /// points it at `/etc/netns/NAME/resolv.conf` when that exists).
+    pub resolv_conf: Option<PathBuf>,
+    /// SNMP per-request timeout.
+    pub snmp_timeout: Duration,
+    /// SNMP retries.
+    pub snmp_retries: u32,
+    /// Collect every inventory table (true) or the system group only.
+    pub snmp_full: bool,
+    /// Credentials in the order given.
+    pub credentials: Vec<Credential>,
+    /// Database path.
+    pub db_path: PathBuf,
+    /// Status page address.
+    pub listen: SocketAddr,
+}
+
+/// What is wrong with a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read config: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML, or keys/types the config does not have.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// toml's own message, which names line, column and key.
+        message: String,
+    },
+    /// A value of the right type that makes no sense.
+    #[error("{path} line {line}: `{key}`: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when the key came from a default).
+        line: usize,
+        /// Dotted key.
+        key: String,
+        /// What to do about it.
+        message: String,
+    },
+}
+
+/// A warning that does not stop the daemon (e.g. a world-readable file).
+pub type Warning = String;
+
+/// Read, parse and validate a config file.
+pub fn load(path: &Path) -> Result<(Settings, Vec<Warning>), ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut warnings = Vec::new();
+    if let Some(w) = permission_warning(path) {
+        warnings.push(w);
+    }
+    let settings = parse(&text, path)?;
+    Ok((settings, warnings))
+}
+
+#[cfg(unix)]
+fn permission_warning(path: &Path) -> Option<Warning> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o004 != 0).then(|| {
+        format!(
+            "{}: readable by every user (mode {:o}) and it may hold SNMP secrets; run `chmod 600 {}`",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn permission_warning(_: &Path) -> Option<Warning> {
+    None
+}
+
+/// Parse and validate config text; `path` is only used in messages.
+pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().replace('\n', "\n  "),
+    })?;
+    validate(file, text, path)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    if offset == 0 && text.is_empty() {
+        return 0;
+    }
+    text.get(..offset)
+        .map_or(0, |t| t.matches('\n').count() + 1)
+}
+
+fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, ConfigError> {
+    let invalid = |span: std::ops::Range<usize>, key: &str, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: if span.is_empty() {
+            0
+        } else {
+            line_of(text, span.start)
+        },
+        key: key.to_string(),
+        message,
+    };
+    let targets = |list: &[Spanned<String>], key: &str| -> Result<Vec<Target>, ConfigError> {
+        list.iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.get_ref().parse::<Target>().map_err(|e: TargetError| {
+                    invalid(s.span(), &format!("{key}[{i}]"), e.to_string())
+                })
+            })
+            .collect()
+    };
+    let scan = &file.scan;
+    let subnets = targets(&scan.subnets, "scan.subnets")?;
+    let exclude = targets(&scan.exclude, "scan.exclude")?;
+    let interval = parse_duration(scan.interval.get_ref())
+        .filter(|d| *d >= Duration::from_secs(10) && *d <= Duration::from_secs(7 * 86_400))
+        .ok_or_else(|| {
+            invalid(
+                scan.interval.span(),
+                "scan.interval",
+                format!(
+                    "`{}` is not a duration from 10s to 7d; write e.g. \"90s\", \"15m\", \"1h\"",
+                    scan.interval.get_ref()
+                ),
+            )
+        })?;
+    let rate = *scan.rate.get_ref();
+    if !(1..=100_000).contains(&rate) {
+        return Err(invalid(
+            scan.rate.span(),
+            "scan.rate",
+            format!("{rate} packets/s is outside 1..=100000"),
+        ));
+    }
+    let timeout_ms = *scan.timeout_ms.get_ref();
+    if !(10..=60_000).contains(&timeout_ms) {
+        return Err(invalid(
+            scan.timeout_ms.span(),
+            "scan.timeout_ms",
+            format!("{timeout_ms} ms is outside 10..=60000"),
+        ));
+    }
+    let snmp = &file.snmp;
+    let snmp_timeout_ms = *snmp.timeout_ms.get_ref();
+    if !(10..=60_000).contains(&snmp_timeout_ms) {
+        return Err(invalid(
+            snmp.timeout_ms.span(),
+            "snmp.timeout_ms",
+            format!("{snmp_timeout_ms} ms is outside 10..=60000"),
+        ));
+    }
+    let retries = *snmp.retries.get_ref();
+    if retries > 10 {
+        return Err(invalid(
+            snmp.retries.span(),
+            "snmp.retries",
+            format!("{retries} is more than 10"),
+        ));
+    }
+    let snmp_full = match snmp.depth.get_ref().as_str() {
+        "full" => true,
+        "system" => false,
+        other => {
+            return Err(invalid(
+                snmp.depth.span(),
+                "snmp.depth",
+                format!("`{other}` is neither \"full\" nor \"system\""),
+            ));
+        }
+    };
+    let mut credentials = Vec::with_capacity(snmp.credentials.len());
+    for (i, c) in snmp.credentials.iter().enumerate() {
+        let cred = c.validate().map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            key: format!("snmp.credentials[{i}]"),
+            message: e.to_string(),
+        })?;
+        if credentials
+            .iter()
+            .any(|k: &Credential| k.name() == cred.name())
+        {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: 0,
+                key: format!("snmp.credentials[{i}].name"),
+                message: format!(
+                    "the name `{}` is used twice; names identify credentials in logs and the store",
+                    cred.name()
+                ),
+            });
+        }
+        credentials.push(cred);
+    }
+    let listen = file
+        .web
+        .listen
+        .get_ref()
+        .parse::<SocketAddr>()
+        .map_err(|_| {
+            invalid(
+                file.web.listen.span(),
+                "web.listen",
+                format!(
+                    "`{}` is not an address:port such as \"127.0.0.1:8080\" or \"[::]:8080\"",
+                    file.web.listen.get_ref()
+                ),
+            )
+        })?;
+    Ok(Settings {
+        subnets,
+        exclude,
+        interval,
+        rate,
+        probe_timeout: Duration::from_millis(timeout_ms),
+        reverse_dns: scan.reverse_dns,
+        resolv_conf: None,
+        snmp_timeout: Duration::from_millis(snmp_timeout_ms),
+        snmp_retries: retries,
+        snmp_full,
+        credentials,
+        db_path: file.store.path,
+        listen,
+    })
+}
+
+/// `90s`, `15m`, `2h`, `1d`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+/// A commented example config, printed by `pandian check-config --template`.
+pub const TEMPLATE: &str = include_str!("config_template.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Settings, ConfigError> {
+        parse(text, Path::new("/etc/pandian.toml"))
+    }
+
+    #[test]
+    fn empty_config_scans_nothing() {
+        let s = p("").unwrap();
+        assert!(s.subnets.is_empty());
+        assert_eq!(s.interval, Duration::from_secs(900));
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn template_is_valid() {
+        let s = p(TEMPLATE).unwrap();
+        assert!(!s.subnets.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = p("[scan]\nsubnets = []\nsubnet = [\"198.51.100.0/24\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/etc/pandian.toml: "), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("subnet"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_line_and_key() {
+        let cases = [
+            (
+                "[scan]\n\nsubnets = [\"198.51.100.0/24\", \"nope\"]\n",
+                "line 3: `scan.subnets[1]`",
+            ),
+            (
+                "[scan]\ninterval = \"5 parsecs\"\n",
+                "line 2: `scan.interval`",
+            ),
+            ("[scan]\nrate = 0\n", "line 2: `scan.rate`"),
+            ("[web]\nlisten = \"localhost\"\n", "line 2: `web.listen`"),
+            ("[snmp]\ndepth = \"deep\"\n", "line 2: `snmp.depth`"),
+        ];
+        for (text, want) in cases {
+            let err = p(text).unwrap_err().to_string();
+            assert!(err.contains(want), "{text:?} gave {err}");
+        }
+    }
+
+    #[test]
+    fn wrong_type_and_broken_toml_are_errors() {
+        for text in [
+            "[scan]\nrate = \"fast\"\n",
+            "[scan\n",
+            "scan = 3\n",
+            "[web]\nlisten = 8080\n",
+        ] {
+            assert!(
+                matches!(p(text), Err(ConfigError::Parse { .. })),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn duration_table() {
+        let cases = [
+            ("90s", Some(90)),
+            ("15m", Some(900)),
+            ("2h", Some(7200)),
+            ("1d", Some(86400)),
+            ("30", Some(30)),
+            ("m", None),
+            ("1y", None),
+            ("-1s", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_duration(text).map(|d| d.as_secs()), want, "{text}");
+        }
+    }
+}

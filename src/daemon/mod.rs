@@ -1,0 +1,272 @@
+//! The daemon: scan on an interval, store each scan in one transaction,
+//! serve the read-only page, stop cleanly on SIGTERM/Ctrl-C.
+//!
+//! Shutdown: a watch channel says stop; the scheduler stops starting scans,
+//! a running scan gets [`SCAN_GRACE`] to finish and commit, then is recorded
+//! as interrupted; the web server drains its connections.
+
+pub mod netns;
+
+use crate::config::Settings;
+use crate::fingerprint::Engine;
+use crate::scan::{self, Plan};
+use crate::snmp::{Collector, CollectorOptions, Depth};
+use crate::store::{Store, StoreError};
+use crate::timefmt;
+use crate::web::{self, AppState};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
+
+/// How long a running scan may go on after a stop is asked for.
+pub const SCAN_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the daemon could not start (once running, it does not stop on errors).
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The web listener failed.
+    #[error("web listener on {addr}: {source}")]
+    Listen {
+        /// Where.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The fingerprint rules did not load.
+    #[error("fingerprint rules: {0}")]
+    Rules(String),
+    /// The SNMP client could not start.
+    #[error("SNMP: {0}")]
+    Snmp(String),
+}
+
+/// A stop signal shared by the daemon's tasks.
+#[derive(Clone)]
+pub struct Stop {
+    rx: watch::Receiver<bool>,
+}
+
+impl Stop {
+    /// A stop signal and the sender that fires it.
+    pub fn new() -> (watch::Sender<bool>, Stop) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Stop { rx })
+    }
+
+    /// Resolves once a stop was asked for.
+    pub async fn wait(&mut self) {
+        let _ = self.rx.wait_for(|v| *v).await;
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_set(&self) -> bool {
+        *self.rx.borrow()
+    }
+}
+
+/// Fire `tx` on SIGTERM or Ctrl-C.
+pub fn stop_on_signals(tx: watch::Sender<bool>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot watch SIGTERM; Ctrl-C still works");
+                    let _ = tokio::signal::ctrl_c().await;
+                    let _ = tx.send(true);
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("interrupt: stopping"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        let _ = tx.send(true);
+    });
+}
+
+/// Run until `stop` fires. `listener` is already bound (so the page can
+/// live in another network namespace than the scanner, see [`netns`]).
+pub async fn run(
+    settings: Settings,
+    config_path: &Path,
+    listener: std::net::TcpListener,
+    stop: Stop,
+) -> Result<(), DaemonError> {
+    let engine = Engine::builtin().map_err(|e| DaemonError::Rules(e.to_string()))?;
+    let mut store = Store::open(&settings.db_path)?;
+    let stale = store.close_stale_scans(&timefmt::system(SystemTime::now()))?;
+    if stale > 0 {
+        tracing::warn!(
+            stale,
+            "marked scans left running by an earlier stop as interrupted"
+        );
+    }
+    let collector = Collector::new(CollectorOptions {
+        timeout: settings.snmp_timeout,
+        retries: settings.snmp_retries,
+        depth: if settings.snmp_full {
+            Depth::Full
+        } else {
+            Depth::System
+        },
+        ..CollectorOptions::default()
+    })
+    .await
+    .map_err(|e| DaemonError::Snmp(e.to_string()))?;
+
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| DaemonError::Listen {
+            addr: addr.clone(),
+            source,
+        })?;
+    let listener =
+        tokio::net::TcpListener::from_std(listener).map_err(|source| DaemonError::Listen {
+            addr: addr.clone(),
+            source,
+        })?;
+    let state = AppState::new(
+        settings.db_path.clone(),
+        !settings.subnets.is_empty(),
+        config_path.display().to_string(),
+    );
+    let mut web_stop = stop.clone();
+    let web = tokio::spawn(async move {
+        let served = axum::serve(listener, web::app(state))
+            .with_graceful_shutdown(async move { web_stop.wait().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "web server stopped");
+        }
+    });
+    tracing::info!(%addr, "status page at http://{addr}/");
+
+    if settings.subnets.is_empty() {
+        tracing::warn!(config = %config_path.display(), "no subnets configured: scanning nothing; add [scan] subnets to the config");
+        let mut s = stop.clone();
+        s.wait().await;
+    } else {
+        schedule(&settings, &mut store, &collector, &engine, stop.clone()).await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), web).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn schedule(
+    settings: &Settings,
+    store: &mut Store,
+    collector: &Collector,
+    engine: &Engine,
+    mut stop: Stop,
+) {
+    let plan = Plan {
+        targets: settings.subnets.clone(),
+        exclude: settings.exclude.clone(),
+        rate: settings.rate,
+        probe_timeout: settings.probe_timeout,
+        passes: 2,
+        reverse_dns: settings.reverse_dns,
+        resolv_conf: settings.resolv_conf.clone(),
+        credentials: settings.credentials.clone(),
+        concurrency: 64,
+    };
+    let addresses = crate::target::expand(&plan.targets, &plan.exclude)
+        .map(|a| a.len())
+        .unwrap_or(0);
+    loop {
+        let next = tokio::time::Instant::now() + settings.interval;
+        one_scan(&plan, addresses, store, collector, engine, stop.clone()).await;
+        if stop.is_set() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = stop.wait() => return,
+        }
+    }
+}
+
+async fn one_scan(
+    plan: &Plan,
+    addresses: usize,
+    store: &mut Store,
+    collector: &Collector,
+    engine: &Engine,
+    stop: Stop,
+) {
+    let now = || timefmt::system(SystemTime::now());
+    let scan_id = match store.begin_scan(&now(), &scan::describe(&plan.targets), addresses) {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot record the scan; skipping this round (stored data is untouched)");
+            return;
+        }
+    };
+    let preferred = store.preferred_credentials().unwrap_or_default();
+    let span = tracing::info_span!("scan", scan_id);
+    let _enter = span.enter();
+    tracing::info!(targets = %scan::describe(&plan.targets), addresses, "scan started");
+    let work = scan::run(plan, collector, engine, &preferred);
+    tokio::pin!(work);
+    let mut stop_wait = stop.clone();
+    let result = tokio::select! {
+        r = &mut work => Some(r),
+        _ = stop_wait.wait() => {
+            tracing::info!("stop asked during a scan; giving it {SCAN_GRACE:?} to finish");
+            tokio::time::timeout(SCAN_GRACE, &mut work).await.ok()
+        }
+    };
+    let outcome = match result {
+        Some(Ok(o)) => o,
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "scan failed");
+            let _ = store.end_scan_without_results(scan_id, &now(), "failed", &e.to_string());
+            return;
+        }
+        None => {
+            let _ = store.end_scan_without_results(
+                scan_id,
+                &now(),
+                "interrupted",
+                "Pandian was stopped during this scan",
+            );
+            return;
+        }
+    };
+    for w in &outcome.warnings {
+        tracing::warn!("{w}");
+    }
+    let up = outcome.devices.len();
+    match store.finish_scan(
+        scan_id,
+        &timefmt::system(outcome.finished),
+        &outcome.devices,
+    ) {
+        Ok(()) => tracing::info!(up, "scan stored"),
+        Err(e) => {
+            tracing::error!(error = %e, "could not store this scan's results (earlier data is intact; the next scan tries again)");
+            let _ = store.end_scan_without_results(scan_id, &now(), "failed", &e.to_string());
+        }
+    }
+}
+
+/// Where to keep a demo's database.
+pub fn demo_db(dir: &Path) -> PathBuf {
+    dir.join("pandian-demo.db")
+}

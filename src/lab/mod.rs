@@ -1,0 +1,351 @@
+//! A test lab of network namespaces: a bridge "switch", a scanner, hosts
+//! with real vendor MACs running real net-snmp `snmpd`, a router to a second
+//! segment, and hosts that drop ICMP. Used by `pandian demo` and by the
+//! integration tests; needs root.
+//!
+//! Safety: every address is in 198.18.0.0/15; every namespace, link and
+//! process is created by this module under a unique prefix, lives inside the
+//! lab's own namespaces, and is removed by [`Lab::down`] (also on drop).
+//! Nothing is created in the machine's own namespace.
+
+mod net;
+mod snmpd;
+mod spec;
+
+pub use net::run_in;
+pub use snmpd::{SnmpdSpec, V3User};
+pub use spec::{HostSpec, LabSpec, standard};
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// What went wrong building a lab.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// The lab needs root (network namespaces, raw sockets).
+    #[error("the lab needs root (network namespaces); run as root or with sudo")]
+    NotRoot,
+    /// A helper program is missing.
+    #[error("`{0}` is not installed; on Debian: apt-get install {1}")]
+    Missing(String, String),
+    /// A command failed.
+    #[error("lab setup: `{command}` failed: {stderr}")]
+    Command {
+        /// The command line.
+        command: String,
+        /// What it printed.
+        stderr: String,
+    },
+    /// An agent did not come up in time.
+    #[error("lab setup: {0}")]
+    Timeout(String),
+    /// File or process I/O.
+    #[error("lab setup: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running lab. Dropping it tears everything down.
+pub struct Lab {
+    spec: LabSpec,
+    namespaces: Vec<String>,
+    children: Vec<(String, Child)>,
+    dir: PathBuf,
+    etc_netns: Vec<PathBuf>,
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    // /proc/self/status "Uid:\treal\teffective..." avoids unsafe geteuid().
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Check that the programs a lab needs are installed.
+pub fn check_tools(spec: &LabSpec) -> Result<(), LabError> {
+    let mut need = vec![("ip", "iproute2")];
+    if spec.hosts.iter().any(|h| h.snmpd.is_some()) {
+        need.push(("snmpd", "snmpd"));
+    }
+    if spec.hosts.iter().any(|h| h.drop_icmp) {
+        need.push(("nft", "nftables"));
+    }
+    if spec.segments() > 1 {
+        need.push(("dnsmasq", "dnsmasq-base"));
+    }
+    for (prog, pkg) in need {
+        if which(prog).is_none() {
+            return Err(LabError::Missing(prog.into(), pkg.into()));
+        }
+    }
+    Ok(())
+}
+
+/// Find a program on PATH (and the sbin directories root normally has).
+pub fn which(prog: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
+        .map(|d| Path::new(d).join(prog))
+        .find(|p| p.is_file())
+}
+
+impl Lab {
+    /// Build the lab described by `spec`.
+    pub fn up(spec: LabSpec) -> Result<Lab, LabError> {
+        if !is_root() {
+            return Err(LabError::NotRoot);
+        }
+        check_tools(&spec)?;
+        let dir = std::env::temp_dir().join(format!("pandian-lab-{}", spec.prefix));
+        std::fs::create_dir_all(&dir)?;
+        let mut lab = Lab {
+            spec,
+            namespaces: Vec::new(),
+            children: Vec::new(),
+            dir,
+            etc_netns: Vec::new(),
+        };
+        // On error, `lab` drops here and removes what was made so far.
+        lab.build()?;
+        Ok(lab)
+    }
+
+    fn build(&mut self) -> Result<(), LabError> {
+        let spec = self.spec.clone();
+        let sw = self.add_ns("sw")?;
+        for seg in 0..spec.segments() {
+            net::ip(&[
+                "-n",
+                &sw,
+                "link",
+                "add",
+                &format!("br{seg}"),
+                "type",
+                "bridge",
+            ])?;
+            net::ip(&["-n", &sw, "link", "set", &format!("br{seg}"), "up"])?;
+        }
+        // Scanner on segment 0.
+        let scan = self.add_ns("scan")?;
+        net::attach(&sw, 0, "ps", &scan, spec.scanner_ip, spec.prefix_len, None)?;
+        // Router between segment 0 and every further segment.
+        if spec.segments() > 1 {
+            let rtr = self.add_ns("rtr")?;
+            net::attach(
+                &sw,
+                0,
+                "pr0",
+                &rtr,
+                spec.router_ip(0),
+                spec.prefix_len,
+                Some("eth0"),
+            )?;
+            for seg in 1..spec.segments() {
+                net::attach(
+                    &sw,
+                    seg,
+                    &format!("pr{seg}"),
+                    &rtr,
+                    spec.router_ip(seg),
+                    spec.prefix_len,
+                    Some(&format!("eth{seg}")),
+                )?;
+                net::ip(&[
+                    "-n",
+                    &scan,
+                    "route",
+                    "add",
+                    &spec.segment_net(seg).to_string(),
+                    "via",
+                    &spec.router_ip(0).to_string(),
+                ])?;
+            }
+            net::sysctl(&rtr, "net.ipv4.ip_forward=1")?;
+            self.start_dns(&rtr, &scan)?;
+        }
+        for (i, host) in spec.hosts.iter().enumerate() {
+            let ns = self.add_ns(&format!("h{i}"))?;
+            net::attach_with_mac(
+                &sw,
+                host.segment,
+                &format!("ph{i}"),
+                &ns,
+                host.ip,
+                spec.prefix_len,
+                host.mac,
+            )?;
+            if host.segment > 0 {
+                net::ip(&[
+                    "-n",
+                    &ns,
+                    "route",
+                    "add",
+                    "default",
+                    "via",
+                    &spec.router_ip(host.segment).to_string(),
+                ])?;
+            } else if spec.segments() > 1 {
+                for seg in 1..spec.segments() {
+                    net::ip(&[
+                        "-n",
+                        &ns,
+                        "route",
+                        "add",
+                        &spec.segment_net(seg).to_string(),
+                        "via",
+                        &spec.router_ip(0).to_string(),
+                    ])?;
+                }
+            }
+            if host.drop_icmp {
+                net::drop_icmp_echo(&ns)?;
+            }
+            if let Some(snmpd) = &host.snmpd {
+                let child = snmpd::start(&ns, host.ip, snmpd, &self.dir.join(format!("h{i}")))?;
+                self.children.push((ns.clone(), child));
+            }
+        }
+        for (i, host) in spec.hosts.iter().enumerate() {
+            if host.snmpd.is_some() {
+                snmpd::wait_ready(
+                    &self.ns_name(&format!("h{i}")),
+                    host.ip,
+                    Duration::from_secs(10),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// dnsmasq on the router answers PTR (and A) queries for every host as
+    /// `LABEL.lab.test`; the scanner namespace's resolv.conf points at it.
+    fn start_dns(&mut self, rtr: &str, scan: &str) -> Result<(), LabError> {
+        let hosts = self.dir.join("hosts");
+        let mut text = String::new();
+        for h in &self.spec.hosts {
+            text.push_str(&format!("{} {}.lab.test\n", h.ip, h.label));
+        }
+        std::fs::write(&hosts, text)?;
+        let server = self.spec.router_ip(0);
+        let mut cmd = run_in(rtr, "dnsmasq");
+        cmd.args([
+            "--keep-in-foreground",
+            "--no-resolv",
+            "--no-hosts",
+            "--bind-interfaces",
+            "--conf-file=/dev/null",
+            "--pid-file=",
+        ])
+        .arg(format!("--addn-hosts={}", hosts.display()))
+        .arg(format!("--listen-address={server}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        let child = cmd.spawn()?;
+        self.children.push((rtr.to_string(), child));
+        let etc = Path::new("/etc/netns").join(scan);
+        std::fs::create_dir_all(&etc)?;
+        std::fs::write(
+            etc.join("resolv.conf"),
+            format!("nameserver {server}\noptions timeout:1 attempts:1\n"),
+        )?;
+        self.etc_netns.push(etc);
+        Ok(())
+    }
+
+    fn ns_name(&self, role: &str) -> String {
+        format!("{}-{role}", self.spec.prefix)
+    }
+
+    fn add_ns(&mut self, role: &str) -> Result<String, LabError> {
+        let name = self.ns_name(role);
+        net::ip(&["netns", "add", &name])?;
+        self.namespaces.push(name.clone());
+        net::ip(&["-n", &name, "link", "set", "lo", "up"])?;
+        Ok(name)
+    }
+
+    /// The scanner's namespace: run Pandian (or nmap) here.
+    pub fn scanner_ns(&self) -> String {
+        self.ns_name("scan")
+    }
+
+    /// The namespace of host number `i` (as in the spec's host list).
+    pub fn host_ns(&self, i: usize) -> String {
+        self.ns_name(&format!("h{i}"))
+    }
+
+    /// The scanner's address.
+    pub fn scanner_ip(&self) -> Ipv4Addr {
+        self.spec.scanner_ip
+    }
+
+    /// The spec the lab was built from.
+    pub fn spec(&self) -> &LabSpec {
+        &self.spec
+    }
+
+    /// A command that runs `program` inside namespace `ns`.
+    pub fn command_in(&self, ns: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        run_in(ns, program)
+    }
+
+    /// Stop the agents and remove every namespace this lab made.
+    pub fn down(&mut self) {
+        for (_, child) in self.children.iter_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.children.clear();
+        for ns in self.namespaces.drain(..).rev() {
+            let _ = Command::new("ip").args(["netns", "delete", &ns]).output();
+        }
+        for etc in self.etc_netns.drain(..) {
+            let _ = std::fs::remove_dir_all(etc);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Start an extra process inside one of the lab's namespaces; it is
+    /// killed when the lab goes down.
+    pub fn spawn_in(&mut self, ns: &str, mut cmd: Command) -> Result<u32, LabError> {
+        let _ = ns;
+        let child = cmd.spawn()?;
+        let pid = child.id();
+        self.children.push((ns.to_string(), child));
+        Ok(pid)
+    }
+
+    /// A scratch directory removed with the lab.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+/// Wait, bounded, until `ready()` is true.
+pub(crate) fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    for _ in 0..1000 {
+        if ready() {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}

@@ -1,0 +1,47 @@
+//! Probes that touch the network: ARP on attached subnets, ICMP echo,
+//! reverse DNS. (SNMP lives in [`crate::snmp`].) Each returns plain values;
+//! decoding is in [`crate::wire`].
+
+pub mod arp;
+pub mod dns;
+pub mod icmp;
+mod pace;
+
+pub use pace::Pacer;
+
+/// How a probe failed as a whole (single lost replies are not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// Raw sockets need root or CAP_NET_RAW.
+    #[error(
+        "{probe}: permission denied opening a raw socket; run as root or grant the binary CAP_NET_RAW (setcap cap_net_raw+ep $(command -v pandian))"
+    )]
+    Permission {
+        /// ARP or ICMP.
+        probe: &'static str,
+    },
+    /// Any other socket error.
+    #[error("{probe} on {iface}: {source}")]
+    Io {
+        /// ARP or ICMP.
+        probe: &'static str,
+        /// Interface name or "-".
+        iface: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl SweepError {
+    pub(crate) fn io(probe: &'static str, iface: &str, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::PermissionDenied {
+            SweepError::Permission { probe }
+        } else {
+            SweepError::Io {
+                probe,
+                iface: iface.to_string(),
+                source,
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Page labels in English and Chinese, side by side. Pure.
+
+/// A language the page speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl Lang {
+    /// From `?lang=` or an Accept-Language header value: Chinese when it
+    /// asks for zh first, else English.
+    pub fn pick(query: Option<&str>, accept: Option<&str>) -> Lang {
+        match query.map(str::trim) {
+            Some(q)
+                if q.eq_ignore_ascii_case("zh") || q.to_ascii_lowercase().starts_with("zh-") =>
+            {
+                return Lang::Zh;
+            }
+            Some(q) if q.eq_ignore_ascii_case("en") => return Lang::En,
+            _ => {}
+        }
+        let first = accept
+            .and_then(|a| a.split(',').next())
+            .map(|s| s.trim().to_ascii_lowercase());
+        match first {
+            Some(f) if f.starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        }
+    }
+
+    /// `en` or `zh-CN`, for the html lang attribute.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    /// The labels.
+    pub fn labels(self) -> &'static Labels {
+        match self {
+            Lang::En => &EN,
+            Lang::Zh => &ZH,
+        }
+    }
+}
+
+/// Every label on the page.
+#[derive(Debug)]
+pub struct Labels {
+    pub title: &'static str,
+    pub overview: &'static str,
+    pub last_scan: &'static str,
+    pub never_scanned: &'static str,
+    pub status: &'static str,
+    pub started: &'static str,
+    pub finished: &'static str,
+    pub targets: &'static str,
+    pub addresses: &'static str,
+    pub hosts_up: &'static str,
+    pub snmp_ok: &'static str,
+    pub devices_known: &'static str,
+    pub devices_last: &'static str,
+    pub by_class: &'static str,
+    pub by_origin: &'static str,
+    pub devices: &'static str,
+    pub ip: &'static str,
+    pub mac: &'static str,
+    pub mac_vendor: &'static str,
+    pub hostname: &'static str,
+    pub class: &'static str,
+    pub vendor: &'static str,
+    pub model: &'static str,
+    pub serial: &'static str,
+    pub os: &'static str,
+    pub origin: &'static str,
+    pub seen_by: &'static str,
+    pub sys_name: &'static str,
+    pub first_seen: &'static str,
+    pub last_seen: &'static str,
+    pub not_configured: &'static str,
+    pub not_configured_hint: &'static str,
+    pub no_devices: &'static str,
+    pub other_lang: &'static str,
+    pub other_lang_code: &'static str,
+    pub domestic: &'static str,
+    pub foreign: &'static str,
+    pub unknown: &'static str,
+    pub randomized: &'static str,
+}
+
+static EN: Labels = Labels {
+    title: "Pandian — network inventory",
+    overview: "Overview",
+    last_scan: "Last scan",
+    never_scanned: "No scan has run yet.",
+    status: "Status",
+    started: "Started",
+    finished: "Finished",
+    targets: "Targets",
+    addresses: "Addresses",
+    hosts_up: "Hosts up",
+    snmp_ok: "Answered SNMP",
+    devices_known: "Devices known",
+    devices_last: "Seen in last scan",
+    by_class: "By class",
+    by_origin: "By origin",
+    devices: "Devices",
+    ip: "IP",
+    mac: "MAC",
+    mac_vendor: "MAC vendor",
+    hostname: "Hostname",
+    class: "Class",
+    vendor: "Vendor",
+    model: "Model",
+    serial: "Serial",
+    os: "OS",
+    origin: "Origin",
+    seen_by: "Seen by",
+    sys_name: "sysName",
+    first_seen: "First seen",
+    last_seen: "Last seen",
+    not_configured: "No subnets are configured, so Pandian scans nothing.",
+    not_configured_hint: "Add the subnets to watch under [scan] subnets in the config file, then restart:",
+    no_devices: "No devices yet.",
+    other_lang: "中文",
+    other_lang_code: "zh",
+    domestic: "domestic",
+    foreign: "foreign",
+    unknown: "unknown",
+    randomized: "randomised MAC",
+};
+
+static ZH: Labels = Labels {
+    title: "盘点 — 网络资产清单",
+    overview: "概览",
+    last_scan: "最近一次扫描",
+    never_scanned: "尚未进行扫描。",
+    status: "状态",
+    started: "开始",
+    finished: "结束",
+    targets: "扫描范围",
+    addresses: "地址数",
+    hosts_up: "在线主机",
+    snmp_ok: "SNMP 应答",
+    devices_known: "已知设备",
+    devices_last: "最近一次扫描发现",
+    by_class: "按类型",
+    by_origin: "按产地",
+    devices: "设备",
+    ip: "IP",
+    mac: "MAC",
+    mac_vendor: "MAC 厂商",
+    hostname: "主机名",
+    class: "类型",
+    vendor: "厂商",
+    model: "型号",
+    serial: "序列号",
+    os: "操作系统",
+    origin: "产地",
+    seen_by: "发现方式",
+    sys_name: "sysName",
+    first_seen: "首次发现",
+    last_seen: "最近发现",
+    not_configured: "尚未配置子网，盘点不会扫描任何地址。",
+    not_configured_hint: "请在配置文件的 [scan] subnets 中填写要监视的子网，然后重启：",
+    no_devices: "尚无设备。",
+    other_lang: "English",
+    other_lang_code: "en",
+    domestic: "国产",
+    foreign: "国外",
+    unknown: "未知",
+    randomized: "随机 MAC",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lang_pick_table() {
+        let cases = [
+            (Some("zh"), None, Lang::Zh),
+            (Some("en"), Some("zh-CN"), Lang::En),
+            (None, Some("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh),
+            (None, Some("en-US,en;q=0.9,zh;q=0.5"), Lang::En),
+            (Some("fr"), None, Lang::En),
+            (None, None, Lang::En),
+        ];
+        for (q, a, want) in cases {
+            assert_eq!(Lang::pick(q, a), want, "{q:?} {a:?}");
+        }
+    }
+}

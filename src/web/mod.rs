@@ -1,0 +1,160 @@
+//! The read-only status page and JSON API (axum). Reads the store through
+//! its own read-only connection; never writes.
+//!
+//! Routes: `GET /` (page; `?lang=zh` for Chinese), `GET /api/v1/devices`,
+//! `GET /api/v1/scans`, `GET /healthz`.
+
+pub mod i18n;
+mod view;
+
+use crate::store::{Store, StoreError};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use i18n::Lang;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use view::{DeviceView, IndexPage};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db_path: PathBuf,
+    store: Mutex<Option<Store>>,
+    configured: bool,
+    config_path: String,
+}
+
+impl AppState {
+    /// State for a daemon whose database is `db_path`; `configured` says
+    /// whether any subnets are configured (the page explains when not).
+    pub fn new(db_path: PathBuf, configured: bool, config_path: String) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                db_path,
+                store: Mutex::new(None),
+                configured,
+                config_path,
+            }),
+        }
+    }
+
+    /// Run `f` on the read-only store on a blocking thread.
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = inner
+                .store
+                .lock()
+                .map_err(|_| AppError::Internal("store lock poisoned".into()))?;
+            if guard.is_none() {
+                *guard = Some(
+                    Store::open_read_only(&inner.db_path)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                );
+            }
+            match guard.as_ref() {
+                Some(store) => f(store).map_err(|e| AppError::Internal(e.to_string())),
+                None => Err(AppError::Internal("store not open".into())),
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+}
+
+/// Errors shown to a client: a generic message; details go to the log.
+#[derive(Debug)]
+pub enum AppError {
+    /// Something on our side.
+    Internal(String),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let AppError::Internal(detail) = self;
+        tracing::error!(%detail, "web request failed");
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the inventory database is not readable right now; see the daemon's log\n",
+        )
+            .into_response()
+    }
+}
+
+/// The router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/api/v1/devices", get(api_devices))
+        .route("/api/v1/scans", get(api_scans))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+async fn index(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = Lang::pick(q.lang.as_deref(), accept);
+    let (overview, rows) = state
+        .with_store(|s| Ok((s.overview()?, s.devices()?)))
+        .await?;
+    let page = IndexPage {
+        lang_code: lang.code(),
+        l: lang.labels(),
+        configured: state.inner.configured,
+        config_path: state.inner.config_path.clone(),
+        overview,
+        devices: rows.iter().map(DeviceView::from_row).collect(),
+    };
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Html(html).into_response())
+}
+
+async fn api_devices(State(state): State<AppState>) -> Result<Response, AppError> {
+    let rows = state.with_store(|s| s.devices()).await?;
+    let out: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|r| {
+            let mut v = r.data;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("first_seen".into(), r.first_seen.into());
+                obj.insert("last_seen".into(), r.last_seen.into());
+            }
+            v
+        })
+        .collect();
+    Ok(Json(out).into_response())
+}
+
+async fn api_scans(State(state): State<AppState>) -> Result<Response, AppError> {
+    let scans = state.with_store(|s| s.scans(100)).await?;
+    Ok(Json(scans).into_response())
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
+    let version = state.with_store(|s| s.version()).await?;
+    Ok(Json(serde_json::json!({ "status": "ok", "schema_version": version })).into_response())
+}

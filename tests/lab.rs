@@ -1,0 +1,395 @@
+//! End-to-end tests on a real lab: network namespaces, a bridge, veths,
+//! net-snmp agents, a host that drops ICMP, a router to a second subnet.
+//! Needs root; skips otherwise (fails under PANDIAN_REQUIRE_LAB=1).
+
+mod common;
+
+use common::*;
+use pandian::lab::{self, standard};
+use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn find<'a>(devices: &'a [Value], ip: &str) -> Option<&'a Value> {
+    devices.iter().find(|d| d["ip"] == ip)
+}
+
+fn seen_by(d: &Value) -> Vec<String> {
+    d["seen_by"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn lower(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_lowercase()
+}
+
+#[test]
+fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
+    let Some(lab) = lab_or_skip(standard(&unique_prefix("s"), 0)) else {
+        return;
+    };
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &[
+            "scan",
+            "198.18.0.0/24",
+            "198.18.1.0/24",
+            "--community",
+            "public",
+            "--community",
+            "huawei-ro",
+            "--format",
+            "json",
+            "--timeout",
+            "500",
+            "--snmp-depth",
+            "system",
+            "--resolve",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "scan failed: {stderr}");
+    let devices: Vec<Value> =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+
+    // Every lab host, and the router, and nothing else (not the scanner itself).
+    let mut ips: Vec<&str> = devices.iter().filter_map(|d| d["ip"].as_str()).collect();
+    ips.sort();
+    assert_eq!(
+        ips,
+        [
+            "198.18.0.10",
+            "198.18.0.11",
+            "198.18.0.12",
+            "198.18.0.13",
+            "198.18.0.14",
+            "198.18.0.254",
+            "198.18.1.20",
+            "198.18.1.254"
+        ],
+        "{stdout}"
+    );
+
+    for (i, h) in lab.spec().hosts.iter().enumerate() {
+        let d = find(&devices, &h.ip.to_string())
+            .unwrap_or_else(|| panic!("host {i} {} missing", h.label));
+        if h.segment == 0 {
+            assert_eq!(d["mac"], pandian::wire::format_mac(h.mac), "{}", h.label);
+            assert!(seen_by(d).contains(&"arp".to_string()), "{}: {d}", h.label);
+        } else {
+            assert!(
+                d["mac"].is_null(),
+                "routed host has no MAC we could see: {d}"
+            );
+        }
+        assert_eq!(
+            d["hostname"],
+            format!("{}.lab.test", h.label),
+            "reverse DNS from the lab's dnsmasq"
+        );
+        if h.drop_icmp {
+            assert!(
+                !seen_by(d).contains(&"icmp".to_string()),
+                "{} drops ICMP: {d}",
+                h.label
+            );
+        } else {
+            assert!(seen_by(d).contains(&"icmp".to_string()), "{}: {d}", h.label);
+        }
+        match &h.snmpd {
+            Some(s) => {
+                let snmp = &d["snmp"];
+                assert_eq!(snmp["version"], "2c", "{}: {d}", h.label);
+                assert_eq!(
+                    snmp["sys_object_id"]
+                        .as_str()
+                        .map(|o| o.trim_start_matches('.')),
+                    Some(s.sys_object_id.as_str()),
+                    "{}",
+                    h.label
+                );
+                assert!(seen_by(d).contains(&"snmp".to_string()));
+                if !s.sys_name.chars().any(char::is_control) && !s.sys_name.contains('<') {
+                    assert_eq!(snmp["sys_name"], s.sys_name.as_str(), "{}", h.label);
+                    assert_eq!(snmp["sys_location"], s.sys_location.as_str(), "{}", h.label);
+                }
+                let cred = snmp["credential"].as_str().unwrap_or("");
+                assert!(
+                    !cred.is_empty() && cred != "public" && cred != "huawei-ro",
+                    "credential name, never the secret: {cred}"
+                );
+            }
+            None => assert!(d["snmp"].is_null(), "{}: {d}", h.label),
+        }
+    }
+    // Vendors from the MAC registry and the fingerprint.
+    assert!(lower(&find(&devices, "198.18.0.10").unwrap()["mac_vendor"]).contains("cisco"));
+    assert!(lower(&find(&devices, "198.18.0.13").unwrap()["mac_vendor"]).contains("hikvision"));
+    let cisco = find(&devices, "198.18.0.10").unwrap();
+    assert!(lower(&cisco["vendor"]).contains("cisco"), "{cisco}");
+    let huawei = find(&devices, "198.18.0.11").unwrap();
+    assert!(lower(&huawei["vendor"]).contains("huawei"), "{huawei}");
+    assert_eq!(huawei["vendor_origin"], "domestic");
+    assert_eq!(huawei["snmp"]["sys_location"], "北京 3楼机房");
+    // Hostile strings: no raw control characters survive.
+    let hostile = &find(&devices, "198.18.0.14").unwrap()["snmp"];
+    for key in ["sys_name", "sys_descr"] {
+        let s = hostile[key].as_str().unwrap_or("");
+        assert!(
+            !s.is_empty() && !s.chars().any(|c| c.is_control() && c != '\n'),
+            "{key}: {s:?}"
+        );
+    }
+    // Secrets never printed.
+    assert!(!stdout.contains("huawei-ro") && !stderr.contains("huawei-ro"));
+}
+
+#[test]
+fn lab_scan_honours_exclusions_on_the_wire() {
+    let Some(lab) = lab_or_skip(standard(&unique_prefix("x"), 0)) else {
+        return;
+    };
+    if lab::which("tcpdump").is_none() {
+        assert!(
+            std::env::var("PANDIAN_REQUIRE_LAB").is_err(),
+            "tcpdump missing"
+        );
+        eprintln!("SKIPPED: tcpdump not installed");
+        return;
+    }
+    // Watch the excluded host's own link for anything addressed to it.
+    let excluded = "198.18.0.10";
+    let pcap = lab.dir().join("excluded.txt");
+    let mut dump: Child = lab::run_in(&lab.host_ns(0), "tcpdump")
+        .args([
+            "-n",
+            "-l",
+            "-i",
+            "eth0",
+            &format!("(arp and arp[24:4] = 0xc612000a) or (ip and dst host {excluded})"),
+        ])
+        .stdout(std::fs::File::create(&pcap).expect("pcap file"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tcpdump");
+    std::thread::sleep(Duration::from_millis(700));
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &[
+            "scan",
+            "198.18.0.0/24",
+            "--exclude",
+            excluded,
+            "--community",
+            "public",
+            "--format",
+            "jsonl",
+            "--timeout",
+            "300",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = dump.kill();
+    let _ = dump.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains(&format!("\"{excluded}\"")),
+        "excluded host reported: {stdout}"
+    );
+    assert!(
+        stdout.contains("198.18.0.11"),
+        "other hosts still found: {stdout}"
+    );
+    let seen = std::fs::read_to_string(&pcap).unwrap_or_default();
+    assert!(
+        seen.trim().is_empty(),
+        "packets reached the excluded host:\n{seen}"
+    );
+}
+
+#[test]
+fn lab_scan_table_output_and_bad_targets() {
+    let Some(lab) = lab_or_skip(standard(&unique_prefix("t"), 0)) else {
+        return;
+    };
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &["scan", "198.18.0.8-15", "-c", "public", "--timeout", "300"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("IP "), "{text}");
+    assert!(
+        text.contains("198.18.0.10") && text.contains("core-sw1.example.test"),
+        "{text}"
+    );
+    assert!(text.contains("of 8 addresses answered"), "{text}");
+    // Control characters from the hostile agent are made visible, not sent to the terminal.
+    assert!(
+        !text.contains('\u{7}') && !text.contains('\u{1b}'),
+        "{text:?}"
+    );
+
+    let bad = pandian_in(&lab.scanner_ns(), &["scan", "198.18.0.0/33"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a target"));
+}
+
+struct Daemon(Child);
+
+impl Daemon {
+    fn start(ns: &str, config: &std::path::Path) -> Daemon {
+        let child = Command::new(bin())
+            .args(["serve", "--config"])
+            .arg(config)
+            .args(["--netns", ns])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start daemon");
+        Daemon(child)
+    }
+
+    /// SIGTERM and wait (bounded); returns whether it exited successfully.
+    fn stop(mut self) -> bool {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let ok =
+            poll(Duration::from_secs(20), || self.0.try_wait().ok().flatten()).map(|s| s.success());
+        if ok.is_none() {
+            let _ = self.0.kill();
+        }
+        ok.unwrap_or(false)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn done_scans(port: u16) -> usize {
+    http_get(port, "/api/v1/scans")
+        .ok()
+        .and_then(|(_, b)| serde_json::from_str::<Vec<Value>>(&b).ok())
+        .map(|v| v.iter().filter(|s| s["status"] == "done").count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn lab_daemon_stores_serves_and_keeps_history_across_restart() {
+    let Some(lab) = lab_or_skip(standard(&unique_prefix("d"), 0)) else {
+        return;
+    };
+    let port = free_port();
+    let db = lab.dir().join("daemon.db");
+    let config = lab.dir().join("pandian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[scan]\nsubnets = [\"198.18.0.0/24\", \"198.18.1.0/24\"]\nexclude = [\"198.18.0.200-198.18.0.250\"]\ninterval = \"10s\"\ntimeout_ms = 300\nreverse_dns = false\n\n\
+             [snmp]\ntimeout_ms = 500\n\n[[snmp.credentials]]\nname = \"lab-public\"\nversion = \"2c\"\ncommunity = \"public\"\n\n\
+             [[snmp.credentials]]\nname = \"lab-huawei\"\nversion = \"2c\"\ncommunity = \"huawei-ro\"\n\n\
+             [store]\npath = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n",
+            db.display()
+        ),
+    )
+    .expect("write config");
+
+    let d = Daemon::start(&lab.scanner_ns(), &config);
+    assert!(
+        poll(Duration::from_secs(90), || (done_scans(port) >= 1)
+            .then_some(()))
+        .is_some(),
+        "no scan finished"
+    );
+    let (status, body) = http_get(port, "/api/v1/devices").expect("api");
+    assert_eq!(status, 200);
+    let first: Vec<Value> = serde_json::from_str(&body).expect("devices JSON");
+    assert_eq!(first.len(), 8, "{body}");
+    for dev in &first {
+        assert!(
+            dev["first_seen"].as_str().is_some_and(|s| s.ends_with('Z')),
+            "{dev}"
+        );
+        assert!(dev["last_seen"].is_string());
+    }
+    let cisco = find(&first, "198.18.0.10").expect("cisco");
+    assert_eq!(cisco["snmp"]["credential"], "lab-public");
+    assert_eq!(
+        find(&first, "198.18.0.11").expect("huawei")["snmp"]["credential"],
+        "lab-huawei"
+    );
+    assert!(!body.contains("huawei-ro"), "secret in API output");
+
+    let (status, html) = http_get(port, "/").expect("page");
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("198.18.0.12") && html.contains("core-sw1.example.test"),
+        "page lists devices"
+    );
+    assert!(
+        (html.contains("&lt;b&gt;bold") || html.contains("&#60;b&#62;bold"))
+            && !html.contains("<b>bold"),
+        "device strings are escaped: {}",
+        html.lines()
+            .filter(|l| l.contains("bold"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(!html.contains("not-configured"));
+    let (status, zh) = http_get(port, "/?lang=zh").expect("zh page");
+    assert_eq!(status, 200);
+    assert!(zh.contains("设备") && zh.contains("国产"), "Chinese page");
+    let (status, health) = http_get(port, "/healthz").expect("healthz");
+    assert_eq!((status, health.contains("\"ok\"")), (200, true));
+    assert!(d.stop(), "daemon exits 0 on SIGTERM");
+
+    // Restart on the same database: history kept, no duplicate devices.
+    let d = Daemon::start(&lab.scanner_ns(), &config);
+    assert!(
+        poll(Duration::from_secs(90), || (done_scans(port) >= 2)
+            .then_some(()))
+        .is_some(),
+        "second scan did not finish"
+    );
+    let (_, body) = http_get(port, "/api/v1/devices").expect("api");
+    let second: Vec<Value> = serde_json::from_str(&body).expect("devices JSON");
+    assert_eq!(second.len(), 8, "same devices, merged by MAC/IP: {body}");
+    let c2 = find(&second, "198.18.0.10").expect("cisco again");
+    assert_eq!(c2["first_seen"], cisco["first_seen"]);
+    assert!(c2["last_seen"].as_str() >= cisco["last_seen"].as_str());
+    assert!(d.stop());
+
+    // The store itself, read directly.
+    let store = pandian::store::Store::open(&db).expect("open db");
+    let o = store.overview().expect("overview");
+    assert!(o.last_done.is_some_and(|s| s.hosts_up == Some(8)));
+    let obs: i64 = store
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM observations WHERE key = 'sysName'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert!(obs >= 8, "observations appended per scan: {obs}");
+}
