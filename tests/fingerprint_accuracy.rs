@@ -14,7 +14,10 @@ use pandian::fingerprint::{Engine, Identity};
 use serde_json::Value as Json;
 
 fn fixtures_dir() -> PathBuf {
-    std::env::var_os("PANDIAN_FIXTURES").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"), PathBuf::from)
+    std::env::var_os("PANDIAN_FIXTURES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
+        PathBuf::from,
+    )
 }
 
 const LEGAL: &[&str] = &[
@@ -103,7 +106,10 @@ fn score(label: &Json, got: &Identity) -> Vec<(&'static str, bool, String, Strin
     if let Some(v) = want("vendor") {
         let mut accept = vec![norm_vendor(&v)];
         accept.extend(strs(label, "vendor_aliases").iter().map(|a| norm_vendor(a)));
-        let ok = got.vendor.as_deref().is_some_and(|g| accept.contains(&norm_vendor(g)));
+        let ok = got
+            .vendor
+            .as_deref()
+            .is_some_and(|g| accept.contains(&norm_vendor(g)));
         out.push(("vendor", ok, v, got.vendor.clone().unwrap_or_default()));
     }
     let class_key = if label.get("device_class").is_some() {
@@ -114,10 +120,17 @@ fn score(label: &Json, got: &Identity) -> Vec<(&'static str, bool, String, Strin
     if let Some(c) = want(class_key) {
         let mut accept = vec![c.to_lowercase()];
         accept.extend(strs(label, "alt_classes").iter().map(|a| a.to_lowercase()));
-        let ok = got.class.as_deref().is_some_and(|g| accept.contains(&g.to_lowercase()));
+        let ok = got
+            .class
+            .as_deref()
+            .is_some_and(|g| accept.contains(&g.to_lowercase()));
         out.push(("class", ok, c, got.class.clone().unwrap_or_default()));
     }
-    let model_key = if label.get("product").is_some() { "product" } else { "model" };
+    let model_key = if label.get("product").is_some() {
+        "product"
+    } else {
+        "model"
+    };
     if let Some(m) = want(model_key) {
         let mut accept = vec![m.clone()];
         accept.extend(strs(label, "model_aliases"));
@@ -137,14 +150,25 @@ fn score(label: &Json, got: &Identity) -> Vec<(&'static str, bool, String, Strin
     }
     if let Some(o) = want("vendor_origin") {
         let ok = got.vendor_origin.as_deref() == Some(o.as_str());
-        out.push(("origin", ok, o, got.vendor_origin.clone().unwrap_or_default()));
+        out.push((
+            "origin",
+            ok,
+            o,
+            got.vendor_origin.clone().unwrap_or_default(),
+        ));
     }
     if let Some(os_name) = want("os_name") {
         // Loose: the OS family (LibreNMS name or display text) appears in ours.
         let ours = got.os.as_deref().unwrap_or_default().to_lowercase();
         let text = want("os_text").unwrap_or_default().to_lowercase();
-        let first = text.split_whitespace().last().unwrap_or_default().to_string();
-        let ok = !ours.is_empty() && (ours.contains(&os_name.to_lowercase()) || (!first.is_empty() && ours.contains(&first)));
+        let first = text
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_string();
+        let ok = !ours.is_empty()
+            && (ours.contains(&os_name.to_lowercase())
+                || (!first.is_empty() && ours.contains(&first)));
         out.push(("os (loose)", ok, format!("{os_name} / {text}"), ours));
     }
     out
@@ -159,7 +183,10 @@ fn facts_for(descr: Option<&str>, object: Option<&str>) -> DeviceFacts {
         );
     }
     if let Some(o) = object.and_then(|o| Oid::parse(o).ok()) {
-        snmp.insert(Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 2, 0]), Value::ObjectId(o));
+        snmp.insert(
+            Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 2, 0]),
+            Value::ObjectId(o),
+        );
     }
     DeviceFacts {
         snmp,
@@ -185,7 +212,10 @@ fn fingerprint_accuracy_on_dev_set() {
     let dir = fixtures_dir();
     let labels_path = dir.join("labels.json");
     let Ok(labels_text) = std::fs::read_to_string(&labels_path) else {
-        println!("skipping: no fixtures at {} (set PANDIAN_FIXTURES)", dir.display());
+        println!(
+            "skipping: no fixtures at {} (set PANDIAN_FIXTURES)",
+            dir.display()
+        );
         return;
     };
     let labels: BTreeMap<String, Json> = match serde_json::from_str(&labels_text) {
@@ -220,7 +250,10 @@ fn fingerprint_accuracy_on_dev_set() {
         }
     }
     table(
-        &format!("dev set: {} recordings ({problems} unreadable lines skipped)", labels.len()),
+        &format!(
+            "dev set: {} recordings ({problems} unreadable lines skipped)",
+            labels.len()
+        ),
         &scores,
     );
 
@@ -237,7 +270,10 @@ fn fingerprint_accuracy_on_dev_set() {
             for (field, ok, want, got) in score(&ex, &id) {
                 recog.entry(field).or_default().add(ok);
                 if !ok && show_misses {
-                    println!("RECOG {field:7} {:?}: want {want:?} got {got:?}", descr.or(object));
+                    println!(
+                        "RECOG {field:7} {:?}: want {want:?} got {got:?}",
+                        descr.or(object)
+                    );
                 }
             }
         }
@@ -247,7 +283,11 @@ fn fingerprint_accuracy_on_dev_set() {
     // Floors somewhat below what the rules achieve, so regressions fail.
     let floor = |s: &BTreeMap<&'static str, Score>, f: &str, min: f64| {
         if let Some(sc) = s.get(f) {
-            assert!(sc.pct() >= min, "{f} accuracy {:.1}% fell below {min}%", sc.pct());
+            assert!(
+                sc.pct() >= min,
+                "{f} accuracy {:.1}% fell below {min}%",
+                sc.pct()
+            );
         }
     };
     floor(&scores, "class", FLOOR_CLASS);

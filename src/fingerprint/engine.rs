@@ -137,7 +137,13 @@ impl Engine {
         Some(caps)
     }
 
-    fn run_rules(&self, snmp: &SnmpFacts, descr: Option<&str>, object: Option<&Oid>, b: &mut Builder) {
+    fn run_rules(
+        &self,
+        snmp: &SnmpFacts,
+        descr: Option<&str>,
+        object: Option<&Oid>,
+        b: &mut Builder,
+    ) {
         let hits = descr.map(|d| self.descr_set.matches(d));
         let mut descr_hit = vec![false; self.k.rules.len()];
         if let Some(h) = &hits {
@@ -177,7 +183,13 @@ impl Engine {
             let caps = caps.as_ref();
             let rid = &rule.id;
             if let Some(c) = rule.class {
-                b.set_class(c, rid, &facts, Weight(0.9));
+                if rule.fallback {
+                    if b.fallback_class.is_none() {
+                        b.fallback_class = Some((c, rid.clone(), facts.clone()));
+                    }
+                } else {
+                    b.set_class(c, rid, &facts, Weight(0.9));
+                }
             }
             if let Some(v) = &rule.vendor {
                 b.set_vendor(v, rid, &facts, Weight(0.95));
@@ -202,15 +214,33 @@ impl Engine {
         self.k.vendors.get(vi).map(|v| v.name.as_str())
     }
 
-    fn resolve_vendor(&self, facts: &DeviceFacts, object: Option<&Oid>, descr: Option<&str>, b: &mut Builder) {
+    fn resolve_vendor(
+        &self,
+        facts: &DeviceFacts,
+        object: Option<&Oid>,
+        descr: Option<&str>,
+        b: &mut Builder,
+    ) {
         if b.id.vendor.is_some() {
             return;
         }
         let snmp = &facts.snmp;
-        let enterprise = object.and_then(Oid::enterprise).filter(|e| !self.k.generic_enterprises.contains(e));
-        let object_fact = || vec![fact(&self.sys_object_id, &object.map(ToString::to_string).unwrap_or_default())];
+        let enterprise = object
+            .and_then(Oid::enterprise)
+            .filter(|e| !self.k.generic_enterprises.contains(e));
+        let object_fact = || {
+            vec![fact(
+                &self.sys_object_id,
+                &object.map(ToString::to_string).unwrap_or_default(),
+            )]
+        };
         if let Some(e) = enterprise {
-            if let Some(v) = self.k.by_enterprise.get(&e).and_then(|&i| self.k.vendors.get(i)) {
+            if let Some(v) = self
+                .k
+                .by_enterprise
+                .get(&e)
+                .and_then(|&i| self.k.vendors.get(i))
+            {
                 if v.software {
                     b.software_class = v.class;
                 } else {
@@ -246,7 +276,20 @@ impl Engine {
             && self.k.vendor(name).is_some_and(|v| !v.software)
         {
             let name = name.to_string();
-            b.set_vendor(&name, "sysdescr-vendor-name", &[fact(&self.sys_descr, d)], Weight(0.6));
+            b.set_vendor(
+                &name,
+                "sysdescr-vendor-name",
+                &[fact(&self.sys_descr, d)],
+                Weight(0.6),
+            );
+            return;
+        }
+        if let Some((e, count, name)) = self.vendor_by_mib_presence(snmp) {
+            let f = [Fact {
+                source: format!("1.3.6.1.4.1.{e}"),
+                value: format!("{count} values in this vendor's private MIB"),
+            }];
+            b.set_vendor(&name, "vendor-mib-present", &f, Weight(0.7));
             return;
         }
         if let Some((org, f)) = b.iana_org.take() {
@@ -261,7 +304,11 @@ impl Engine {
             let f = [
                 Fact {
                     source: "mac".into(),
-                    value: mac.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(":"),
+                    value: mac
+                        .iter()
+                        .map(|x| format!("{x:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(":"),
                 },
                 Fact {
                     source: "ieee-oui".into(),
@@ -281,6 +328,36 @@ impl Engine {
         }
     }
 
+    /// The vendor whose private MIB holds the most values in the walk
+    /// (agents on generic platforms still load their maker's MIB).
+    fn vendor_by_mib_presence(&self, snmp: &SnmpFacts) -> Option<(u32, usize, String)> {
+        let private = Oid::from_arcs([1, 3, 6, 1, 4, 1]);
+        let mut counts: Vec<(u32, usize)> = Vec::new();
+        for (o, _) in snmp.subtree(&private) {
+            let Some(e) = o.enterprise() else { continue };
+            match counts.last_mut() {
+                Some((last, n)) if *last == e => *n += 1,
+                _ => counts.push((e, 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        counts.into_iter().find_map(|(e, n)| {
+            if self.k.generic_enterprises.contains(&e) {
+                return None;
+            }
+            if let Some(v) = self
+                .k
+                .by_enterprise
+                .get(&e)
+                .and_then(|&i| self.k.vendors.get(i))
+            {
+                return (!v.software).then(|| (e, n, v.name.clone()));
+            }
+            let org = registry::enterprise::lookup(e)?;
+            self.vendor_named(org).map(|name| (e, n, name.to_string()))
+        })
+    }
+
     fn resolve_locations(&self, snmp: &SnmpFacts, b: &mut Builder) {
         let rows = entity::chassis_rows(snmp);
         for loc in &self.k.locations {
@@ -292,10 +369,17 @@ impl Engine {
             {
                 continue;
             }
-            if !loc.classes.is_empty() && !b.id.class.as_ref().is_some_and(|c| loc.classes.contains(c)) {
+            if !loc.classes.is_empty()
+                && !b.id.class.as_ref().is_some_and(|c| loc.classes.contains(c))
+            {
                 continue;
             }
             let found = match &loc.source {
+                LocationSource::DescrModelToken => b
+                    .descr
+                    .as_deref()
+                    .and_then(|d| model_token(d, b.id.vendor.as_deref()))
+                    .map(|t| (self.sys_descr.clone(), t.to_string())),
                 LocationSource::Oid(o) => first_usable(snmp, o),
                 LocationSource::EntityChassis => {
                     let col = match loc.field {
@@ -304,7 +388,8 @@ impl Engine {
                         Field::Firmware => Column::SoftwareRev,
                         Field::Os => Column::FirmwareRev,
                     };
-                    entity::chassis_value(snmp, &rows, col).and_then(|(o, v)| Some((o, v.as_lossy_text()?)))
+                    entity::chassis_value(snmp, &rows, col)
+                        .and_then(|(o, v)| Some((o, v.as_lossy_text()?)))
                 }
             };
             let Some((o, text)) = found else { continue };
@@ -315,7 +400,9 @@ impl Engine {
                 },
                 None => text.clone(),
             };
-            let Some(value) = usable(&value) else { continue };
+            let Some(value) = usable(&value) else {
+                continue;
+            };
             let value = value.to_string();
             b.set(loc.field, &value, &loc.name, &[fact(&o, &text)]);
         }
@@ -336,6 +423,8 @@ impl Engine {
                 value: name,
             }];
             b.set_class(c, "vendor-default-class", &f, Weight(0.55));
+        } else if let Some((c, rule, facts)) = b.fallback_class.take() {
+            b.set_class(c, &rule, &facts, Weight(0.5));
         } else if let Some(c) = b.software_class {
             b.set_class(c, "os-publisher-default-class", &[], Weight(0.4));
         }
@@ -381,6 +470,114 @@ impl Engine {
     }
 }
 
+/// A model-like word of sysDescr: letters and digits mixed ("DGS-3120-24TC",
+/// "CN5164", "Vigor165"), not a version, architecture or the vendor's name.
+fn model_token<'d>(descr: &'d str, vendor: Option<&str>) -> Option<&'d str> {
+    const GENERIC_OS: &[&str] = &[
+        "Linux",
+        "FreeBSD",
+        "OpenBSD",
+        "NetBSD",
+        "Hardware:",
+        "SunOS",
+        "Darwin",
+        "Windows",
+        "DragonFly",
+    ];
+    if GENERIC_OS.iter().any(|p| descr.starts_with(p)) {
+        return None;
+    }
+    const STOP: &[&str] = &[
+        "x86_64",
+        "i386",
+        "i486",
+        "i586",
+        "i686",
+        "amd64",
+        "arm64",
+        "aarch64",
+        "armv4l",
+        "armv5tel",
+        "armv5tejl",
+        "armv6l",
+        "armv7l",
+        "mips64",
+        "ppc64",
+        "SNMPv1",
+        "SNMPv2",
+        "SNMPv2c",
+        "SNMPv3",
+        "IPv4",
+        "IPv6",
+        "10/100",
+        "10/100/1000",
+        "L2",
+        "L3",
+        "2G",
+        "3G",
+        "4G",
+        "5G",
+        "4G/LTE",
+        "802",
+        "1G",
+        "10G",
+        "40G",
+        "100G",
+        "25G",
+        "V2",
+        "V3",
+        "PoE",
+        "PoE+",
+        "MIB2",
+        "MIB-2",
+        "Y2K",
+        "x64",
+        "x86",
+        "win32",
+        "P2P",
+        "1x",
+        "2x",
+    ];
+    let vendor_sq = vendor.map(super::text::squash).unwrap_or_default();
+    descr
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '"' | '\'' | '=')
+        })
+        .map(|t| t.trim_matches(|c: char| matches!(c, ':' | '.' | '-' | '/' | '!' | '*' | '#')))
+        .filter(|t| (3..=40).contains(&t.len()))
+        .find(|t| {
+            let letters = t.chars().filter(char::is_ascii_alphabetic).count();
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            letters >= 1
+                && digits >= 1
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '+' | '_'))
+                && !STOP.iter().any(|s| s.eq_ignore_ascii_case(t))
+                && !is_version_like(t)
+                && (vendor_sq.is_empty() || super::text::squash(t) != vendor_sq)
+        })
+}
+
+fn is_version_like(t: &str) -> bool {
+    let lower = t.to_ascii_lowercase();
+    let body = lower
+        .strip_prefix("ver")
+        .or_else(|| lower.strip_prefix('v'))
+        .or_else(|| lower.strip_prefix('r'))
+        .unwrap_or(&lower);
+    let digit_start = body.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let unit = [
+        "ghz", "mhz", "kva", "va", "w", "mbps", "gbps", "kb", "mb", "gb", "tb", "port", "ports",
+        "bit", "mm", "v",
+    ];
+    let num_end = body.trim_start_matches(|c: char| c.is_ascii_digit());
+    (digit_start && (num_end.is_empty() || unit.contains(&num_end)))
+        || lower.starts_with("build")
+        || lower.starts_with("rev")
+        || lower.starts_with("sn")
+        || (digit_start && lower.contains('_'))
+}
+
 fn fact(oid: &Oid, value: &str) -> Fact {
     Fact {
         source: oid.to_string(),
@@ -401,7 +598,9 @@ fn first_usable(snmp: &SnmpFacts, oid: &Oid) -> Option<(Oid, String)> {
     if let Some(v) = snmp.get(oid) {
         return text_of(v).map(|t| (oid.clone(), t));
     }
-    snmp.subtree(oid).take(64).find_map(|(o, v)| text_of(v).map(|t| (o.clone(), t)))
+    snmp.subtree(oid)
+        .take(64)
+        .find_map(|(o, v)| text_of(v).map(|t| (o.clone(), t)))
 }
 
 /// Collects fields and evidence; the first value set for a field wins.
@@ -409,6 +608,8 @@ struct Builder {
     id: Identity,
     weights: [Option<f64>; 2],
     software_class: Option<&'static str>,
+    fallback_class: Option<(&'static str, String, Vec<Fact>)>,
+    descr: Option<String>,
     iana_org: Option<(&'static str, Vec<Fact>)>,
     raw_org: Option<&'static str>,
     has_descr: bool,
@@ -421,6 +622,8 @@ impl Builder {
             id: Identity::default(),
             weights: [None, None],
             software_class: None,
+            fallback_class: None,
+            descr: descr.map(str::to_string),
             iana_org: None,
             raw_org: None,
             has_descr: descr.is_some(),
@@ -434,7 +637,11 @@ impl Builder {
 
     fn rules_done(&self) -> bool {
         let i = &self.id;
-        i.class.is_some() && i.vendor.is_some() && i.model.is_some() && i.os.is_some() && i.firmware.is_some()
+        i.class.is_some()
+            && i.vendor.is_some()
+            && i.model.is_some()
+            && i.os.is_some()
+            && i.firmware.is_some()
     }
 
     fn has(&self, field: Field) -> bool {

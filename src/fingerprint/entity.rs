@@ -49,7 +49,11 @@ pub(super) fn chassis_rows(snmp: &SnmpFacts) -> Vec<u32> {
 }
 
 /// The first usable value of `column` among the chassis rows, with its OID.
-pub(super) fn chassis_value<'a>(snmp: &'a SnmpFacts, rows: &[u32], column: Column) -> Option<(Oid, &'a Value)> {
+pub(super) fn chassis_value<'a>(
+    snmp: &'a SnmpFacts,
+    rows: &[u32],
+    column: Column,
+) -> Option<(Oid, &'a Value)> {
     rows.iter().find_map(|&i| {
         let o = oid(column, i);
         let v = snmp.get(&o)?;

@@ -125,7 +125,8 @@ struct RawLocation {
     field: Sp<String>,
     /// OID of a scalar or a table column; the first usable value wins.
     oid: Option<Sp<String>>,
-    /// Built-in reader instead of an OID: `entity-chassis`.
+    /// Built-in reader instead of an OID: `entity-chassis`, or
+    /// `sysdescr-model-token` (a model-like word of sysDescr).
     special: Option<Sp<String>>,
     /// MIB object name, for evidence.
     name: String,
@@ -158,6 +159,10 @@ struct RawRule {
     model: Option<String>,
     os: Option<String>,
     firmware: Option<String>,
+    /// Apply this rule's class only when neither an earlier rule nor the
+    /// vendor's default class gave one (generic OS rules).
+    #[serde(default)]
+    fallback: bool,
     #[serde(default)]
     example: Vec<RawExample>,
 }
@@ -200,6 +205,7 @@ pub(super) struct Location {
 pub(super) enum LocationSource {
     Oid(Oid),
     EntityChassis,
+    DescrModelToken,
 }
 
 /// The fields rules and locations can set.
@@ -225,6 +231,7 @@ pub(super) struct Rule {
     pub model: Option<String>,
     pub os: Option<String>,
     pub firmware: Option<String>,
+    pub fallback: bool,
     pub examples: Vec<RawExample>,
 }
 
@@ -248,11 +255,21 @@ fn class_of(file: &str, text: &str, id: &str, c: &Sp<String>) -> Result<&'static
             file: file.into(),
             line: line_of(text, c.span().start),
             id: id.into(),
-            message: format!("class {:?} is not one of {}", c.get_ref(), CLASSES.join(", ")),
+            message: format!(
+                "class {:?} is not one of {}",
+                c.get_ref(),
+                CLASSES.join(", ")
+            ),
         })
 }
 
-fn regex_of(file: &str, text: &str, id: &str, r: &Sp<String>, case_insensitive: bool) -> Result<Regex, RuleError> {
+fn regex_of(
+    file: &str,
+    text: &str,
+    id: &str,
+    r: &Sp<String>,
+    case_insensitive: bool,
+) -> Result<Regex, RuleError> {
     regex::RegexBuilder::new(r.get_ref())
         .case_insensitive(case_insensitive)
         .size_limit(1 << 22)
@@ -307,12 +324,22 @@ impl Knowledge {
                     });
                 }
             };
-            let pattern = v.pattern.as_ref().map(|p| regex_of(vfile, vtext, &id, p, true)).transpose()?;
-            let class = v.class.as_ref().map(|c| class_of(vfile, vtext, &id, c)).transpose()?;
+            let pattern = v
+                .pattern
+                .as_ref()
+                .map(|p| regex_of(vfile, vtext, &id, p, true))
+                .transpose()?;
+            let class = v
+                .class
+                .as_ref()
+                .map(|c| class_of(vfile, vtext, &id, c))
+                .transpose()?;
             let index = out_vendors.len();
             for e in v.enterprises {
                 if let Some(prev) = by_enterprise.insert(e, index) {
-                    let prev_name = out_vendors.get(prev).map_or(String::new(), |p: &Vendor| p.name.clone());
+                    let prev_name = out_vendors
+                        .get(prev)
+                        .map_or(String::new(), |p: &Vendor| p.name.clone());
                     return Err(RuleError::Invalid {
                         file: vfile.into(),
                         line,
@@ -361,16 +388,25 @@ impl Knowledge {
             let source = match (&l.oid, &l.special) {
                 (Some(o), None) => LocationSource::Oid(oid_of(lfile, ltext, &id, o)?),
                 (None, Some(s)) if s.get_ref() == "entity-chassis" => LocationSource::EntityChassis,
+                (None, Some(s)) if s.get_ref() == "sysdescr-model-token" => {
+                    LocationSource::DescrModelToken
+                }
                 _ => {
                     return Err(RuleError::Invalid {
                         file: lfile.into(),
                         line,
                         id,
-                        message: "give exactly one of oid = \"1.3.6...\" or special = \"entity-chassis\"".into(),
+                        message:
+                            "give exactly one of oid = \"1.3.6...\" or special = \"entity-chassis\""
+                                .into(),
                     });
                 }
             };
-            let extract = l.extract.as_ref().map(|r| regex_of(lfile, ltext, &id, r, false)).transpose()?;
+            let extract = l
+                .extract
+                .as_ref()
+                .map(|r| regex_of(lfile, ltext, &id, r, false))
+                .transpose()?;
             if let Some(v) = &l.vendor
                 && !out_vendors.iter().any(|o| &o.name == v)
             {
@@ -405,9 +441,21 @@ impl Knowledge {
                         message: "duplicate rule id".into(),
                     });
                 }
-                let descr = r.descr.as_ref().map(|d| regex_of(file, text, &id, d, false)).transpose()?;
-                let object = r.object.iter().map(|o| oid_of(file, text, &id, o)).collect::<Result<Vec<_>, _>>()?;
-                let has = r.has.iter().map(|o| oid_of(file, text, &id, o)).collect::<Result<Vec<_>, _>>()?;
+                let descr = r
+                    .descr
+                    .as_ref()
+                    .map(|d| regex_of(file, text, &id, d, false))
+                    .transpose()?;
+                let object = r
+                    .object
+                    .iter()
+                    .map(|o| oid_of(file, text, &id, o))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let has = r
+                    .has
+                    .iter()
+                    .map(|o| oid_of(file, text, &id, o))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if descr.is_none() && object.is_empty() && has.is_empty() {
                     return Err(RuleError::Invalid {
                         file: file.into(),
@@ -416,7 +464,11 @@ impl Knowledge {
                         message: "a rule needs at least one of descr, object or has".into(),
                     });
                 }
-                let class = r.class.as_ref().map(|c| class_of(file, text, &id, c)).transpose()?;
+                let class = r
+                    .class
+                    .as_ref()
+                    .map(|c| class_of(file, text, &id, c))
+                    .transpose()?;
                 if let Some(v) = &r.vendor
                     && !out_vendors.iter().any(|o| &o.name == v)
                 {
@@ -442,6 +494,7 @@ impl Knowledge {
                     model: r.model,
                     os: r.os,
                     firmware: r.firmware,
+                    fallback: r.fallback,
                     examples: r.example,
                 });
             }
@@ -469,7 +522,13 @@ fn raw_generic(vtext: &str) -> Vec<u32> {
 }
 
 /// Every `{name}` in a template must be a named group of the rule's regex.
-fn check_template(file: &str, line: usize, id: &str, template: &str, descr: Option<&Regex>) -> Result<(), RuleError> {
+fn check_template(
+    file: &str,
+    line: usize,
+    id: &str,
+    template: &str,
+    descr: Option<&Regex>,
+) -> Result<(), RuleError> {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let after = rest.get(open + 1..).unwrap_or_default();
@@ -488,7 +547,9 @@ fn check_template(file: &str, line: usize, id: &str, template: &str, descr: Opti
                 file: file.into(),
                 line,
                 id: id.into(),
-                message: format!("template {template:?} uses {{{name}}} but descr has no group (?P<{name}>...)"),
+                message: format!(
+                    "template {template:?} uses {{{name}}} but descr has no group (?P<{name}>...)"
+                ),
             });
         }
         rest = after.get(close + 1..).unwrap_or_default();

@@ -11,7 +11,10 @@ fn device(descr: Option<&str>, object: Option<&str>) -> DeviceFacts {
         );
     }
     if let Some(o) = object.and_then(|o| Oid::parse(o).ok()) {
-        snmp.insert(Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 2, 0]), Value::ObjectId(o));
+        snmp.insert(
+            Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 2, 0]),
+            Value::ObjectId(o),
+        );
     }
     DeviceFacts {
         snmp,
@@ -77,24 +80,41 @@ fn fingerprint_rule_examples_match_their_own_rule() {
 #[test]
 fn bad_rule_is_reported_with_file_and_line() {
     let bad: &'static str = "[[rule]]\nid = \"x\"\ndescr = '(unclosed'\nclass = \"switch\"\n";
-    let err = Knowledge::load(super::rules::VENDORS, super::rules::LOCATIONS, &[("bad.toml", bad)])
-        .err()
-        .map(|e| e.to_string());
+    let err = Knowledge::load(
+        super::rules::VENDORS,
+        super::rules::LOCATIONS,
+        &[("bad.toml", bad)],
+    )
+    .err()
+    .map(|e| e.to_string());
     assert!(
-        err.as_deref().is_some_and(|e| e.starts_with("bad.toml:3: rule `x`: bad regex")),
+        err.as_deref()
+            .is_some_and(|e| e.starts_with("bad.toml:3: rule `x`: bad regex")),
         "{err:?}"
     );
     let unknown: &'static str = "[[rule]]\nid = \"x\"\nclas = \"switch\"\n";
-    let err = Knowledge::load(super::rules::VENDORS, super::rules::LOCATIONS, &[("u.toml", unknown)])
-        .err()
-        .map(|e| e.to_string());
-    assert!(err.as_deref().is_some_and(|e| e.starts_with("u.toml:3:")), "{err:?}");
-    let class: &'static str = "[[rule]]\nid = \"x\"\nobject = [\"1.3.6\"]\nclass = \"toaster\"\n";
-    let err = Knowledge::load(super::rules::VENDORS, super::rules::LOCATIONS, &[("c.toml", class)])
-        .err()
-        .map(|e| e.to_string());
+    let err = Knowledge::load(
+        super::rules::VENDORS,
+        super::rules::LOCATIONS,
+        &[("u.toml", unknown)],
+    )
+    .err()
+    .map(|e| e.to_string());
     assert!(
-        err.as_deref().is_some_and(|e| e.contains("c.toml:4") && e.contains("toaster")),
+        err.as_deref().is_some_and(|e| e.starts_with("u.toml:3:")),
+        "{err:?}"
+    );
+    let class: &'static str = "[[rule]]\nid = \"x\"\nobject = [\"1.3.6\"]\nclass = \"toaster\"\n";
+    let err = Knowledge::load(
+        super::rules::VENDORS,
+        super::rules::LOCATIONS,
+        &[("c.toml", class)],
+    )
+    .err()
+    .map(|e| e.to_string());
+    assert!(
+        err.as_deref()
+            .is_some_and(|e| e.contains("c.toml:4") && e.contains("toaster")),
         "{err:?}"
     );
     assert!(!RULE_FILES.is_empty());
@@ -105,7 +125,11 @@ fn enterprise_number_gives_vendor_and_origin() {
     let id = engine().identify(&device(None, Some("1.3.6.1.4.1.2011.2.23.999")));
     assert_eq!(id.vendor.as_deref(), Some("Huawei"));
     assert_eq!(id.vendor_origin.as_deref(), Some("domestic"));
-    assert!(id.evidence.iter().any(|e| e.field == "vendor" && e.rule == "enterprise-number"));
+    assert!(
+        id.evidence
+            .iter()
+            .any(|e| e.field == "vendor" && e.rule == "enterprise-number")
+    );
     let id = engine().identify(&device(None, Some("1.3.6.1.4.1.9.1.516")));
     assert_eq!(id.vendor.as_deref(), Some("Cisco"));
     assert_eq!(id.vendor_origin.as_deref(), Some("foreign"));
@@ -136,9 +160,12 @@ fn entity_chassis_gives_model_and_serial() {
     let ent = |col: u32, idx: u32| Oid::from_arcs([1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, col, idx]);
     f.snmp.insert(ent(5, 1), Value::Integer(3));
     f.snmp.insert(ent(5, 2), Value::Integer(9));
-    f.snmp.insert(ent(13, 1), Value::OctetString(b"WS-C2960X-48TS-L".to_vec()));
-    f.snmp.insert(ent(11, 1), Value::OctetString(b"FOC1234X0AB".to_vec()));
-    f.snmp.insert(ent(11, 2), Value::OctetString(b"MODULE".to_vec()));
+    f.snmp
+        .insert(ent(13, 1), Value::OctetString(b"WS-C2960X-48TS-L".to_vec()));
+    f.snmp
+        .insert(ent(11, 1), Value::OctetString(b"FOC1234X0AB".to_vec()));
+    f.snmp
+        .insert(ent(11, 2), Value::OctetString(b"MODULE".to_vec()));
     let id = engine().identify(&f);
     assert_eq!(id.model.as_deref(), Some("WS-C2960X-48TS-L"));
     assert_eq!(id.serial.as_deref(), Some("FOC1234X0AB"));

@@ -33,7 +33,10 @@ pub(super) fn usable(s: &str) -> Option<&str> {
         "not supported",
         "invalid",
     ];
-    if JUNK.contains(&lower.as_str()) || lower.starts_with("<private") {
+    if JUNK.contains(&lower.as_str())
+        || lower.starts_with("<private")
+        || (lower.len() >= 6 && "1234567890".starts_with(&lower))
+    {
         return None;
     }
     let mut chars = t.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | ':'));
@@ -111,9 +114,12 @@ pub(super) fn clean_org(name: &str) -> String {
     loop {
         let trimmed = s.trim_end_matches([' ', ',', '.']);
         let lower = trimmed.to_ascii_lowercase();
-        let cut = SUFFIXES
-            .iter()
-            .find_map(|suf| lower.strip_suffix(suf).filter(|rest| rest.ends_with([' ', ',', '.'])).map(str::len));
+        let cut = SUFFIXES.iter().find_map(|suf| {
+            lower
+                .strip_suffix(suf)
+                .filter(|rest| rest.ends_with([' ', ',', '.']))
+                .map(str::len)
+        });
         match cut {
             Some(n) => s = trimmed.get(..n).unwrap_or(trimmed).to_string(),
             None => {
@@ -131,7 +137,17 @@ mod tests {
 
     #[test]
     fn usable_rejects_placeholders() {
-        for junk in ["", " ", "0", "000000", "N/A", "<private>", "XXXXXXXX", "123456789", "--"] {
+        for junk in [
+            "",
+            " ",
+            "0",
+            "000000",
+            "N/A",
+            "<private>",
+            "XXXXXXXX",
+            "123456789",
+            "--",
+        ] {
             assert_eq!(usable(junk), None, "{junk:?}");
         }
         assert_eq!(usable(" FOC1234X0AB \0"), Some("FOC1234X0AB"));
@@ -142,6 +158,9 @@ mod tests {
         assert_eq!(clean_org("Foo Networks, Inc."), "Foo Networks");
         assert_eq!(clean_org("Bar Co., Ltd."), "Bar");
         assert_eq!(clean_org("IBM (https://w3.ibm.com/standards )"), "IBM");
-        assert_eq!(clean_org("Gude Analog- und Digitalsysteme GmbH"), "Gude Analog- und Digitalsysteme");
+        assert_eq!(
+            clean_org("Gude Analog- und Digitalsysteme GmbH"),
+            "Gude Analog- und Digitalsysteme"
+        );
     }
 }
