@@ -107,7 +107,9 @@ struct Inner {
 
 impl std::fmt::Debug for Collector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Collector").field("opts", &self.inner.opts).finish_non_exhaustive()
+        f.debug_struct("Collector")
+            .field("opts", &self.inner.opts)
+            .finish_non_exhaustive()
     }
 }
 
@@ -263,7 +265,9 @@ impl Collector {
                 .warn_on_source_mismatch(false)
                 .build()
         };
-        let v4 = build("0.0.0.0:0").await.map_err(|e| SnmpError::Bind(e.to_string()))?;
+        let v4 = build("0.0.0.0:0")
+            .await
+            .map_err(|e| SnmpError::Bind(e.to_string()))?;
         let v6 = build("[::]:0").await.ok();
         let retry = if opts.retries == 0 {
             Retry::none()
@@ -301,10 +305,20 @@ impl Collector {
     /// Datagrams the shared socket has seen: (correlated, discarded, malformed).
     pub fn socket_stats(&self) -> (u64, u64, u64) {
         let s = self.inner.v4.stats();
-        (s.correlated_datagrams, s.discarded_datagrams, s.malformed_datagrams)
+        (
+            s.correlated_datagrams,
+            s.discarded_datagrams,
+            s.malformed_datagrams,
+        )
     }
 
-    async fn client(&self, ip: IpAddr, auth: Auth, timeout: Duration, retry: Retry) -> Option<Client<UdpHandle>> {
+    async fn client(
+        &self,
+        ip: IpAddr,
+        auth: Auth,
+        timeout: Duration,
+        retry: Retry,
+    ) -> Option<Client<UdpHandle>> {
         let transport = match ip {
             IpAddr::V4(_) => &self.inner.v4,
             IpAddr::V6(_) => match &self.inner.v6 {
@@ -341,12 +355,23 @@ impl Collector {
     /// `Ok(None)`: no credential got an answer (no SNMP agent, or bad
     /// credentials: SNMPv3 agents do not tell the difference). Never panics;
     /// returns within the device budget (plus one request timeout at most).
-    pub async fn probe(&self, ip: IpAddr, creds: &[Credential], preferred: Option<&str>) -> Result<Option<SnmpReport>, SnmpError> {
-        let _permit = self.inner.limit.acquire().await.map_err(|_| SnmpError::Closed)?;
+    pub async fn probe(
+        &self,
+        ip: IpAddr,
+        creds: &[Credential],
+        preferred: Option<&str>,
+    ) -> Result<Option<SnmpReport>, SnmpError> {
+        let _permit = self
+            .inner
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| SnmpError::Closed)?;
         let started = Instant::now();
         let budget_time = self.inner.opts.device_budget;
         let hard_stop = budget_time + self.inner.opts.timeout;
-        match tokio::time::timeout(hard_stop, self.probe_inner(ip, creds, preferred, started)).await {
+        match tokio::time::timeout(hard_stop, self.probe_inner(ip, creds, preferred, started)).await
+        {
             Ok(r) => Ok(r),
             Err(_) => {
                 tracing::warn!(%ip, budget_ms = budget_time.as_millis() as u64, "SNMP probe cut off at its time budget");
@@ -355,7 +380,13 @@ impl Collector {
         }
     }
 
-    async fn probe_inner(&self, ip: IpAddr, creds: &[Credential], preferred: Option<&str>, started: Instant) -> Option<SnmpReport> {
+    async fn probe_inner(
+        &self,
+        ip: IpAddr,
+        creds: &[Credential],
+        preferred: Option<&str>,
+        started: Instant,
+    ) -> Option<SnmpReport> {
         let opts = &self.inner.opts;
         let mut order: Vec<&Credential> = Vec::with_capacity(creds.len());
         if let Some(p) = preferred {
@@ -380,8 +411,15 @@ impl Collector {
                 .collect();
             if cred.version() == SnmpVersion::V2c && opts.v1_fallback {
                 // Same community as SNMPv1, one quick try.
-                if let Some(Auth::Community { community, .. }) = attempts.first().map(|a| a.0.clone()) {
-                    attempts.push((Auth::v1(community), SnmpVersion::V1, opts.timeout, Retry::none()));
+                if let Some(Auth::Community { community, .. }) =
+                    attempts.first().map(|a| a.0.clone())
+                {
+                    attempts.push((
+                        Auth::v1(community),
+                        SnmpVersion::V1,
+                        opts.timeout,
+                        Retry::none(),
+                    ));
                 }
             }
             for (auth, version, timeout, retry) in attempts {
@@ -395,7 +433,10 @@ impl Collector {
                 match self.system(&client, version, &mut budget).await {
                     Ok(facts) => {
                         tracing::debug!(%ip, credential = cred.name(), version = version.label(), "SNMP agent answered");
-                        return Some(self.collect(client, version, cred, facts, budget, started).await);
+                        return Some(
+                            self.collect(client, version, cred, facts, budget, started)
+                                .await,
+                        );
                     }
                     Err(reason) => {
                         tracing::debug!(
@@ -415,7 +456,12 @@ impl Collector {
 
     /// GET the system group. Ok when the agent answered (even with errors);
     /// Err(reason) when it did not.
-    async fn system(&self, client: &Client<UdpHandle>, version: SnmpVersion, budget: &mut Budget) -> Result<SnmpFacts, String> {
+    async fn system(
+        &self,
+        client: &Client<UdpHandle>,
+        version: SnmpVersion,
+        budget: &mut Budget,
+    ) -> Result<SnmpFacts, String> {
         let oids = system_oids();
         let wire: Vec<async_snmp::Oid> = oids.iter().map(to_wire_oid).collect();
         let mut facts = SnmpFacts::new();
@@ -438,7 +484,9 @@ impl Collector {
                         break;
                     }
                     budget.requests += 1;
-                    if let Ok(Ok(resp)) = tokio::time::timeout_at(budget.deadline, client.get(o)).await {
+                    if let Ok(Ok(resp)) =
+                        tokio::time::timeout_at(budget.deadline, client.get(o)).await
+                    {
                         for vb in &resp.varbinds {
                             if !convert::is_exception(&vb.value) {
                                 facts.insert(convert::oid(&vb.oid), convert::value(&vb.value));
@@ -481,14 +529,20 @@ impl Collector {
                 .collect();
             for st in subtrees {
                 if failures_in_a_row >= 2 {
-                    report.incomplete.push(format!("{}: skipped, the device stopped answering", st.oid));
+                    report
+                        .incomplete
+                        .push(format!("{}: skipped, the device stopped answering", st.oid));
                     continue;
                 }
                 if budget.exhausted() {
-                    report.incomplete.push(format!("{}: skipped, request budget or time spent", st.oid));
+                    report
+                        .incomplete
+                        .push(format!("{}: skipped, request budget or time spent", st.oid));
                     continue;
                 }
-                let w = self.walk(&client, version, &st, &mut budget, &mut reps).await;
+                let w = self
+                    .walk(&client, version, &st, &mut budget, &mut reps)
+                    .await;
                 for (o, v) in w.rows {
                     report.facts.insert(o, v);
                 }
@@ -501,7 +555,9 @@ impl Collector {
                     other => {
                         failures_in_a_row = 0;
                         if !matches!(other, WalkEnd::EmptyReply) {
-                            report.incomplete.push(format!("{}: {}", st.oid, describe(other)));
+                            report
+                                .incomplete
+                                .push(format!("{}: {}", st.oid, describe(other)));
                         }
                     }
                 }
@@ -516,9 +572,65 @@ impl Collector {
         report
     }
 
+    /// Walk one subtree of `ip` with `cred` (its first variant, no credential
+    /// search, no v1 fallback), under this collector's device budget. For
+    /// benchmarks and checks; returns the rows, how the walk ended and the
+    /// requests sent.
+    pub async fn walk_subtree(
+        &self,
+        ip: IpAddr,
+        cred: &Credential,
+        root: &Oid,
+        max_rows: usize,
+    ) -> Result<(Vec<(Oid, Value)>, WalkEnd, u32), SnmpError> {
+        let _permit = self
+            .inner
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| SnmpError::Closed)?;
+        let auth = cred.auths().into_iter().next().ok_or_else(|| {
+            SnmpError::Options(format!(
+                "credential `{}` has no usable settings",
+                cred.name()
+            ))
+        })?;
+        let Some(client) = self
+            .client(ip, auth, self.inner.opts.timeout, self.inner.retry.clone())
+            .await
+        else {
+            return Ok((
+                Vec::new(),
+                WalkEnd::Failed("no client for this address".into()),
+                0,
+            ));
+        };
+        let mut budget = Budget {
+            deadline: Instant::now() + self.inner.opts.device_budget,
+            requests: 0,
+            max_requests: self.inner.opts.max_requests_per_device,
+        };
+        let mut reps = self.inner.opts.max_repetitions;
+        let st = Subtree {
+            oid: root.clone(),
+            max_rows,
+        };
+        let w = self
+            .walk(&client, cred.version(), &st, &mut budget, &mut reps)
+            .await;
+        Ok((w.rows, w.end, budget.requests))
+    }
+
     /// Walk one subtree with GETBULK (GETNEXT for v1), shrinking
     /// max-repetitions on tooBig/genErr/timeouts, guarded against loops.
-    async fn walk(&self, client: &Client<UdpHandle>, version: SnmpVersion, st: &Subtree, budget: &mut Budget, reps: &mut u32) -> Walked {
+    async fn walk(
+        &self,
+        client: &Client<UdpHandle>,
+        version: SnmpVersion,
+        st: &Subtree,
+        budget: &mut Budget,
+        reps: &mut u32,
+    ) -> Walked {
         let mut guard = WalkGuard::new(st.oid.clone(), st.max_rows);
         let mut rows = Vec::new();
         let v1 = version == SnmpVersion::V1;
@@ -532,11 +644,18 @@ impl Collector {
             let cursor = to_wire_oid(guard.cursor());
             budget.requests += 1;
             let res = if v1 {
-                tokio::time::timeout_at(budget.deadline, async { client.get_next(&cursor).await.map(|r| r.varbinds) }).await
+                tokio::time::timeout_at(budget.deadline, async {
+                    client.get_next(&cursor).await.map(|r| r.varbinds)
+                })
+                .await
             } else {
                 tokio::time::timeout_at(
                     budget.deadline,
-                    client.get_bulk(std::slice::from_ref(&cursor), 0, (*reps).min(st.max_rows as u32 + 1)),
+                    client.get_bulk(
+                        std::slice::from_ref(&cursor),
+                        0,
+                        (*reps).min(st.max_rows as u32 + 1),
+                    ),
                 )
                 .await
             };
@@ -551,7 +670,10 @@ impl Collector {
             };
             match res {
                 Ok(vbs) => {
-                    let reply: Vec<(Oid, Value)> = vbs.iter().map(|vb| (convert::oid(&vb.oid), convert::value(&vb.value))).collect();
+                    let reply: Vec<(Oid, Value)> = vbs
+                        .iter()
+                        .map(|vb| (convert::oid(&vb.oid), convert::value(&vb.value)))
+                        .collect();
                     match guard.accept(&reply, &mut rows) {
                         Step::Continue(_) => {}
                         Step::Done(end) => return Walked { rows, end },
@@ -564,15 +686,17 @@ impl Collector {
                             end: WalkEnd::Complete,
                         };
                     }
-                    Some(ErrorStatus::TooBig | ErrorStatus::GenErr) if !v1 => match shrink_repetitions(*reps) {
-                        Some(r) => *reps = r,
-                        None => {
-                            return Walked {
-                                rows,
-                                end: WalkEnd::Failed(format!("agent error {e}")),
-                            };
+                    Some(ErrorStatus::TooBig | ErrorStatus::GenErr) if !v1 => {
+                        match shrink_repetitions(*reps) {
+                            Some(r) => *reps = r,
+                            None => {
+                                return Walked {
+                                    rows,
+                                    end: WalkEnd::Failed(format!("agent error {e}")),
+                                };
+                            }
                         }
-                    },
+                    }
                     Some(status) => {
                         return Walked {
                             rows,
@@ -605,7 +729,9 @@ impl Collector {
 fn describe(end: &WalkEnd) -> String {
     match end {
         WalkEnd::Complete => "complete".into(),
-        WalkEnd::NonIncreasing { oid } => format!("cut off: agent returned non-increasing OID {oid}"),
+        WalkEnd::NonIncreasing { oid } => {
+            format!("cut off: agent returned non-increasing OID {oid}")
+        }
         WalkEnd::RowLimit => "cut off at the row limit".into(),
         WalkEnd::EmptyReply => "empty reply".into(),
         WalkEnd::Budget => "cut off: request budget or time spent".into(),
@@ -640,7 +766,10 @@ mod tests {
     async fn probe_without_credentials_is_none_and_quick() {
         let c = Collector::new(CollectorOptions::default()).await.unwrap();
         // TEST-NET-3, but no credential applies, so nothing is sent.
-        let r = c.probe("203.0.113.9".parse().unwrap(), &[], None).await.unwrap();
+        let r = c
+            .probe("203.0.113.9".parse().unwrap(), &[], None)
+            .await
+            .unwrap();
         assert!(r.is_none());
     }
 }

@@ -45,7 +45,9 @@ pub fn value(v: &async_snmp::Value) -> Value {
 pub fn is_exception(v: &async_snmp::Value) -> bool {
     matches!(
         v,
-        async_snmp::Value::NoSuchObject | async_snmp::Value::NoSuchInstance | async_snmp::Value::EndOfMibView
+        async_snmp::Value::NoSuchObject
+            | async_snmp::Value::NoSuchInstance
+            | async_snmp::Value::EndOfMibView
     )
 }
 
@@ -58,9 +60,15 @@ mod tests {
     fn value_conversion_table() {
         let cases = [
             (W::Integer(-5), Value::Integer(-5)),
-            (W::OctetString(bytes::Bytes::from_static(b"hi")), Value::OctetString(b"hi".to_vec())),
+            (
+                W::OctetString(bytes::Bytes::from_static(b"hi")),
+                Value::OctetString(b"hi".to_vec()),
+            ),
             (W::Null, Value::Null),
-            (W::IpAddress([198, 18, 0, 1]), Value::IpAddress([198, 18, 0, 1])),
+            (
+                W::IpAddress([198, 18, 0, 1]),
+                Value::IpAddress([198, 18, 0, 1]),
+            ),
             (W::Counter32(7), Value::Counter32(7)),
             (W::Gauge32(8), Value::Gauge32(8)),
             (W::UInteger32(9), Value::Gauge32(9)),

@@ -79,9 +79,15 @@ impl fmt::Debug for CredentialConfig {
             .field("community", &self.community.as_ref().map(|_| "<redacted>"))
             .field("user", &self.user)
             .field("auth_protocol", &self.auth_protocol)
-            .field("auth_password", &self.auth_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "auth_password",
+                &self.auth_password.as_ref().map(|_| "<redacted>"),
+            )
             .field("priv_protocol", &self.priv_protocol)
-            .field("priv_password", &self.priv_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "priv_password",
+                &self.priv_password.as_ref().map(|_| "<redacted>"),
+            )
             .field("key_extension", &self.key_extension)
             .field("context", &self.context)
             .field("subnets", &self.subnets)
@@ -94,7 +100,9 @@ impl fmt::Debug for CredentialConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialError {
     /// The name is empty, too long or has odd characters.
-    #[error("credential name {name:?} is not usable: use 1 to {MAX_NAME_LEN} letters, digits, `-`, `_` or `.`")]
+    #[error(
+        "credential name {name:?} is not usable: use 1 to {MAX_NAME_LEN} letters, digits, `-`, `_` or `.`"
+    )]
     BadName {
         /// The offending name (names are not secret).
         name: String,
@@ -156,13 +164,17 @@ pub enum CredentialError {
         key: &'static str,
     },
     /// Privacy without authentication.
-    #[error("credential `{name}`: `priv_protocol` needs `auth_protocol` too (SNMPv3 has no noAuthPriv)")]
+    #[error(
+        "credential `{name}`: `priv_protocol` needs `auth_protocol` too (SNMPv3 has no noAuthPriv)"
+    )]
     PrivWithoutAuth {
         /// Credential name.
         name: String,
     },
     /// A subnet is not CIDR.
-    #[error("credential `{name}`: subnets entry {value:?} is not a CIDR block such as \"198.51.100.0/24\"")]
+    #[error(
+        "credential `{name}`: subnets entry {value:?} is not a CIDR block such as \"198.51.100.0/24\""
+    )]
     BadSubnet {
         /// Credential name.
         name: String,
@@ -293,9 +305,12 @@ impl Credential {
     /// Whether privacy is DES (which needs the durable salt state).
     pub fn uses_des(&self) -> bool {
         match &self.inner.secret {
-            Secret::Usm { variants, .. } => variants
-                .iter()
-                .any(|v| matches!(v.priv_protocol, Some(PrivProtocol::Des | PrivProtocol::Des3))),
+            Secret::Usm { variants, .. } => variants.iter().any(|v| {
+                matches!(
+                    v.priv_protocol,
+                    Some(PrivProtocol::Des | PrivProtocol::Des3)
+                )
+            }),
             Secret::Community(_) => false,
         }
     }
@@ -308,7 +323,11 @@ impl Credential {
                 SnmpVersion::V1 => vec![Auth::v1(c.clone())],
                 _ => vec![Auth::v2c(c.clone())],
             },
-            Secret::Usm { user, context, variants } => variants
+            Secret::Usm {
+                user,
+                context,
+                variants,
+            } => variants
                 .iter()
                 .filter_map(|v| {
                     let mut usm = UsmConfig::new(user.clone().into_bytes());
@@ -330,7 +349,11 @@ fn has_control(s: &str) -> bool {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= MAX_NAME_LEN && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !name.is_empty()
+        && name.len() <= MAX_NAME_LEN
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 const AUTH_NAMES: &str = "md5, sha, sha224, sha256, sha384, sha512";
@@ -395,7 +418,12 @@ impl CredentialConfig {
         let name = self.name.trim().to_string();
         if !valid_name(&name) {
             return Err(CredentialError::BadName {
-                name: name.chars().take(MAX_NAME_LEN + 8).collect::<String>().escape_debug().to_string(),
+                name: name
+                    .chars()
+                    .take(MAX_NAME_LEN + 8)
+                    .collect::<String>()
+                    .escape_debug()
+                    .to_string(),
             });
         }
         let version = match self.version.trim().to_ascii_lowercase().as_str() {
@@ -423,10 +451,13 @@ impl CredentialConfig {
 
         let mut subnets = Vec::with_capacity(self.subnets.len());
         for s in &self.subnets {
-            let net = s.trim().parse::<IpNetwork>().map_err(|_| CredentialError::BadSubnet {
-                name: name.clone(),
-                value: s.chars().take(64).collect(),
-            })?;
+            let net = s
+                .trim()
+                .parse::<IpNetwork>()
+                .map_err(|_| CredentialError::BadSubnet {
+                    name: name.clone(),
+                    value: s.chars().take(64).collect(),
+                })?;
             subnets.push(net);
         }
 
@@ -447,9 +478,15 @@ impl CredentialConfig {
                 }
                 let community = non_empty(&self.community).ok_or_else(|| missing("community"))?;
                 if has_control(community) {
-                    return Err(CredentialError::ControlCharacters { name, key: "community" });
+                    return Err(CredentialError::ControlCharacters {
+                        name,
+                        key: "community",
+                    });
                 }
-                (Secret::Community(community.as_bytes().to_vec()), format!("v{vl} community"))
+                (
+                    Secret::Community(community.as_bytes().to_vec()),
+                    format!("v{vl} community"),
+                )
             }
             SnmpVersion::V3 => {
                 if self.community.is_some() {
@@ -459,7 +496,11 @@ impl CredentialConfig {
                 if has_control(user) || user.len() > 32 {
                     return Err(CredentialError::ControlCharacters { name, key: "user" });
                 }
-                let ext = match self.key_extension.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
+                let ext = match self
+                    .key_extension
+                    .as_deref()
+                    .map(|s| s.trim().to_ascii_lowercase())
+                {
                     None => KeyExtension::Blumenthal,
                     Some(s) if s == "blumenthal" => KeyExtension::Blumenthal,
                     Some(s) if s == "reeder" => KeyExtension::Reeder,
@@ -475,22 +516,27 @@ impl CredentialConfig {
                 };
                 let auth = match non_empty(&self.auth_protocol) {
                     None => None,
-                    Some(p) => Some(parse_auth_protocol(p).ok_or_else(|| CredentialError::BadProtocol {
-                        name: name.clone(),
-                        key: "auth_protocol",
-                        value: p.chars().take(16).collect(),
-                        expected: AUTH_NAMES,
+                    Some(p) => Some(parse_auth_protocol(p).ok_or_else(|| {
+                        CredentialError::BadProtocol {
+                            name: name.clone(),
+                            key: "auth_protocol",
+                            value: p.chars().take(16).collect(),
+                            expected: AUTH_NAMES,
+                        }
                     })?),
                 };
-                let privk = match non_empty(&self.priv_protocol) {
-                    None => None,
-                    Some(p) => Some(parse_priv_kind(p).ok_or_else(|| CredentialError::BadProtocol {
-                        name: name.clone(),
-                        key: "priv_protocol",
-                        value: p.chars().take(16).collect(),
-                        expected: PRIV_NAMES,
-                    })?),
-                };
+                let privk =
+                    match non_empty(&self.priv_protocol) {
+                        None => None,
+                        Some(p) => Some(parse_priv_kind(p).ok_or_else(|| {
+                            CredentialError::BadProtocol {
+                                name: name.clone(),
+                                key: "priv_protocol",
+                                value: p.chars().take(16).collect(),
+                                expected: PRIV_NAMES,
+                            }
+                        })?),
+                    };
                 let (variants, level) = match (auth, privk) {
                     (None, Some(_)) => return Err(CredentialError::PrivWithoutAuth { name }),
                     (None, None) => {
@@ -509,7 +555,10 @@ impl CredentialConfig {
                         )
                     }
                     (Some(a), p) => {
-                        let apass = self.auth_password.as_deref().ok_or_else(|| missing("auth_password"))?;
+                        let apass = self
+                            .auth_password
+                            .as_deref()
+                            .ok_or_else(|| missing("auth_password"))?;
                         check_password(&name, "auth_password", apass)?;
                         let crypto = |e: async_snmp::CryptoError| CredentialError::Crypto {
                             name: name.clone(),
@@ -530,11 +579,17 @@ impl CredentialConfig {
                                 )
                             }
                             Some(kind) => {
-                                let ppass = self.priv_password.as_deref().ok_or_else(|| missing("priv_password"))?;
+                                let ppass = self
+                                    .priv_password
+                                    .as_deref()
+                                    .ok_or_else(|| missing("priv_password"))?;
                                 check_password(&name, "priv_password", ppass)?;
                                 let mut variants = Vec::new();
                                 for proto in priv_variants(kind, ext) {
-                                    let keys = base.clone().with_privacy(proto, ppass.as_bytes()).map_err(crypto)?;
+                                    let keys = base
+                                        .clone()
+                                        .with_privacy(proto, ppass.as_bytes())
+                                        .map_err(crypto)?;
                                     variants.push(UsmVariant {
                                         keys: Some(keys),
                                         priv_protocol: Some(proto),
@@ -598,7 +653,9 @@ fn check_password(name: &str, key: &'static str, pass: &str) -> Result<(), Crede
 }
 
 fn split_flag(flag: &'static str, value: &str) -> Result<(String, String), CredentialError> {
-    let (proto, pass) = value.split_once(':').ok_or(CredentialError::BadFlag { flag })?;
+    let (proto, pass) = value
+        .split_once(':')
+        .ok_or(CredentialError::BadFlag { flag })?;
     Ok((proto.to_string(), pass.to_string()))
 }
 
@@ -689,7 +746,10 @@ mod tests {
         assert!(!format!("{cfg:?}").contains("TOPSECRET"));
         let c = cfg.validate().unwrap();
         assert!(!format!("{c:?}").contains("TOPSECRET"));
-        let cfg = v3(Some(("sha256", "AUTHSECRETPASS")), Some(("aes256", "PRIVSECRETPASS")));
+        let cfg = v3(
+            Some(("sha256", "AUTHSECRETPASS")),
+            Some(("aes256", "PRIVSECRETPASS")),
+        );
         let c = cfg.validate().unwrap();
         let dbg = format!("{cfg:?} {c:?}");
         assert!(!dbg.contains("SECRET"), "{dbg}");
@@ -723,9 +783,15 @@ mod tests {
         }
         let bad: Vec<(CredentialConfig, &str)> = vec![
             (v3(Some(("sha1024", "12345678")), None), "auth_protocol"),
-            (v3(Some(("sha", "12345678")), Some(("rot13", "12345678"))), "priv_protocol"),
+            (
+                v3(Some(("sha", "12345678")), Some(("rot13", "12345678"))),
+                "priv_protocol",
+            ),
             (v3(None, Some(("aes", "12345678"))), "needs `auth_protocol`"),
-            (v3(Some(("sha", "12345678")), Some(("aes", "short"))), "priv_password"),
+            (
+                v3(Some(("sha", "12345678")), Some(("aes", "short"))),
+                "priv_password",
+            ),
             (
                 CredentialConfig {
                     name: "x".into(),

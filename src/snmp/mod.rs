@@ -27,6 +27,12 @@ pub mod text;
 pub mod vendor;
 pub mod walk;
 
-pub use collector::{Collector, CollectorOptions, Depth, SnmpError, ephemeral_des_salt, full_subtrees};
-pub use credential::{Credential, CredentialConfig, CredentialError, KeyExtension, SnmpVersion, cli_credentials, parse_auth_protocol};
+pub use collector::{
+    Collector, CollectorOptions, Depth, SnmpError, ephemeral_des_salt, full_subtrees,
+};
+pub use credential::{
+    Credential, CredentialConfig, CredentialError, KeyExtension, SnmpVersion, cli_credentials,
+    parse_auth_protocol,
+};
 pub use report::SnmpReport;
+pub use walk::WalkEnd;

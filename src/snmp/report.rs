@@ -1,7 +1,10 @@
 //! What one SNMP probe of one device found: the system group, the decoded
 //! inventory tables, and the raw facts for the fingerprint engine.
 
-use super::tables::{AddressRow, ArpRow, EntityRow, FdbRow, HostDeviceRow, InterfaceRow, NeighborRow, PrinterInfo, StorageRow, UpsInfo};
+use super::tables::{
+    AddressRow, ArpRow, EntityRow, FdbRow, HostDeviceRow, InterfaceRow, NeighborRow, PrinterInfo,
+    StorageRow, UpsInfo,
+};
 use super::text::{MAX_DESCR_CHARS, MAX_FIELD_CHARS, value_text};
 use crate::facts::{Oid, SnmpFacts, Value};
 use serde::Serialize;
@@ -77,15 +80,20 @@ impl SnmpReport {
             let oid = Oid::parse(base).ok()?.child(0);
             self.facts.get(&oid)
         };
-        self.sys_descr = get(super::oids::SYS_DESCR.oid).and_then(|v| value_text(v, MAX_DESCR_CHARS));
-        self.sys_object_id = get(super::oids::SYS_OBJECT_ID.oid).and_then(Value::as_oid).map(ToString::to_string);
+        self.sys_descr =
+            get(super::oids::SYS_DESCR.oid).and_then(|v| value_text(v, MAX_DESCR_CHARS));
+        self.sys_object_id = get(super::oids::SYS_OBJECT_ID.oid)
+            .and_then(Value::as_oid)
+            .map(ToString::to_string);
         self.sys_name = get(super::oids::SYS_NAME.oid).and_then(|v| value_text(v, MAX_FIELD_CHARS));
         self.sys_uptime = get(super::oids::SYS_UPTIME.oid).and_then(|v| match v {
             Value::TimeTicks(t) => Some(*t),
             other => other.as_i64().and_then(|i| u32::try_from(i).ok()),
         });
-        self.sys_contact = get(super::oids::SYS_CONTACT.oid).and_then(|v| value_text(v, MAX_FIELD_CHARS));
-        self.sys_location = get(super::oids::SYS_LOCATION.oid).and_then(|v| value_text(v, MAX_FIELD_CHARS));
+        self.sys_contact =
+            get(super::oids::SYS_CONTACT.oid).and_then(|v| value_text(v, MAX_FIELD_CHARS));
+        self.sys_location =
+            get(super::oids::SYS_LOCATION.oid).and_then(|v| value_text(v, MAX_FIELD_CHARS));
     }
 
     /// Decode every inventory table from the facts (pure; used after a Full

@@ -175,7 +175,12 @@ pub fn entities(f: &SnmpFacts) -> Vec<EntityRow> {
     let alias = column(f, &oids::ENT_PHYSICAL_ALIAS);
     let asset = column(f, &oids::ENT_PHYSICAL_ASSET_ID);
     let fru = column(f, &oids::ENT_PHYSICAL_IS_FRU);
-    let mut keys: Vec<&Vec<u32>> = descr.keys().chain(class.keys()).chain(name.keys()).chain(model.keys()).collect();
+    let mut keys: Vec<&Vec<u32>> = descr
+        .keys()
+        .chain(class.keys())
+        .chain(name.keys())
+        .chain(model.keys())
+        .collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
@@ -183,7 +188,9 @@ pub fn entities(f: &SnmpFacts) -> Vec<EntityRow> {
             let [index] = idx.as_slice() else { return None };
             Some(EntityRow {
                 index: *index,
-                class: int(&class, idx).and_then(entity_class_name).map(str::to_string),
+                class: int(&class, idx)
+                    .and_then(entity_class_name)
+                    .map(str::to_string),
                 description: text(&descr, idx, MAX_FIELD_CHARS),
                 name: text(&name, idx, MAX_FIELD_CHARS),
                 model: text(&model, idx, MAX_FIELD_CHARS),
@@ -268,7 +275,9 @@ pub fn interfaces(f: &SnmpFacts) -> Vec<InterfaceRow> {
     keys.into_iter()
         .filter_map(|idx| {
             let [index] = idx.as_slice() else { return None };
-            let hs = int(&high, idx).and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
+            let hs = int(&high, idx)
+                .and_then(|n| u64::try_from(n).ok())
+                .filter(|n| *n > 0);
             let s = int(&speed, idx).and_then(|n| u64::try_from(n).ok());
             Some(InterfaceRow {
                 index: *index,
@@ -310,7 +319,9 @@ pub fn addresses(f: &SnmpFacts) -> Vec<AddressRow> {
     let ifx = column(f, &oids::IP_AD_ENT_IF_INDEX);
     let mask = column(f, &oids::IP_AD_ENT_NET_MASK);
     for (idx, v) in &ifx {
-        let Some(ip) = ipv4_from_arcs(idx) else { continue };
+        let Some(ip) = ipv4_from_arcs(idx) else {
+            continue;
+        };
         out.insert(
             IpAddr::V4(ip),
             AddressRow {
@@ -324,7 +335,9 @@ pub fn addresses(f: &SnmpFacts) -> Vec<AddressRow> {
     let typ = column(f, &oids::IP_ADDRESS_TYPE);
     let prefix = column(f, &oids::IP_ADDRESS_PREFIX);
     for (idx, v) in &ifx {
-        let Some((ip, [])) = inet_from_index(idx) else { continue };
+        let Some((ip, [])) = inet_from_index(idx) else {
+            continue;
+        };
         // ipAddressType: 1 unicast, 2 anycast, 3 broadcast. Skip broadcast.
         if int(&typ, idx) == Some(3) {
             continue;
@@ -341,7 +354,9 @@ pub fn addresses(f: &SnmpFacts) -> Vec<AddressRow> {
             prefix_length: None,
             if_index: None,
         });
-        row.if_index = row.if_index.or_else(|| v.as_i64().and_then(|n| u32::try_from(n).ok()));
+        row.if_index = row
+            .if_index
+            .or_else(|| v.as_i64().and_then(|n| u32::try_from(n).ok()));
         row.prefix_length = row.prefix_length.or(plen);
     }
     out.into_values().collect()
@@ -377,8 +392,12 @@ pub fn arp(f: &SnmpFacts) -> Vec<ArpRow> {
     let phys = column(f, &oids::IP_NET_TO_PHYSICAL_PHYS_ADDRESS);
     let typ = column(f, &oids::IP_NET_TO_PHYSICAL_TYPE);
     for (idx, v) in &phys {
-        let Some((&ifindex, rest)) = idx.split_first() else { continue };
-        let Some((ip, [])) = inet_from_index(rest) else { continue };
+        let Some((&ifindex, rest)) = idx.split_first() else {
+            continue;
+        };
+        let Some((ip, [])) = inet_from_index(rest) else {
+            continue;
+        };
         let Some(mac) = value_mac(v) else { continue };
         let t = int(&typ, idx);
         if t == Some(2) {
@@ -397,20 +416,25 @@ pub fn arp(f: &SnmpFacts) -> Vec<ArpRow> {
     let phys = column(f, &oids::IP_NET_TO_MEDIA_PHYS_ADDRESS);
     let typ = column(f, &oids::IP_NET_TO_MEDIA_TYPE);
     for (idx, v) in &phys {
-        let Some((&ifindex, rest)) = idx.split_first() else { continue };
-        let Some(ip) = ipv4_from_arcs(rest) else { continue };
+        let Some((&ifindex, rest)) = idx.split_first() else {
+            continue;
+        };
+        let Some(ip) = ipv4_from_arcs(rest) else {
+            continue;
+        };
         let Some(mac) = value_mac(v) else { continue };
         // ipNetToMediaType: 1 other, 2 invalid, 3 dynamic, 4 static.
         let t = int(&typ, idx);
         if t == Some(2) {
             continue;
         }
-        out.entry((IpAddr::V4(ip), Some(ifindex))).or_insert(ArpRow {
-            ip: IpAddr::V4(ip),
-            mac,
-            if_index: Some(ifindex),
-            entry_type: t.and_then(arp_type).map(str::to_string),
-        });
+        out.entry((IpAddr::V4(ip), Some(ifindex)))
+            .or_insert(ArpRow {
+                ip: IpAddr::V4(ip),
+                mac,
+                if_index: Some(ifindex),
+                entry_type: t.and_then(arp_type).map(str::to_string),
+            });
     }
     out.into_values().collect()
 }
@@ -460,15 +484,22 @@ pub fn fdb(f: &SnmpFacts) -> Vec<FdbRow> {
         }
     }
     let port_info = |port: u32| -> (Option<u32>, Option<String>) {
-        let ifi = port_if.get(&vec![port]).and_then(Value::as_i64).and_then(|n| u32::try_from(n).ok());
-        let name = ifi.and_then(|i| text(&if_name, &[i], MAX_FIELD_CHARS).or_else(|| text(&if_descr, &[i], MAX_FIELD_CHARS)));
+        let ifi = port_if
+            .get(&vec![port])
+            .and_then(Value::as_i64)
+            .and_then(|n| u32::try_from(n).ok());
+        let name = ifi.and_then(|i| {
+            text(&if_name, &[i], MAX_FIELD_CHARS).or_else(|| text(&if_descr, &[i], MAX_FIELD_CHARS))
+        });
         (ifi, name)
     };
     let mut out: BTreeMap<(Option<u32>, String, u32), FdbRow> = BTreeMap::new();
     let qport = column(f, &oids::DOT1Q_TP_FDB_PORT);
     let qstatus = column(f, &oids::DOT1Q_TP_FDB_STATUS);
     for (idx, v) in &qport {
-        let Some((&fid, mac)) = idx.split_first() else { continue };
+        let Some((&fid, mac)) = idx.split_first() else {
+            continue;
+        };
         let Some(mac) = bytes_from_arcs(mac).as_deref().and_then(mac_text) else {
             continue;
         };
@@ -582,7 +613,10 @@ pub fn neighbors(f: &SnmpFacts) -> Vec<NeighborRow> {
     let mut out = Vec::new();
     let if_name = column(f, &oids::IF_NAME);
     let if_descr = column(f, &oids::IF_DESCR);
-    let local_name = |ifindex: u32| text(&if_name, &[ifindex], MAX_FIELD_CHARS).or_else(|| text(&if_descr, &[ifindex], MAX_FIELD_CHARS));
+    let local_name = |ifindex: u32| {
+        text(&if_name, &[ifindex], MAX_FIELD_CHARS)
+            .or_else(|| text(&if_descr, &[ifindex], MAX_FIELD_CHARS))
+    };
 
     let ch_sub = column(f, &oids::LLDP_REM_CHASSIS_ID_SUBTYPE);
     let ch = column(f, &oids::LLDP_REM_CHASSIS_ID);
@@ -605,11 +639,17 @@ pub fn neighbors(f: &SnmpFacts) -> Vec<NeighborRow> {
             man_addr.entry(key.to_vec()).or_insert(ip);
         }
     }
-    let mut keys: Vec<&Vec<u32>> = ch.keys().chain(sys_name.keys()).chain(port.keys()).collect();
+    let mut keys: Vec<&Vec<u32>> = ch
+        .keys()
+        .chain(sys_name.keys())
+        .chain(port.keys())
+        .collect();
     keys.sort();
     keys.dedup();
     for idx in keys {
-        let [_, local_port, _] = idx.as_slice() else { continue };
+        let [_, local_port, _] = idx.as_slice() else {
+            continue;
+        };
         let lp = [*local_port];
         out.push(NeighborRow {
             protocol: "lldp".into(),
@@ -638,9 +678,14 @@ pub fn neighbors(f: &SnmpFacts) -> Vec<NeighborRow> {
     let dport = column(f, &oids::CDP_CACHE_DEVICE_PORT);
     let platform = column(f, &oids::CDP_CACHE_PLATFORM);
     for (idx, v) in &dev {
-        let [ifindex, _] = idx.as_slice() else { continue };
+        let [ifindex, _] = idx.as_slice() else {
+            continue;
+        };
         // cdpCacheAddressType 1 = ip (4 bytes).
-        let remote_address = match (int(&addr_type, idx), addr.get(idx).and_then(Value::as_bytes)) {
+        let remote_address = match (
+            int(&addr_type, idx),
+            addr.get(idx).and_then(Value::as_bytes),
+        ) {
             (Some(1) | None, Some(b)) if b.len() == 4 => ip_from_bytes(1, b),
             (Some(20), Some(b)) if b.len() == 16 => ip_from_bytes(2, b),
             _ => None,
@@ -649,7 +694,8 @@ pub fn neighbors(f: &SnmpFacts) -> Vec<NeighborRow> {
             protocol: "cdp".into(),
             local_port: local_name(*ifindex),
             local_if_index: Some(*ifindex),
-            remote_chassis_id: value_text(v, MAX_FIELD_CHARS).or_else(|| v.as_bytes().and_then(mac_text)),
+            remote_chassis_id: value_text(v, MAX_FIELD_CHARS)
+                .or_else(|| v.as_bytes().and_then(mac_text)),
             remote_port: text(&dport, idx, MAX_FIELD_CHARS),
             remote_port_description: None,
             remote_name: value_text(v, MAX_FIELD_CHARS),
@@ -717,7 +763,9 @@ pub fn storage(f: &SnmpFacts) -> Vec<StorageRow> {
         .keys()
         .filter_map(|idx| {
             let [index] = idx.as_slice() else { return None };
-            let u = int(&unit, idx).and_then(|n| u64::try_from(n).ok()).unwrap_or(1);
+            let u = int(&unit, idx)
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(1);
             // hrStorageSize is Integer32; some agents wrap negative past 2^31 units.
             let scaled = |n: i64| u64::try_from(n).ok().map(|n| n.saturating_mul(u));
             Some(StorageRow {
@@ -850,8 +898,10 @@ fn first_in(f: &SnmpFacts, col: &oids::Known) -> Option<Value> {
 
 /// Decode the Printer-MIB bits inventory needs; None when the device has none.
 pub fn printer(f: &SnmpFacts) -> Option<PrinterInfo> {
-    let serial = first_in(f, &oids::PRT_GENERAL_SERIAL_NUMBER).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
-    let name = first_in(f, &oids::PRT_GENERAL_PRINTER_NAME).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
+    let serial =
+        first_in(f, &oids::PRT_GENERAL_SERIAL_NUMBER).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
+    let name =
+        first_in(f, &oids::PRT_GENERAL_PRINTER_NAME).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
     let page_count = first_in(f, &oids::PRT_MARKER_LIFE_COUNT).and_then(|v| v.as_i64());
     let descr = column(f, &oids::PRT_MARKER_SUPPLIES_DESCRIPTION);
     let typ = column(f, &oids::PRT_MARKER_SUPPLIES_TYPE);
@@ -871,7 +921,9 @@ pub fn printer(f: &SnmpFacts) -> Option<PrinterInfo> {
                 max_capacity: m,
                 level: l,
                 percent: match (l, m) {
-                    (Some(l), Some(m)) if l >= 0 && m > 0 => Some((l.saturating_mul(100) / m).min(100)),
+                    (Some(l), Some(m)) if l >= 0 && m > 0 => {
+                        Some((l.saturating_mul(100) / m).min(100))
+                    }
                     _ => None,
                 },
             }
@@ -979,30 +1031,37 @@ pub fn ups(f: &SnmpFacts) -> Option<UpsInfo> {
         u.battery_replaced = t(s(apc::BATTERY_REPLACED));
         // upsBasicBatteryStatus: 1 unknown, 2 batteryNormal, 3 batteryLow, 4 batteryInFaultCondition.
         u.battery_status = u.battery_status.or_else(|| {
-            s(apc::BATTERY_STATUS).and_then(Value::as_i64).and_then(|n| {
-                Some(
-                    match n {
-                        1 => "unknown",
-                        2 => "normal",
-                        3 => "low",
-                        4 => "fault",
-                        _ => return None,
-                    }
-                    .to_string(),
-                )
-            })
+            s(apc::BATTERY_STATUS)
+                .and_then(Value::as_i64)
+                .and_then(|n| {
+                    Some(
+                        match n {
+                            1 => "unknown",
+                            2 => "normal",
+                            3 => "low",
+                            4 => "fault",
+                            _ => return None,
+                        }
+                        .to_string(),
+                    )
+                })
         });
-        u.charge_percent = u.charge_percent.or_else(|| s(apc::CHARGE).and_then(Value::as_i64));
+        u.charge_percent = u
+            .charge_percent
+            .or_else(|| s(apc::CHARGE).and_then(Value::as_i64));
         u.runtime_minutes = u.runtime_minutes.or_else(|| match s(apc::RUNTIME) {
             Some(Value::TimeTicks(t)) => Some(i64::from(*t) / 6000),
             _ => None,
         });
         // upsAdvBatteryReplaceIndicator: 1 noBatteryNeedsReplacing, 2 batteryNeedsReplacing.
-        u.battery_needs_replacing = s(apc::REPLACE_INDICATOR).and_then(Value::as_i64).and_then(|n| match n {
-            1 => Some(false),
-            2 => Some(true),
-            _ => None,
-        });
+        u.battery_needs_replacing =
+            s(apc::REPLACE_INDICATOR)
+                .and_then(Value::as_i64)
+                .and_then(|n| match n {
+                    1 => Some(false),
+                    2 => Some(true),
+                    _ => None,
+                });
     }
     let empty = UpsInfo::default();
     (u != empty).then_some(u)

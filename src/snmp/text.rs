@@ -27,7 +27,10 @@ fn is_unsafe(c: char) -> bool {
 pub fn clean(raw: &str, max_chars: usize) -> String {
     let mut words = String::with_capacity(raw.len().min(max_chars.saturating_mul(4) + 8));
     let mut count = 0usize;
-    for word in raw.split(|c: char| c.is_whitespace() || is_unsafe(c)).filter(|w| !w.is_empty()) {
+    for word in raw
+        .split(|c: char| c.is_whitespace() || is_unsafe(c))
+        .filter(|w| !w.is_empty())
+    {
         if !words.is_empty() {
             words.push(' ');
             count += 1;
@@ -60,7 +63,13 @@ pub fn mac_text(bytes: &[u8]) -> Option<String> {
     if bytes.len() != 6 {
         return None;
     }
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+    Some(
+        bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
 }
 
 /// A MAC from a value: a 6-byte OCTET STRING, or a string already written
@@ -94,7 +103,10 @@ mod tests {
     #[test]
     fn clean_table() {
         let cases = [
-            ("Cisco IOS\r\nTechnical Support", "Cisco IOS Technical Support"),
+            (
+                "Cisco IOS\r\nTechnical Support",
+                "Cisco IOS Technical Support",
+            ),
             ("  a\tb  ", "a b"),
             ("\x1b[31mred\x1b[0m", "[31mred [0m"),
             ("evil\u{202E}txt.exe", "evil txt.exe"),
@@ -112,11 +124,17 @@ mod tests {
 
     #[test]
     fn mac_forms() {
-        assert_eq!(mac_text(&[0, 0x1b, 0x21, 1, 2, 0xff]).as_deref(), Some("00:1b:21:01:02:ff"));
+        assert_eq!(
+            mac_text(&[0, 0x1b, 0x21, 1, 2, 0xff]).as_deref(),
+            Some("00:1b:21:01:02:ff")
+        );
         assert_eq!(mac_text(&[1, 2, 3]), None);
         let v = Value::OctetString(b"00-1B-21-01-02-FF".to_vec());
         assert_eq!(value_mac(&v).as_deref(), Some("00:1b:21:01:02:ff"));
-        assert_eq!(value_mac(&Value::OctetString(b"hello world!".to_vec())), None);
+        assert_eq!(
+            value_mac(&Value::OctetString(b"hello world!".to_vec())),
+            None
+        );
         assert_eq!(value_mac(&Value::Integer(5)), None);
     }
 

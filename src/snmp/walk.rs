@@ -79,7 +79,10 @@ impl WalkGuard {
             return Step::Done(WalkEnd::EmptyReply);
         }
         for (oid, value) in reply {
-            if *value == Value::NoSuchObject || !oid.starts_with(&self.prefix) || *oid == self.prefix {
+            if *value == Value::NoSuchObject
+                || !oid.starts_with(&self.prefix)
+                || *oid == self.prefix
+            {
                 return Step::Done(WalkEnd::Complete);
             }
             if let Some(last) = &self.last
@@ -120,9 +123,15 @@ mod tests {
     fn walk_guard_stops_at_subtree_end() {
         let mut g = WalkGuard::new(o("1.3.6.1.2.1.2.2.1.2"), 100);
         let mut out = Vec::new();
-        let s = g.accept(&[vb("1.3.6.1.2.1.2.2.1.2.1"), vb("1.3.6.1.2.1.2.2.1.2.2")], &mut out);
+        let s = g.accept(
+            &[vb("1.3.6.1.2.1.2.2.1.2.1"), vb("1.3.6.1.2.1.2.2.1.2.2")],
+            &mut out,
+        );
         assert_eq!(s, Step::Continue(o("1.3.6.1.2.1.2.2.1.2.2")));
-        let s = g.accept(&[vb("1.3.6.1.2.1.2.2.1.2.3"), vb("1.3.6.1.2.1.2.2.1.3.1")], &mut out);
+        let s = g.accept(
+            &[vb("1.3.6.1.2.1.2.2.1.2.3"), vb("1.3.6.1.2.1.2.2.1.3.1")],
+            &mut out,
+        );
         assert_eq!(s, Step::Done(WalkEnd::Complete));
         assert_eq!(out.len(), 3);
     }
@@ -131,11 +140,16 @@ mod tests {
     fn walk_guard_cuts_non_increasing_and_endless() {
         let mut g = WalkGuard::new(o("1.3.6.1"), 100);
         let mut out = Vec::new();
-        assert!(matches!(g.accept(&[vb("1.3.6.1.5")], &mut out), Step::Continue(_)));
+        assert!(matches!(
+            g.accept(&[vb("1.3.6.1.5")], &mut out),
+            Step::Continue(_)
+        ));
         // The same OID again: a loop.
         assert_eq!(
             g.accept(&[vb("1.3.6.1.5")], &mut out),
-            Step::Done(WalkEnd::NonIncreasing { oid: o("1.3.6.1.5") })
+            Step::Done(WalkEnd::NonIncreasing {
+                oid: o("1.3.6.1.5")
+            })
         );
         // An agent inventing ever-larger OIDs is stopped by the row limit.
         let mut g = WalkGuard::new(o("1.3.6.1"), 10);
@@ -158,12 +172,18 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(g.accept(&[], &mut out), Step::Done(WalkEnd::EmptyReply));
         let mut g = WalkGuard::new(o("1.3.6.1"), 100);
-        let s = g.accept(&[vb("1.3.6.1.1"), (o("1.3.6.1.2"), Value::NoSuchObject)], &mut out);
+        let s = g.accept(
+            &[vb("1.3.6.1.1"), (o("1.3.6.1.2"), Value::NoSuchObject)],
+            &mut out,
+        );
         assert_eq!(s, Step::Done(WalkEnd::Complete));
         assert_eq!(out.len(), 1);
         // The prefix itself is not part of its subtree.
         let mut g = WalkGuard::new(o("1.3.6.1"), 100);
-        assert_eq!(g.accept(&[vb("1.3.6.1")], &mut out), Step::Done(WalkEnd::Complete));
+        assert_eq!(
+            g.accept(&[vb("1.3.6.1")], &mut out),
+            Step::Done(WalkEnd::Complete)
+        );
     }
 
     #[test]
