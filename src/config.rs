@@ -356,7 +356,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
     for (i, c) in snmp.credentials.iter().enumerate() {
         let cred = c.validate().map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
-            line: 0,
+            line: nth_table_line(text, "snmp.credentials", i),
             key: format!("snmp.credentials[{i}]"),
             message: e.to_string(),
         })?;
@@ -366,7 +366,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line: 0,
+                line: nth_table_line(text, "snmp.credentials", i),
                 key: format!("snmp.credentials[{i}].name"),
                 message: format!(
                     "the name `{}` is used twice; names identify credentials in logs and the store",
@@ -406,6 +406,20 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         db_path: file.store.path,
         listen,
     })
+}
+
+/// The 1-based line of the `n`-th `[[name]]` header (0 when not found).
+fn nth_table_line(text: &str, name: &str, n: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim();
+            t.strip_prefix("[[")
+                .and_then(|r| r.split_once("]]"))
+                .is_some_and(|(inner, _)| inner.trim() == name)
+        })
+        .nth(n)
+        .map_or(0, |(i, _)| i + 1)
 }
 
 /// `90s`, `15m`, `2h`, `1d`, or a bare number of seconds.
@@ -492,6 +506,21 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn credential_errors_point_at_their_table() {
+        let text = "[[snmp.credentials]]\nname = \"a\"\nversion = \"2c\"\ncommunity = \"x\"\n\n[[snmp.credentials]]\nname = \"a\"\nversion = \"2c\"\ncommunity = \"y\"\n";
+        let err = p(text).unwrap_err().to_string();
+        assert!(
+            err.contains("line 6") && err.contains("snmp.credentials[1].name"),
+            "{err}"
+        );
+        assert_eq!(
+            nth_table_line("x\n [[ snmp.credentials ]]\n", "snmp.credentials", 0),
+            2
+        );
+        assert_eq!(nth_table_line("", "snmp.credentials", 0), 0);
     }
 
     #[test]

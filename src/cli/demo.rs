@@ -83,8 +83,9 @@ fn demo_config(lab: &Lab, listen: &str, interval: &str) -> String {
         .filter_map(|h| h.snmpd.as_ref())
         .flat_map(|s| s.communities.clone())
         .collect();
-    communities.sort();
-    communities.dedup();
+    // First appearance order: the most common community first.
+    let mut seen = std::collections::HashSet::new();
+    communities.retain(|c| seen.insert(c.clone()));
     let mut c = String::new();
     let subnets: Vec<String> = (0..spec.segments())
         .map(|s| format!("\"{}\"", spec.segment_net(s)))

@@ -8,7 +8,9 @@ pub mod serve;
 /// Log to stderr; `RUST_LOG` overrides the default `info`.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,async_snmp=warn,hickory=warn")
+        tracing_subscriber::EnvFilter::new(
+            "info,async_snmp=off,hickory_resolver=warn,hickory_proto=warn,hickory_net=warn",
+        )
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -3,6 +3,7 @@
 //! append-only observation log.
 
 mod read;
+pub mod snmp;
 
 pub use read::{DeviceRow, Overview, ScanRow};
 
@@ -12,7 +13,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
 /// Schema steps, in order; entry N takes the schema from version N to N+1.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    ("0002_snmp", include_str!("migrations/0002_snmp.sql")),
+];
 
 /// What went wrong with the database.
 #[derive(Debug, thiserror::Error)]
@@ -373,5 +377,153 @@ fn upsert_device(
             )?;
             Ok(tx.last_insert_rowid())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::Identity;
+    use crate::inventory::Source;
+
+    fn temp_db(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pandian-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("nested").join("p.db")
+    }
+
+    fn device(ip: &str, mac: Option<&str>, serial: Option<&str>) -> Device {
+        Device {
+            ip: ip.parse().unwrap(),
+            mac: mac.map(String::from),
+            mac_vendor: None,
+            mac_randomized: false,
+            seen_by: vec![Source::Arp],
+            rtt_ms: Some(0.2),
+            hostname: None,
+            snmp: None,
+            identity: Identity {
+                serial: serial.map(String::from),
+                ..Identity::default()
+            },
+        }
+    }
+
+    #[test]
+    fn store_migrates_new_file_and_reopens() {
+        let path = temp_db("migrate");
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.version().unwrap(), schema_version());
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.version().unwrap(), schema_version());
+        let mode: String = s
+            .connection()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn store_refuses_newer_schema() {
+        let path = temp_db("newer");
+        let s = Store::open(&path).unwrap();
+        s.connection()
+            .pragma_update(None, "user_version", schema_version() + 1)
+            .unwrap();
+        drop(s);
+        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
+    }
+
+    #[test]
+    fn store_merges_sightings_and_keeps_first_seen() {
+        let path = temp_db("merge");
+        let mut s = Store::open(&path).unwrap();
+        let a = s
+            .begin_scan("2026-01-01T00:00:00Z", "198.51.100.0/24", 254)
+            .unwrap();
+        s.finish_scan(
+            a,
+            "2026-01-01T00:01:00Z",
+            &[
+                device("198.51.100.7", Some("00:00:0c:00:00:01"), None),
+                device("198.51.100.8", None, None),
+            ],
+        )
+        .unwrap();
+        // Same MAC on a new address; the IP-only device again; a new serial.
+        let b = s
+            .begin_scan("2026-01-02T00:00:00Z", "198.51.100.0/24", 254)
+            .unwrap();
+        s.finish_scan(
+            b,
+            "2026-01-02T00:01:00Z",
+            &[
+                device("198.51.100.9", Some("00:00:0c:00:00:01"), None),
+                device("198.51.100.8", None, None),
+                device("198.51.100.7", Some("00:00:0c:00:00:99"), Some("FOC123")),
+            ],
+        )
+        .unwrap();
+        let rows = s.devices().unwrap();
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        let moved = rows
+            .iter()
+            .find(|r| r.data["ip"] == "198.51.100.9")
+            .unwrap();
+        assert_eq!(moved.first_seen, "2026-01-01T00:01:00Z");
+        assert_eq!(moved.last_seen, "2026-01-02T00:01:00Z");
+        let o = s.overview().unwrap();
+        assert_eq!(o.devices, 3);
+        assert_eq!(o.last_done.unwrap().hosts_up, Some(3));
+        let obs: i64 = s
+            .connection()
+            .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
+            .unwrap();
+        assert!(obs >= 5);
+    }
+
+    #[test]
+    fn store_failed_write_keeps_earlier_data() {
+        let path = temp_db("rollback");
+        let mut s = Store::open(&path).unwrap();
+        let a = s.begin_scan("2026-01-01T00:00:00Z", "t", 1).unwrap();
+        s.finish_scan(
+            a,
+            "2026-01-01T00:01:00Z",
+            &[device("198.51.100.7", Some("00:00:0c:00:00:01"), None)],
+        )
+        .unwrap();
+        let b = s.begin_scan("2026-01-02T00:00:00Z", "t", 1).unwrap();
+        // A trigger makes the second scan's observation insert fail midway.
+        s.connection()
+            .execute_batch("CREATE TRIGGER boom BEFORE INSERT ON observations WHEN NEW.scan_id = 2 BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+            .unwrap();
+        let err = s
+            .finish_scan(
+                b,
+                "2026-01-02T00:01:00Z",
+                &[device("198.51.100.7", Some("00:00:0c:00:00:01"), None)],
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        let rows = s.devices().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].last_seen, "2026-01-01T00:01:00Z",
+            "the failed scan changed nothing"
+        );
+        s.end_scan_without_results(b, "2026-01-02T00:02:00Z", "failed", &err.to_string())
+            .unwrap();
+        assert_eq!(s.scans(10).unwrap()[0].status, "failed");
+    }
+
+    #[test]
+    fn store_closes_stale_running_scans() {
+        let path = temp_db("stale");
+        let mut s = Store::open(&path).unwrap();
+        s.begin_scan("2026-01-01T00:00:00Z", "t", 1).unwrap();
+        assert_eq!(s.close_stale_scans("2026-01-01T00:05:00Z").unwrap(), 1);
+        assert_eq!(s.scans(1).unwrap()[0].status, "interrupted");
     }
 }

@@ -158,3 +158,108 @@ async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
     let version = state.with_store(|s| s.version()).await?;
     Ok(Json(serde_json::json!({ "status": "ok", "schema_version": version })).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::Identity;
+    use crate::inventory::{Device, Source};
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn db_with_hostile_device(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pandian-web-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("w.db");
+        let mut s = Store::open(&path).unwrap();
+        let id = s
+            .begin_scan("2026-01-01T00:00:00Z", "198.51.100.0/24", 254)
+            .unwrap();
+        let d = Device {
+            ip: "198.51.100.7".parse().unwrap(),
+            mac: Some("00:e0:fc:00:00:01".into()),
+            mac_vendor: Some("HUAWEI TECHNOLOGIES CO.,LTD".into()),
+            mac_randomized: false,
+            seen_by: vec![Source::Arp, Source::Dns],
+            rtt_ms: Some(0.1),
+            hostname: Some("<script>alert(1)</script>".into()),
+            snmp: None,
+            identity: Identity {
+                vendor: Some("Huawei".into()),
+                vendor_origin: Some("domestic".into()),
+                ..Identity::default()
+            },
+        };
+        s.finish_scan(id, "2026-01-01T00:01:00Z", &[d]).unwrap();
+        path
+    }
+
+    async fn get(app: Router, uri: &str, accept_language: Option<&str>) -> (StatusCode, String) {
+        let mut req = Request::builder().uri(uri);
+        if let Some(a) = accept_language {
+            req = req.header(header::ACCEPT_LANGUAGE, a);
+        }
+        let resp = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn web_page_escapes_device_strings_and_speaks_chinese() {
+        let app = app(AppState::new(
+            db_with_hostile_device("page"),
+            true,
+            "/etc/pandian.toml".into(),
+        ));
+        let (status, html) = get(app.clone(), "/", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("198.51.100.7"));
+        assert!(
+            !html.contains("<script>alert(1)"),
+            "hostile hostname must be escaped"
+        );
+        assert!(!html.contains("not-configured"));
+        let (_, zh) = get(app.clone(), "/", Some("zh-CN,zh;q=0.9")).await;
+        assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("国产"), "{zh}");
+    }
+
+    #[tokio::test]
+    async fn web_api_devices_adds_first_and_last_seen() {
+        let app = app(AppState::new(
+            db_with_hostile_device("api"),
+            true,
+            "x".into(),
+        ));
+        let (status, body) = get(app.clone(), "/api/v1/devices", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v[0]["first_seen"], "2026-01-01T00:01:00Z");
+        assert_eq!(v[0]["vendor_origin"], "domestic");
+        assert_eq!(v[0]["seen_by"], serde_json::json!(["arp", "dns"]));
+        let (status, body) = get(app, "/healthz", None).await;
+        assert_eq!(
+            (status, body.contains("schema_version")),
+            (StatusCode::OK, true)
+        );
+    }
+
+    #[tokio::test]
+    async fn web_unreadable_database_is_503_not_a_panic() {
+        let app = app(AppState::new(
+            PathBuf::from("/nonexistent/dir/p.db"),
+            true,
+            "x".into(),
+        ));
+        for uri in ["/", "/api/v1/devices", "/healthz"] {
+            let (status, body) = get(app.clone(), uri, None).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+            assert!(
+                !body.contains("/nonexistent"),
+                "details stay in the log: {body}"
+            );
+        }
+    }
+}
