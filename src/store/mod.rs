@@ -4,6 +4,7 @@
 
 mod read;
 pub mod snmp;
+pub mod snmp;
 
 pub use read::{DeviceRow, Overview, ScanRow};
 
