@@ -4,7 +4,6 @@
 
 mod read;
 pub mod snmp;
-pub mod snmp;
 
 pub use read::{DeviceRow, Overview, ScanRow};
 
