@@ -57,32 +57,37 @@ pub struct DeviceRow {
     pub data: serde_json::Value,
 }
 
+/// Columns: id, started_at, finished_at, targets, addresses, hosts_up,
+/// snmp_ok, status, error.
+fn scan_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanRow> {
+    Ok(ScanRow {
+        id: r.get(0)?,
+        started_at: r.get(1)?,
+        finished_at: r.get(2)?,
+        targets: r.get(3)?,
+        addresses: r.get(4)?,
+        hosts_up: r.get(5)?,
+        snmp_ok: r.get(6)?,
+        status: r.get(7)?,
+        error: r.get(8)?,
+    })
+}
+
+const SCAN_COLUMNS: &str = "SELECT id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status, error FROM scans";
+
 impl Store {
     fn scan_row(&self, sql: &str) -> Result<Option<ScanRow>, StoreError> {
         self.connection()
-            .query_row(sql, [], |r| {
-                Ok(ScanRow {
-                    id: r.get(0)?,
-                    started_at: r.get(1)?,
-                    finished_at: r.get(2)?,
-                    targets: r.get(3)?,
-                    addresses: r.get(4)?,
-                    hosts_up: r.get(5)?,
-                    snmp_ok: r.get(6)?,
-                    status: r.get(7)?,
-                    error: r.get(8)?,
-                })
-            })
+            .query_row(sql, [], scan_from_row)
             .optional()
             .map_err(|e| self.err(e))
     }
 
     /// Counts and the latest scans.
     pub fn overview(&self) -> Result<Overview, StoreError> {
-        const COLS: &str = "SELECT id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status, error FROM scans";
-        let last_scan = self.scan_row(&format!("{COLS} ORDER BY id DESC LIMIT 1"))?;
+        let last_scan = self.scan_row(&format!("{SCAN_COLUMNS} ORDER BY id DESC LIMIT 1"))?;
         let last_done = self.scan_row(&format!(
-            "{COLS} WHERE status = 'done' ORDER BY id DESC LIMIT 1"
+            "{SCAN_COLUMNS} WHERE status = 'done' ORDER BY id DESC LIMIT 1"
         ))?;
         let count = |sql: &str| -> Result<i64, StoreError> {
             self.connection()
@@ -159,22 +164,10 @@ impl Store {
     pub fn scans(&self, limit: u32) -> Result<Vec<ScanRow>, StoreError> {
         let mut stmt = self
             .connection()
-            .prepare("SELECT id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status, error FROM scans ORDER BY id DESC LIMIT ?1")
+            .prepare(&format!("{SCAN_COLUMNS} ORDER BY id DESC LIMIT ?1"))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([limit], |r| {
-                Ok(ScanRow {
-                    id: r.get(0)?,
-                    started_at: r.get(1)?,
-                    finished_at: r.get(2)?,
-                    targets: r.get(3)?,
-                    addresses: r.get(4)?,
-                    hosts_up: r.get(5)?,
-                    snmp_ok: r.get(6)?,
-                    status: r.get(7)?,
-                    error: r.get(8)?,
-                })
-            })
+            .query_map([limit], scan_from_row)
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
