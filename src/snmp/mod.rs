@@ -9,6 +9,7 @@
 //! | `tables.rs` | ENTITY, IF, IP, ARP, FDB, LLDP/CDP, HOST-RESOURCES, Printer, UPS rows | yes |
 //! | `report.rs` | [`SnmpReport`]: what a probe found, raw facts included | yes |
 //! | `oids.rs`, `vendor.rs` | polled OIDs with their MIB names | yes |
+//! | `names.rs` | OID → `MODULE::object.instance` for display | yes |
 //! | `text.rs` | hostile device strings → bounded printable text | yes |
 //! | `convert.rs` | async-snmp values → [`crate::facts`] values | yes |
 //!
@@ -20,6 +21,7 @@
 mod collector;
 mod convert;
 mod credential;
+pub mod names;
 pub mod oids;
 mod report;
 pub mod tables;

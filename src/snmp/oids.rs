@@ -26,7 +26,7 @@ known! {
     /// sysObjectID.
     SYS_OBJECT_ID = "SNMPv2-MIB::sysObjectID", "1.3.6.1.2.1.1.2";
     /// sysUpTime.
-    SYS_UPTIME = "DISMAN-EVENT-MIB::sysUpTimeInstance", "1.3.6.1.2.1.1.3";
+    SYS_UPTIME = "SNMPv2-MIB::sysUpTime", "1.3.6.1.2.1.1.3";
     /// sysContact.
     SYS_CONTACT = "SNMPv2-MIB::sysContact", "1.3.6.1.2.1.1.4";
     /// sysName.
