@@ -198,9 +198,11 @@ impl Engine {
                 (Field::Model, &rule.model),
                 (Field::Os, &rule.os),
                 (Field::Firmware, &rule.firmware),
+                (Field::Serial, &rule.serial),
             ] {
-                if let Some(value) = t.as_deref().and_then(|t| rules::expand(t, caps)) {
-                    b.set(field, &value, rid, &facts);
+                let value = t.as_deref().and_then(|t| rules::expand(t, caps));
+                if let Some(value) = value.as_deref().and_then(usable) {
+                    b.set(field, value, rid, &facts);
                 }
             }
         }

@@ -45,7 +45,25 @@ pub(super) fn chassis_rows(snmp: &SnmpFacts) -> Vec<u32> {
         })
         .collect();
     rows.sort_unstable();
-    rows.into_iter().map(|(_, i)| i).collect()
+    let mut out: Vec<u32> = rows.into_iter().map(|(_, i)| i).collect();
+    // Agents that do not fill entPhysicalClass (or fill it with no chassis):
+    // fall back to every row, lowest index first.
+    if out.is_empty() {
+        let model_col = Oid::from_arcs([&ENTRY[..], &[Column::SerialNum as u32]].concat());
+        let descr_col = Oid::from_arcs([&ENTRY[..], &[Column::ModelName as u32]].concat());
+        let mut all: Vec<u32> = snmp
+            .subtree(&model_col)
+            .chain(snmp.subtree(&descr_col))
+            .filter_map(|(o, _)| match o.arcs().get(ENTRY.len() + 1..) {
+                Some([i]) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        out = all;
+    }
+    out
 }
 
 /// The first usable value of `column` among the chassis rows, with its OID.

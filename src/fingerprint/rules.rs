@@ -159,6 +159,7 @@ struct RawRule {
     model: Option<String>,
     os: Option<String>,
     firmware: Option<String>,
+    serial: Option<String>,
     /// Apply this rule's class only when neither an earlier rule nor the
     /// vendor's default class gave one (generic OS rules).
     #[serde(default)]
@@ -231,6 +232,7 @@ pub(super) struct Rule {
     pub model: Option<String>,
     pub os: Option<String>,
     pub firmware: Option<String>,
+    pub serial: Option<String>,
     pub fallback: bool,
     pub examples: Vec<RawExample>,
 }
@@ -479,7 +481,7 @@ impl Knowledge {
                         message: format!("vendor {v:?} is not in vendors.toml; add it there first"),
                     });
                 }
-                for t in [&r.model, &r.os, &r.firmware].into_iter().flatten() {
+                for t in [&r.model, &r.os, &r.firmware, &r.serial].into_iter().flatten() {
                     check_template(file, line, &id, t, descr.as_ref())?;
                 }
                 rules.push(Rule {
@@ -494,6 +496,7 @@ impl Knowledge {
                     model: r.model,
                     os: r.os,
                     firmware: r.firmware,
+                    serial: r.serial,
                     fallback: r.fallback,
                     examples: r.example,
                 });
