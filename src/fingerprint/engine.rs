@@ -380,7 +380,10 @@ impl Engine {
                 LocationSource::DescrModelToken => b
                     .descr
                     .as_deref()
-                    .and_then(|d| model_token(d, b.id.vendor.as_deref()))
+                    .and_then(|d| {
+                        model_token(d, b.id.vendor.as_deref(), &self.vendor_set)
+                            .or_else(|| model_pair(d, &self.vendor_set))
+                    })
                     .map(|t| (self.sys_descr.clone(), t.to_string())),
                 LocationSource::Oid(o) => first_usable(snmp, o),
                 LocationSource::EntityChassis => {
@@ -474,7 +477,7 @@ impl Engine {
 
 /// A model-like word of sysDescr: letters and digits mixed ("DGS-3120-24TC",
 /// "CN5164", "Vigor165"), not a version, architecture or the vendor's name.
-fn model_token<'d>(descr: &'d str, vendor: Option<&str>) -> Option<&'d str> {
+fn model_token<'d>(descr: &'d str, vendor: Option<&str>, vendors: &RegexSet) -> Option<&'d str> {
     const GENERIC_OS: &[&str] = &[
         "Linux",
         "FreeBSD",
@@ -541,12 +544,23 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>) -> Option<&'d str> {
         "2x",
     ];
     let vendor_sq = vendor.map(super::text::squash).unwrap_or_default();
+    let mut prev = "";
     descr
         .split(|c: char| {
             c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '"' | '\'' | '=')
         })
         .map(|t| t.trim_matches(|c: char| matches!(c, ':' | '.' | '-' | '/' | '!' | '*' | '#')))
-        .filter(|t| (3..=40).contains(&t.len()))
+        .filter(|t| {
+            // Skip the value after a serial-number or part-number label.
+            let after_label = matches!(
+                prev.to_ascii_lowercase().trim_end_matches(':'),
+                "sn" | "s/n" | "serial" | "p/c" | "pn" | "hr" | "mb" | "pf" | "build" | "md"
+            );
+            if !t.is_empty() {
+                prev = t;
+            }
+            !after_label && (3..=40).contains(&t.len()) && !t.contains(':')
+        })
         .find(|t| {
             let letters = t.chars().filter(char::is_ascii_alphabetic).count();
             let digits = t.chars().filter(char::is_ascii_digit).count();
@@ -557,7 +571,81 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>) -> Option<&'d str> {
                 && !STOP.iter().any(|s| s.eq_ignore_ascii_case(t))
                 && !is_version_like(t)
                 && (vendor_sq.is_empty() || super::text::squash(t) != vendor_sq)
+                && !vendors.is_match(t)
+                && !t.contains("K9")
+                && !t.ends_with("-M")
         })
+}
+
+/// A product word followed by a number ("SiteBoss 572", "Netman 204") when
+/// sysDescr has no mixed letter-digit word.
+fn model_pair<'d>(descr: &'d str, vendors: &RegexSet) -> Option<&'d str> {
+    const NOT_PRODUCT: &[&str] = &[
+        "version",
+        "release",
+        "build",
+        "copyright",
+        "firmware",
+        "software",
+        "rev",
+        "revision",
+        "update",
+        "port",
+        "ports",
+        "kernel",
+        "linux",
+        "snmp",
+        "agent",
+        "card",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "utc",
+        "smp",
+        "preempt",
+        "ver",
+        "v",
+        "hw",
+        "sw",
+        "fw",
+        "os",
+        "id",
+    ];
+    let words: Vec<&str> = descr
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(2).find_map(|w| {
+        let (a, n) = (*w.first()?, *w.get(1)?);
+        let ok_word = a.len() >= 3
+            && a.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && a.chars().all(|c| c.is_ascii_alphabetic())
+            && !NOT_PRODUCT.contains(&a.to_ascii_lowercase().as_str())
+            && !vendors.is_match(a);
+        let ok_num = (2..=5).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit());
+        if !(ok_word && ok_num) {
+            return None;
+        }
+        let start = a.as_ptr() as usize - descr.as_ptr() as usize;
+        let end = n.as_ptr() as usize - descr.as_ptr() as usize + n.len();
+        descr.get(start..end)
+    })
 }
 
 fn is_version_like(t: &str) -> bool {
@@ -565,7 +653,6 @@ fn is_version_like(t: &str) -> bool {
     let body = lower
         .strip_prefix("ver")
         .or_else(|| lower.strip_prefix('v'))
-        .or_else(|| lower.strip_prefix('r'))
         .unwrap_or(&lower);
     let digit_start = body.chars().next().is_some_and(|c| c.is_ascii_digit());
     let unit = [

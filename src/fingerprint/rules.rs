@@ -481,7 +481,10 @@ impl Knowledge {
                         message: format!("vendor {v:?} is not in vendors.toml; add it there first"),
                     });
                 }
-                for t in [&r.model, &r.os, &r.firmware, &r.serial].into_iter().flatten() {
+                for t in [&r.model, &r.os, &r.firmware, &r.serial]
+                    .into_iter()
+                    .flatten()
+                {
                     check_template(file, line, &id, t, descr.as_ref())?;
                 }
                 rules.push(Rule {

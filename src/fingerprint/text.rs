@@ -32,6 +32,10 @@ pub(super) fn usable(s: &str) -> Option<&str> {
         "unavailable",
         "not supported",
         "invalid",
+        "chassis",
+        "default",
+        "none specified",
+        "generic",
     ];
     if JUNK.contains(&lower.as_str())
         || lower.starts_with("<private")
