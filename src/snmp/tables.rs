@@ -1066,3 +1066,258 @@ pub fn ups(f: &SnmpFacts) -> Option<UpsInfo> {
     let empty = UpsInfo::default();
     (u != empty).then_some(u)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn facts(rows: &[(&str, Value)]) -> SnmpFacts {
+        let mut f = SnmpFacts::new();
+        for (o, v) in rows {
+            f.insert(Oid::parse(o).unwrap(), v.clone());
+        }
+        f
+    }
+    fn s(t: &str) -> Value {
+        Value::OctetString(t.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn tables_entities_and_interfaces() {
+        let f = facts(&[
+            ("1.3.6.1.2.1.47.1.1.1.1.2.1", s("Chassis\r\nrev A")),
+            (
+                "1.3.6.1.2.1.47.1.1.1.1.3.1",
+                Value::ObjectId(Oid::parse("1.3.6.1.4.1.9.12.3.1.3.516").unwrap()),
+            ),
+            ("1.3.6.1.2.1.47.1.1.1.1.4.1", Value::Integer(0)),
+            ("1.3.6.1.2.1.47.1.1.1.1.5.1", Value::Integer(3)),
+            ("1.3.6.1.2.1.47.1.1.1.1.11.1", s("FOC1234X0AB")),
+            ("1.3.6.1.2.1.47.1.1.1.1.13.1", s("WS-C3750E-24TD")),
+            ("1.3.6.1.2.1.47.1.1.1.1.16.1", Value::Integer(2)),
+            ("1.3.6.1.2.1.47.1.1.1.1.5.2", Value::Integer(6)),
+            ("1.3.6.1.2.1.47.1.1.1.1.5.3.9", Value::Integer(6)), // bad index: dropped
+            ("1.3.6.1.2.1.2.2.1.2.1", s("GigabitEthernet1/0/1")),
+            ("1.3.6.1.2.1.2.2.1.3.1", Value::Integer(6)),
+            ("1.3.6.1.2.1.2.2.1.5.1", Value::Gauge32(u32::MAX)),
+            (
+                "1.3.6.1.2.1.2.2.1.6.1",
+                Value::OctetString(vec![0, 0x1b, 0x54, 1, 2, 3]),
+            ),
+            ("1.3.6.1.2.1.2.2.1.7.1", Value::Integer(1)),
+            ("1.3.6.1.2.1.2.2.1.8.1", Value::Integer(7)),
+            ("1.3.6.1.2.1.31.1.1.1.1.1", s("Gi1/0/1")),
+            ("1.3.6.1.2.1.31.1.1.1.15.1", Value::Gauge32(10_000)),
+            ("1.3.6.1.2.1.31.1.1.1.18.1", s("uplink <core>")),
+        ]);
+        let e = entities(&f);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].class.as_deref(), Some("chassis"));
+        assert_eq!(e[0].description.as_deref(), Some("Chassis rev A"));
+        assert_eq!(e[0].serial.as_deref(), Some("FOC1234X0AB"));
+        assert_eq!(e[0].field_replaceable, Some(false));
+        assert_eq!(
+            e[0].vendor_type.as_deref(),
+            Some("1.3.6.1.4.1.9.12.3.1.3.516")
+        );
+        assert_eq!(e[1].class.as_deref(), Some("power_supply"));
+        let i = interfaces(&f);
+        assert_eq!(i.len(), 1);
+        assert_eq!(i[0].name.as_deref(), Some("Gi1/0/1"));
+        assert_eq!(i[0].mac.as_deref(), Some("00:1b:54:01:02:03"));
+        assert_eq!(i[0].speed_bps, Some(10_000_000_000));
+        assert_eq!(i[0].oper_status.as_deref(), Some("lower_layer_down"));
+        assert_eq!(i[0].alias.as_deref(), Some("uplink <core>"));
+    }
+
+    #[test]
+    fn tables_addresses_arp_fdb() {
+        let f = facts(&[
+            ("1.3.6.1.2.1.4.20.1.2.198.51.100.7", Value::Integer(3)),
+            (
+                "1.3.6.1.2.1.4.20.1.3.198.51.100.7",
+                Value::IpAddress([255, 255, 255, 0]),
+            ),
+            // ipAddressIfIndex.ipv6(2).16.<addr>
+            (
+                "1.3.6.1.2.1.4.34.1.3.2.16.32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.1",
+                Value::Integer(3),
+            ),
+            (
+                "1.3.6.1.2.1.4.34.1.5.2.16.32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.1",
+                Value::ObjectId(
+                    Oid::parse(
+                        "1.3.6.1.2.1.4.32.1.5.3.2.16.32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.0.64",
+                    )
+                    .unwrap(),
+                ),
+            ),
+            (
+                "1.3.6.1.2.1.4.22.1.2.3.198.51.100.20",
+                Value::OctetString(vec![0xa0, 0xd3, 0xc1, 0, 0, 1]),
+            ),
+            ("1.3.6.1.2.1.4.22.1.4.3.198.51.100.20", Value::Integer(3)),
+            (
+                "1.3.6.1.2.1.4.22.1.2.3.198.51.100.21",
+                Value::OctetString(vec![0xa0, 0xd3, 0xc1, 0, 0, 2]),
+            ),
+            ("1.3.6.1.2.1.4.22.1.4.3.198.51.100.21", Value::Integer(2)), // invalid: dropped
+            (
+                "1.3.6.1.2.1.4.22.1.2.3.198.51.100",
+                Value::OctetString(vec![1; 6]),
+            ), // short index: dropped
+            ("1.3.6.1.2.1.17.1.4.1.2.5", Value::Integer(3)),
+            ("1.3.6.1.2.1.31.1.1.1.1.3", s("Gi0/5")),
+            ("1.3.6.1.2.1.17.7.1.4.2.1.3.0.20", Value::Gauge32(7)),
+            (
+                "1.3.6.1.2.1.17.7.1.2.2.1.2.7.0.27.84.1.2.3",
+                Value::Integer(5),
+            ),
+            (
+                "1.3.6.1.2.1.17.7.1.2.2.1.3.7.0.27.84.1.2.3",
+                Value::Integer(3),
+            ),
+            (
+                "1.3.6.1.2.1.17.7.1.2.2.1.2.7.0.27.84.1.2.300",
+                Value::Integer(5),
+            ), // arc > 255: dropped
+        ]);
+        let a = addresses(&f);
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].ip.to_string(), "198.51.100.7");
+        assert_eq!(a[0].prefix_length, Some(24));
+        assert_eq!(a[1].ip.to_string(), "2001:db8::1");
+        assert_eq!(a[1].prefix_length, Some(64));
+        let arp = arp(&f);
+        assert_eq!(arp.len(), 1);
+        assert_eq!(arp[0].mac, "a0:d3:c1:00:00:01");
+        assert_eq!(arp[0].entry_type.as_deref(), Some("dynamic"));
+        let fdb = fdb(&f);
+        assert_eq!(fdb.len(), 1);
+        assert_eq!(fdb[0].vlan, Some(20));
+        assert_eq!(fdb[0].mac, "00:1b:54:01:02:03");
+        assert_eq!(fdb[0].port_name.as_deref(), Some("Gi0/5"));
+        assert_eq!(fdb[0].status.as_deref(), Some("learned"));
+    }
+
+    #[test]
+    fn tables_lldp_and_cdp_neighbors() {
+        let f = facts(&[
+            ("1.0.8802.1.1.2.1.3.7.1.3.12", s("Gi1/0/12")),
+            ("1.0.8802.1.1.2.1.4.1.1.4.0.12.1", Value::Integer(4)),
+            (
+                "1.0.8802.1.1.2.1.4.1.1.5.0.12.1",
+                Value::OctetString(vec![0, 0xe0, 0xfc, 1, 2, 3]),
+            ),
+            ("1.0.8802.1.1.2.1.4.1.1.6.0.12.1", Value::Integer(5)),
+            ("1.0.8802.1.1.2.1.4.1.1.7.0.12.1", s("GE0/0/1")),
+            ("1.0.8802.1.1.2.1.4.1.1.9.0.12.1", s("access-sw2")),
+            (
+                "1.0.8802.1.1.2.1.4.2.1.3.0.12.1.1.4.198.51.100.2",
+                Value::Integer(2),
+            ),
+            ("1.3.6.1.4.1.9.9.23.1.2.1.1.3.3.1", Value::Integer(1)),
+            (
+                "1.3.6.1.4.1.9.9.23.1.2.1.1.4.3.1",
+                Value::OctetString(vec![198, 51, 100, 3]),
+            ),
+            (
+                "1.3.6.1.4.1.9.9.23.1.2.1.1.6.3.1",
+                s("core-sw1.example.test"),
+            ),
+            (
+                "1.3.6.1.4.1.9.9.23.1.2.1.1.7.3.1",
+                s("TenGigabitEthernet1/1/1"),
+            ),
+            ("1.3.6.1.4.1.9.9.23.1.2.1.1.8.3.1", s("cisco WS-C3850-24T")),
+        ]);
+        let n = neighbors(&f);
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[0].protocol, "lldp");
+        assert_eq!(n[0].local_port.as_deref(), Some("Gi1/0/12"));
+        assert_eq!(n[0].remote_chassis_id.as_deref(), Some("00:e0:fc:01:02:03"));
+        assert_eq!(n[0].remote_port.as_deref(), Some("GE0/0/1"));
+        assert_eq!(
+            n[0].remote_address.map(|a| a.to_string()).as_deref(),
+            Some("198.51.100.2")
+        );
+        assert_eq!(n[1].protocol, "cdp");
+        assert_eq!(n[1].remote_platform.as_deref(), Some("cisco WS-C3850-24T"));
+        assert_eq!(
+            n[1].remote_address.map(|a| a.to_string()).as_deref(),
+            Some("198.51.100.3")
+        );
+    }
+
+    #[test]
+    fn tables_printer_and_ups() {
+        let f = facts(&[
+            ("1.3.6.1.2.1.43.5.1.1.17.1", s("CNB1234567")),
+            ("1.3.6.1.2.1.43.10.2.1.4.1.1", Value::Counter32(123_456)),
+            ("1.3.6.1.2.1.43.11.1.1.6.1.1", s("Black Toner")),
+            ("1.3.6.1.2.1.43.11.1.1.8.1.1", Value::Integer(200)),
+            ("1.3.6.1.2.1.43.11.1.1.9.1.1", Value::Integer(50)),
+            ("1.3.6.1.4.1.318.1.1.1.1.1.1.0", s("Smart-UPS 750")),
+            ("1.3.6.1.4.1.318.1.1.1.1.2.3.0", s("AS1234567890")),
+            ("1.3.6.1.4.1.318.1.1.1.2.2.3.0", Value::TimeTicks(438_000)),
+            ("1.3.6.1.4.1.318.1.1.1.2.2.4.0", Value::Integer(2)),
+        ]);
+        let p = printer(&f).unwrap();
+        assert_eq!(p.serial.as_deref(), Some("CNB1234567"));
+        assert_eq!(p.page_count, Some(123_456));
+        assert_eq!(p.supplies[0].percent, Some(25));
+        let u = ups(&f).unwrap();
+        assert_eq!(u.manufacturer.as_deref(), Some("APC"));
+        assert_eq!(u.serial.as_deref(), Some("AS1234567890"));
+        assert_eq!(u.runtime_minutes, Some(73));
+        assert_eq!(u.battery_needs_replacing, Some(true));
+        assert!(printer(&SnmpFacts::new()).is_none() && ups(&SnmpFacts::new()).is_none());
+    }
+
+    fn arb_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::Integer),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::OctetString),
+            proptest::collection::vec(any::<u32>(), 0..12)
+                .prop_map(|a| Value::ObjectId(Oid::from_arcs(a))),
+            any::<[u8; 4]>().prop_map(Value::IpAddress),
+            any::<u32>().prop_map(Value::Counter32),
+            any::<u32>().prop_map(Value::Gauge32),
+            any::<u32>().prop_map(Value::TimeTicks),
+            any::<u64>().prop_map(Value::Counter64),
+            Just(Value::Null),
+            Just(Value::NoSuchObject),
+        ]
+    }
+
+    proptest! {
+        /// Any values under any polled column, with any (short, long, huge-arc)
+        /// index: every decoder returns without panicking and keeps strings bounded.
+        #[test]
+        fn tables_decoders_survive_hostile_facts(
+            rows in proptest::collection::vec(
+                (0usize..oids::ALL.len(), proptest::collection::vec(any::<u32>(), 0..20), arb_value()),
+                0..120,
+            ),
+            small in proptest::collection::vec((0usize..oids::ALL.len(), proptest::collection::vec(0u32..300, 0..24), arb_value()), 0..120),
+        ) {
+            let mut f = SnmpFacts::new();
+            for (k, idx, v) in rows.into_iter().chain(small) {
+                let mut o = Oid::parse(oids::ALL[k].oid).unwrap();
+                for a in idx {
+                    o = o.child(a);
+                }
+                f.insert(o, v);
+            }
+            let r = crate::snmp::SnmpReport::from_facts(f);
+            let json = serde_json::to_string(&r).unwrap();
+            prop_assert!(!json.chars().any(|c| c.is_control() && c != '\n'));
+            for e in &r.entities {
+                for s in [&e.description, &e.serial, &e.model, &e.name].into_iter().flatten() {
+                    prop_assert!(s.chars().count() <= MAX_FIELD_CHARS);
+                }
+            }
+        }
+    }
+}
