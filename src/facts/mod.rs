@@ -52,6 +52,12 @@ impl SnmpFacts {
             .take_while(move |(o, _)| o.starts_with(prefix))
     }
 
+    /// The first (OID, value) at or after `oid` in walk order, as a
+    /// GETNEXT-style walk would find it (`oid` itself included).
+    pub fn first_from(&self, oid: &Oid) -> Option<(&Oid, &Value)> {
+        self.values.range(oid.clone()..).next()
+    }
+
     /// All values, in OID order.
     pub fn iter(&self) -> impl Iterator<Item = (&Oid, &Value)> {
         self.values.iter()

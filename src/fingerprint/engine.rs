@@ -101,6 +101,7 @@ impl Engine {
             other => other.as_text().and_then(|t| Oid::parse(&t).ok()),
         });
         let mut b = Builder::new(descr.as_deref(), object.as_ref());
+        b.present = enterprises_present(snmp);
         self.run_rules(snmp, descr.as_deref(), object.as_ref(), &mut b);
         self.resolve_vendor(facts, object.as_ref(), descr.as_deref(), &mut b);
         self.resolve_locations(snmp, &mut b);
@@ -116,10 +117,12 @@ impl Engine {
         descr: Option<&'d str>,
         object: Option<&Oid>,
         descr_hit: bool,
+        present: &[u32],
     ) -> Option<Option<Captures<'d>>> {
         let caps = match (&rule.descr, descr) {
             (Some(_), _) if !descr_hit => return None,
-            (Some(re), Some(d)) => Some(re.captures(d)?),
+            (Some(re), Some(d)) if rule.templated => Some(re.captures(d)?),
+            (Some(_), Some(_)) => None,
             (Some(_), None) => return None,
             (None, _) => None,
         };
@@ -130,6 +133,9 @@ impl Engine {
             }
         }
         for h in &rule.has {
+            if h.enterprise().is_some_and(|e| !present.contains(&e)) {
+                return None;
+            }
             if snmp.get(h).is_none() && snmp.subtree(h).next().is_none() {
                 return None;
             }
@@ -160,7 +166,7 @@ impl Engine {
                 break;
             }
             let hit = descr_hit.get(i).copied().unwrap_or(false);
-            let Some(caps) = self.rule_matches(rule, snmp, descr, object, hit) else {
+            let Some(caps) = self.rule_matches(rule, snmp, descr, object, hit, &b.present) else {
                 continue;
             };
             let mut facts = Vec::new();
@@ -373,6 +379,11 @@ impl Engine {
             }
             if !loc.classes.is_empty()
                 && !b.id.class.as_ref().is_some_and(|c| loc.classes.contains(c))
+            {
+                continue;
+            }
+            if let LocationSource::Oid(o) = &loc.source
+                && o.enterprise().is_some_and(|e| !b.present.contains(&e))
             {
                 continue;
             }
@@ -674,6 +685,27 @@ fn fact(oid: &Oid, value: &str) -> Fact {
     }
 }
 
+/// Enterprise numbers with values under 1.3.6.1.4.1, found by jumping from
+/// one enterprise to the next (one lookup per enterprise, not per value).
+fn enterprises_present(snmp: &SnmpFacts) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    loop {
+        let cursor = Oid::from_arcs([1, 3, 6, 1, 4, 1, next]);
+        let Some((o, _)) = snmp.first_from(&cursor) else {
+            return out;
+        };
+        let Some(e) = o.enterprise() else {
+            return out;
+        };
+        out.push(e);
+        match e.checked_add(1) {
+            Some(n) => next = n,
+            None => return out,
+        }
+    }
+}
+
 /// The value at `oid`, or the first usable one in the column below it.
 fn first_usable(snmp: &SnmpFacts, oid: &Oid) -> Option<(Oid, String)> {
     let text_of = |v: &Value| -> Option<String> {
@@ -703,6 +735,8 @@ struct Builder {
     raw_org: Option<&'static str>,
     has_descr: bool,
     has_object: bool,
+    /// Private enterprise numbers with at least one value in the walk.
+    present: Vec<u32>,
 }
 
 impl Builder {
@@ -715,6 +749,7 @@ impl Builder {
             descr: descr.map(str::to_string),
             iana_org: None,
             raw_org: None,
+            present: Vec::new(),
             has_descr: descr.is_some(),
             has_object: object.is_some(),
         }

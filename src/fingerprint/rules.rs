@@ -234,6 +234,8 @@ pub(super) struct Rule {
     pub firmware: Option<String>,
     pub serial: Option<String>,
     pub fallback: bool,
+    /// Whether any field template uses capture groups.
+    pub templated: bool,
     pub examples: Vec<RawExample>,
 }
 
@@ -487,7 +489,12 @@ impl Knowledge {
                 {
                     check_template(file, line, &id, t, descr.as_ref())?;
                 }
+                let templated = [&r.model, &r.os, &r.firmware, &r.serial]
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t.contains('{'));
                 rules.push(Rule {
+                    templated,
                     id,
                     file,
                     line,
