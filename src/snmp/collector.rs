@@ -527,6 +527,8 @@ impl Collector {
                     })
                 })
                 .collect();
+            self.locations(&client, version, &mut report, &mut budget)
+                .await;
             for st in subtrees {
                 if failures_in_a_row >= 2 {
                     report
@@ -570,6 +572,95 @@ impl Collector {
         report.requests = budget.requests;
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         report
+    }
+
+    /// Read the fingerprint engine's model/serial/firmware locations: one
+    /// GETNEXT per 16 locations (the first row of a column, or a scalar's
+    /// `.0`), then a short walk of every location under the device's own
+    /// enterprise that answered (so later rows of a column are there too).
+    /// SNMPv1 fails a whole GETNEXT when one object is past the end, so v1
+    /// asks only for locations under the device's own enterprise, one by one.
+    async fn locations(
+        &self,
+        client: &Client<UdpHandle>,
+        version: SnmpVersion,
+        report: &mut SnmpReport,
+        budget: &mut Budget,
+    ) {
+        let enterprise = report
+            .facts
+            .get(&Oid::from_arcs(vec![1, 3, 6, 1, 2, 1, 1, 2, 0]))
+            .and_then(Value::as_oid)
+            .and_then(Oid::enterprise);
+        let all = super::vendor::fingerprint_locations();
+        let own: Vec<Oid> = all
+            .iter()
+            .filter(|o| o.enterprise().is_some() && o.enterprise() == enterprise)
+            .cloned()
+            .collect();
+        let asked: Vec<Oid> = if version == SnmpVersion::V1 {
+            own.clone()
+        } else {
+            all
+        };
+        let chunk = if version == SnmpVersion::V1 { 1 } else { 16 };
+        let mut hits: Vec<Oid> = Vec::new();
+        let mut silent = 0u32;
+        for group in asked.chunks(chunk) {
+            if budget.exhausted() {
+                report
+                    .incomplete
+                    .push("fingerprint locations: skipped, request budget or time spent".into());
+                return;
+            }
+            if silent >= 2 {
+                report
+                    .incomplete
+                    .push("fingerprint locations: skipped, GETNEXT gets no reply".into());
+                break;
+            }
+            let wire: Vec<async_snmp::Oid> = group.iter().map(to_wire_oid).collect();
+            budget.requests += 1;
+            let resp =
+                match tokio::time::timeout_at(budget.deadline, client.get_next_many(&wire)).await {
+                    Ok(Ok(resp)) => {
+                        silent = 0;
+                        resp
+                    }
+                    Ok(Err(e)) if answered(&e) => {
+                        silent = 0;
+                        continue;
+                    }
+                    _ => {
+                        silent += 1;
+                        continue;
+                    }
+                };
+            for vb in &resp.varbinds {
+                if convert::is_exception(&vb.value) {
+                    continue;
+                }
+                let oid = convert::oid(&vb.oid);
+                if let Some(prefix) = group.iter().find(|p| oid.starts_with(p) && oid != **p) {
+                    hits.push(prefix.clone());
+                    report.facts.insert(oid, convert::value(&vb.value));
+                }
+            }
+        }
+        let mut reps = self.inner.opts.max_repetitions.min(16);
+        for prefix in own.iter().filter(|o| hits.contains(o)) {
+            if budget.exhausted() {
+                return;
+            }
+            let st = Subtree {
+                oid: prefix.clone(),
+                max_rows: 64,
+            };
+            let w = self.walk(client, version, &st, budget, &mut reps).await;
+            for (o, v) in w.rows {
+                report.facts.insert(o, v);
+            }
+        }
     }
 
     /// Walk one subtree of `ip` with `cred` (its first variant, no credential

@@ -98,3 +98,40 @@ pub const VENDOR_SUBTREES: &[Known] = &[
         oid: "1.3.6.1.4.1.41112.1.6.3",
     },
 ];
+
+/// Where the fingerprint engine looks for model, serial and firmware
+/// (`src/fingerprint/rules/locations.toml`, its `oid = "..."` entries), so a
+/// Full-depth probe reads exactly what the engine consumes. Parsed leniently:
+/// any `oid = "<dotted>"` on a line counts; duplicates removed; sorted.
+pub fn fingerprint_locations() -> Vec<crate::facts::Oid> {
+    const TEXT: &str = include_str!("../fingerprint/rules/locations.toml");
+    let mut out: Vec<crate::facts::Oid> = TEXT
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| {
+            let rest = &l[l.find("oid")? + 3..];
+            let rest = rest
+                .trim_start()
+                .strip_prefix('=')?
+                .trim_start()
+                .strip_prefix('"')?;
+            let end = rest.find('"')?;
+            crate::facts::Oid::parse(&rest[..end]).ok()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_locations_are_read() {
+        let l = fingerprint_locations();
+        assert!(l.len() >= 20, "only {} locations parsed", l.len());
+        assert!(l.iter().all(|o| o.arcs().len() >= 4));
+    }
+}
