@@ -745,7 +745,7 @@ mod hostile {
     }
 
     /// (community, pdu tag, request id, first varbind OID) of a v2c request.
-    fn parse_request(b: &[u8]) -> Option<(Vec<u8>, u8, i64, Vec<u32>)> {
+    fn parse_request(b: &[u8]) -> Option<(Vec<u8>, u8, i64, Vec<u32>, i64)> {
         let (_, msg, _) = read(b)?;
         let (_, _version, rest) = read(msg)?;
         let (_, community, rest) = read(rest)?;
@@ -757,19 +757,33 @@ mod hostile {
                 (a << 8) | i64::from(x)
             });
         let (_, _, rest) = read(rest)?;
-        let (_, _, rest) = read(rest)?;
+        let (_, reps, rest) = read(rest)?;
+        let reps = reps.iter().fold(0i64, |a, &x| (a << 8) | i64::from(x));
         let (_, vbl, _) = read(rest)?;
         let (_, vb, _) = read(vbl)?;
         let (_, o, _) = read(vb)?;
-        Some((community.to_vec(), pdu_tag, rid, decode_oid(o)))
+        Some((community.to_vec(), pdu_tag, rid, decode_oid(o), reps))
     }
 
     fn response(community: &[u8], rid: i64, varbinds: &[(Vec<u32>, Vec<u8>)]) -> Vec<u8> {
+        response_status(community, rid, 0, varbinds)
+    }
+
+    fn response_status(
+        community: &[u8],
+        rid: i64,
+        status: i64,
+        varbinds: &[(Vec<u32>, Vec<u8>)],
+    ) -> Vec<u8> {
         let vbl: Vec<u8> = varbinds
             .iter()
             .flat_map(|(o, v)| tlv(0x30, &[oid(o), v.clone()].concat()))
             .collect();
-        let pdu = tlv(0xa2, &[int(rid), int(0), int(0), tlv(0x30, &vbl)].concat());
+        let index = if status == 0 { 0 } else { 1 };
+        let pdu = tlv(
+            0xa2,
+            &[int(rid), int(status), int(index), tlv(0x30, &vbl)].concat(),
+        );
         tlv(0x30, &[int(1), tlv(0x04, community), pdu].concat())
     }
 
@@ -782,7 +796,7 @@ mod hostile {
                 return;
             };
             counter += 1;
-            let Some((community, pdu, rid, first)) = parse_request(&buf[..n]) else {
+            let Some((community, pdu, rid, first, reps)) = parse_request(&buf[..n]) else {
                 continue;
             };
             let sys = |i: u32, v: Vec<u8>| (vec![1, 3, 6, 1, 2, 1, 1, i, 0], v);
@@ -833,6 +847,29 @@ mod hostile {
                             (n, int(1))
                         })
                         .collect();
+                    response(&community, rid, &vbs)
+                }
+                (b"toobig" | b"generr", 0xa5) if reps > 4 => {
+                    // Refuses big bulk replies: tooBig or genErr, as some agents do.
+                    let status = if community == b"toobig" { 1 } else { 5 };
+                    response_status(&community, rid, status, &[(first, vec![0x05, 0x00])])
+                }
+                (b"toobig" | b"generr", 0xa5) => {
+                    // A 12-row column 1.3.6.1.2.1.2.2.1.2.k, then endOfMibView.
+                    let col = [1u32, 3, 6, 1, 2, 1, 2, 2, 1, 2];
+                    let next = match first.strip_prefix(&col[..]) {
+                        Some([]) => 1,
+                        Some([k, ..]) => k + 1,
+                        None if first.as_slice() < &col[..] => 1,
+                        None => 13,
+                    };
+                    let mut vbs: Vec<(Vec<u32>, Vec<u8>)> = (next..13)
+                        .take(reps.max(1) as usize)
+                        .map(|k| ([&col[..], &[k]].concat(), int(i64::from(k))))
+                        .collect();
+                    if vbs.len() < reps.max(1) as usize {
+                        vbs.push((first, vec![0x82, 0x00]));
+                    }
                     response(&community, rid, &vbs)
                 }
                 (b"loop", 0xa5) => {
@@ -947,6 +984,25 @@ mod hostile {
                 "loop walk: {end:?} after {requests} requests, {} rows",
                 rows.len()
             ));
+        }
+        // tooBig and genErr on big bulk replies: max-repetitions shrinks
+        // (25 -> 12 -> 6 -> 3) and the whole column is read.
+        for community in ["toobig", "generr"] {
+            let (rows, end, requests) = c
+                .walk_subtree(
+                    me,
+                    &creds(community)[0],
+                    &Oid::parse("1.3.6.1.2.1.2.2.1.2").unwrap(),
+                    1000,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if end != WalkEnd::Complete || rows.len() != 12 || requests > 12 {
+                return Err(format!(
+                    "{community}: {end:?} after {requests} requests, {} rows",
+                    rows.len()
+                ));
+            }
         }
         Ok(())
     }
