@@ -27,7 +27,7 @@ enum Command {
     /// Check a config file and print what it means; changes nothing.
     CheckConfig(cli::serve::CheckConfigArgs),
     /// Fingerprint SNMP recordings (.snmprec or snmpwalk -On output) offline.
-    // Fingerprint(cli::fingerprint::FingerprintArgs),
+    Fingerprint(cli::fingerprint::FingerprintArgs),
     /// Build a small lab network in namespaces and run the daemon on it (root).
     Demo(cli::demo::DemoArgs),
 }
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => cli::scan::run(a),
         Command::Serve(a) => cli::serve::run(a),
         Command::CheckConfig(a) => cli::serve::check(a),
-        // Command::Fingerprint(a) => cli::fingerprint::run(a),
+        Command::Fingerprint(a) => cli::fingerprint::run(a),
         Command::Demo(a) => cli::demo::run(a),
     };
     match result {

@@ -1,7 +1,7 @@
 //! One module per subcommand.
 
 pub mod demo;
-// pub mod fingerprint; (until src/cli/fingerprint.rs lands)
+pub mod fingerprint;
 pub mod scan;
 pub mod serve;
 
