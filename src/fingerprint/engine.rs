@@ -397,6 +397,10 @@ impl Engine {
                     })
                     .map(|t| (self.sys_descr.clone(), t.to_string())),
                 LocationSource::Oid(o) => first_usable(snmp, o),
+                LocationSource::EntityChassisDescr => {
+                    entity::chassis_value(snmp, &rows, Column::Descr)
+                        .and_then(|(o, v)| Some((o, v.as_lossy_text()?)))
+                }
                 LocationSource::EntityChassis => {
                     let col = match loc.field {
                         Field::Model => Column::ModelName,

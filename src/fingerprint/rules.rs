@@ -206,6 +206,7 @@ pub(super) struct Location {
 pub(super) enum LocationSource {
     Oid(Oid),
     EntityChassis,
+    EntityChassisDescr,
     DescrModelToken,
 }
 
@@ -392,6 +393,9 @@ impl Knowledge {
             let source = match (&l.oid, &l.special) {
                 (Some(o), None) => LocationSource::Oid(oid_of(lfile, ltext, &id, o)?),
                 (None, Some(s)) if s.get_ref() == "entity-chassis" => LocationSource::EntityChassis,
+                (None, Some(s)) if s.get_ref() == "entity-chassis-descr" => {
+                    LocationSource::EntityChassisDescr
+                }
                 (None, Some(s)) if s.get_ref() == "sysdescr-model-token" => {
                     LocationSource::DescrModelToken
                 }
