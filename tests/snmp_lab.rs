@@ -86,6 +86,11 @@ const USERS: &[User] = &[
         privacy: Some(("AES-192", "aes192")),
     },
     User {
+        name: "shaaes256",
+        auth: ("SHA", "sha"),
+        privacy: Some(("AES-256", "aes256")),
+    },
+    User {
         name: "sha512aes",
         auth: ("SHA-512", "sha512"),
         privacy: Some(("AES", "aes")),
@@ -286,6 +291,10 @@ fn child() {
         )> = vec![
             ("v3 users of every kind", Box::pin(check_v3_users())),
             ("bad v3 passphrase is no answer", Box::pin(check_bad_v3())),
+            (
+                "AES-256 key extension variants",
+                Box::pin(check_key_extension()),
+            ),
             ("preferred credential first", Box::pin(check_preferred())),
             (
                 "v3 full walk equals snmpbulkwalk",
@@ -381,6 +390,44 @@ async fn check_bad_v3() -> Result<(), String> {
     }
     if t.elapsed() > limit {
         return Err(format!("took {:?}, more than {limit:?}", t.elapsed()));
+    }
+    Ok(())
+}
+
+/// net-snmp extends AES-256 keys the Blumenthal way: with SHA-1 auth (a
+/// 20-byte key) a Reeder-only credential gets no answer, `both` does.
+async fn check_key_extension() -> Result<(), String> {
+    let c = Collector::new(opts(Depth::System))
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = USERS
+        .iter()
+        .find(|u| u.name == "shaaes256")
+        .ok_or("no shaaes256 user")?;
+    for (ext, should_answer) in [("reeder", false), ("both", true), ("blumenthal", true)] {
+        let cred = CredentialConfig {
+            name: format!("ext-{ext}"),
+            version: "3".into(),
+            user: Some(user.name.into()),
+            auth_protocol: Some("sha".into()),
+            auth_password: Some(AUTH_PASS.into()),
+            priv_protocol: Some("aes256".into()),
+            priv_password: Some(PRIV_PASS.into()),
+            key_extension: Some(ext.into()),
+            ..CredentialConfig::default()
+        }
+        .validate()
+        .map_err(|e| e.to_string())?;
+        let r = c
+            .probe(IpAddr::V4(ip(10)), &[cred], None)
+            .await
+            .map_err(|e| e.to_string())?;
+        if r.is_some() != should_answer {
+            return Err(format!(
+                "key_extension {ext}: answered {}, expected {should_answer}",
+                r.is_some()
+            ));
+        }
     }
     Ok(())
 }
@@ -1046,7 +1093,7 @@ mod hostile {
         let task = tokio::spawn(relay(front, back));
         let o = CollectorOptions {
             port: 2161,
-            timeout: Duration::from_millis(200),
+            timeout: Duration::from_millis(150),
             retries: 3,
             device_budget: Duration::from_secs(60),
             ..CollectorOptions::default()
