@@ -255,7 +255,11 @@ struct Daemon(Child);
 
 impl Daemon {
     fn start(ns: &str, config: &std::path::Path) -> Daemon {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(config.with_extension("log")).expect("daemon log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(config.with_extension("log"))
+            .expect("daemon log");
         let child = Command::new(bin())
             .args(["serve", "--config"])
             .arg(config)
@@ -393,11 +397,29 @@ fn lab_daemon_stores_serves_and_keeps_history_across_restart() {
         )
         .expect("count");
     assert!(obs >= 8, "observations appended per scan: {obs}");
+    let tables: i64 = store
+        .connection()
+        .query_row(
+            "SELECT COUNT(DISTINCT device_id) FROM snmp_tables WHERE table_name = 'interfaces'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("tables");
+    assert_eq!(tables, 5, "every SNMP agent's interface table stored");
+    let remembered = store.preferred_credentials().expect("credentials");
+    assert_eq!(
+        remembered
+            .get(&"198.18.0.11".parse().unwrap())
+            .map(String::as_str),
+        Some("lab-huawei")
+    );
 }
 
 /// Render a page in headless Chromium and return the DOM it built.
 fn chromium_dom(url: &str) -> Option<String> {
-    let browser = ["chromium", "chromium-browser"].into_iter().find_map(lab::which)?;
+    let browser = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find_map(lab::which)?;
     let profile = std::env::temp_dir().join(format!("pandian-chromium-{}", std::process::id()));
     let out = Command::new(browser)
         .args([
@@ -429,7 +451,15 @@ fn lab_demo_command_runs_serves_and_cleans_up() {
     }
     let port = free_port();
     let mut child = Command::new(bin())
-        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--duration", "45", "--interval", "15s"])
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--duration",
+            "45",
+            "--interval",
+            "15s",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -446,19 +476,42 @@ fn lab_demo_command_runs_serves_and_cleans_up() {
         let _ = child.kill();
     }
     let devices = devices.expect("the demo found the lab's devices");
-    assert!(devices.iter().any(|d| d["hostname"] == "huawei-switch.lab.test" && d["vendor_origin"] == "domestic"), "{devices:?}");
+    assert!(
+        devices
+            .iter()
+            .any(|d| d["hostname"] == "huawei-switch.lab.test" && d["vendor_origin"] == "domestic"),
+        "{devices:?}"
+    );
     match dom {
         Some(dom) => {
-            assert!(dom.contains("<table id=\"devices\">") && dom.contains("198.18.0.11"), "Chromium rendered the device table");
-            assert!(!dom.contains("<b>bold</b>"), "no markup injected into the DOM");
+            assert!(
+                dom.contains("<table id=\"devices\">") && dom.contains("198.18.0.11"),
+                "Chromium rendered the device table"
+            );
+            assert!(
+                !dom.contains("<b>bold</b>"),
+                "no markup injected into the DOM"
+            );
         }
         None => {
-            assert!(std::env::var("PANDIAN_REQUIRE_LAB").is_err(), "chromium is not installed");
+            assert!(
+                std::env::var("PANDIAN_REQUIRE_LAB").is_err(),
+                "chromium is not installed"
+            );
             eprintln!("(chromium not installed: page render check skipped)");
         }
     }
-    assert!(status.is_some_and(|s| s.success()), "the demo stops cleanly after --duration");
-    let left = Command::new("ip").args(["netns", "list"]).output().expect("ip");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the demo stops cleanly after --duration"
+    );
+    let left = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip");
     let left = String::from_utf8_lossy(&left.stdout);
-    assert!(!left.contains(&prefix), "the demo removed its namespaces: {left}");
+    assert!(
+        !left.contains(&prefix),
+        "the demo removed its namespaces: {left}"
+    );
 }

@@ -103,8 +103,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Some(s) => s.preferred_credentials()?,
         None => Default::default(),
     };
+    // With a database, DES salts continue from the stored state; without
+    // one the collector derives a fresh epoch.
+    let des_salt = match &store {
+        Some(s) => Some(pandian::store::snmp::des_salt_state(s.connection())?),
+        None => None,
+    };
     let outcome = rt.block_on(async {
         let collector = Collector::new(CollectorOptions {
+            des_salt,
             timeout: Duration::from_millis(args.snmp_timeout),
             depth: if args.snmp_depth == "system" {
                 Depth::System

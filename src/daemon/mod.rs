@@ -112,7 +112,10 @@ pub async fn run(
             "marked scans left running by an earlier stop as interrupted"
         );
     }
+    let des_salt = crate::store::snmp::des_salt_state(store.connection())
+        .map_err(|e| DaemonError::Snmp(e.to_string()))?;
     let collector = Collector::new(CollectorOptions {
+        des_salt: Some(des_salt),
         timeout: settings.snmp_timeout,
         retries: settings.snmp_retries,
         depth: if settings.snmp_full {

@@ -228,6 +228,9 @@ impl Store {
                 snmp_ok += 1;
             }
             let device_id = upsert_device(&tx, scan_id, finished_at, d).map_err(e)?;
+            if let Some(report) = &d.snmp {
+                snmp::save_report(&tx, device_id, scan_id, finished_at, d.ip, report).map_err(e)?;
+            }
             let mut ins = tx
                 .prepare_cached("INSERT INTO observations (scan_id, device_id, time, source, key, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .map_err(e)?;
@@ -258,21 +261,7 @@ impl Store {
     pub fn preferred_credentials(
         &self,
     ) -> Result<std::collections::HashMap<std::net::IpAddr, String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT ip, snmp_credential FROM devices WHERE snmp_credential IS NOT NULL")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.err(e))?;
-        let mut out = std::collections::HashMap::new();
-        for row in rows {
-            let (ip, cred) = row.map_err(|e| self.err(e))?;
-            if let Ok(ip) = ip.parse() {
-                out.insert(ip, cred);
-            }
-        }
-        Ok(out)
+        snmp::preferred_credentials(&self.conn).map_err(|e| self.err(e))
     }
 
     /// The raw connection, for modules that own their own tables.
