@@ -116,6 +116,7 @@ fn spec() -> LabSpec {
         base: ipnetwork::Ipv4Network::new(ip(0), 24).unwrap(),
         prefix_len: 24,
         scanner_ip: ip(1),
+        router_snmpd: None,
         hosts: vec![
             HostSpec {
                 label: "v3-agent".into(),
@@ -644,6 +645,37 @@ async fn check_recordings() -> Result<(), String> {
             .ok_or(format!("{rec}: no answer"))?;
         let n = compare(&r, &["-v2c", "-c", rec], ip(12), false, false)
             .map_err(|e| format!("{rec}: {e}"))?;
+        // What the store gives back also equals snmpbulkwalk's output.
+        let db = std::env::temp_dir().join(format!("pandian-snmp-lab-{}.db", std::process::id()));
+        let stored = {
+            let store = pandian::store::Store::open(&db).map_err(|e| e.to_string())?;
+            let conn = store.connection();
+            conn.execute_batch(
+                "INSERT INTO scans (id, started_at, targets, addresses) VALUES (1, 't', 'lab', 1);
+                 INSERT INTO devices (id, ip, first_seen, last_seen, last_scan_id, data) VALUES (1, 'x', 't', 't', 1, '{}');",
+            )
+            .map_err(|e| e.to_string())?;
+            pandian::store::snmp::save_report(conn, 1, 1, "t", IpAddr::V4(ip(12)), &r)
+                .map_err(|e| e.to_string())?;
+            let (_, facts) = pandian::store::snmp::latest_facts(conn, 1)
+                .map_err(|e| e.to_string())?
+                .ok_or("nothing stored")?;
+            let tables = pandian::store::snmp::latest_tables(conn, 1).map_err(|e| e.to_string())?;
+            (facts, tables)
+        };
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        let from_store = SnmpReport::from_facts(stored.0);
+        compare(&from_store, &["-v2c", "-c", rec], ip(12), false, false)
+            .map_err(|e| format!("{rec} (stored): {e}"))?;
+        for (name, rows, count) in pandian::store::snmp::report_tables(&r) {
+            match stored.1.get(name) {
+                Some(t) if t.rows == rows => {}
+                None if count == 0 => {}
+                other => return Err(format!("{rec}: stored table {name} differs: {other:?}")),
+            }
+        }
         eprintln!(
             "     {rec}: {n} values equal to snmpbulkwalk; {} entities, {} interfaces, {} arp, {} fdb, {} neighbors, printer {}, ups {}; {} requests, {} ms",
             r.entities.len(),
