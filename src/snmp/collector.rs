@@ -238,12 +238,23 @@ fn now_epoch() -> u32 {
     u32::try_from(secs % 2_147_483_000).unwrap_or(1).max(1)
 }
 
-/// A DES salt state that is not persisted: its boots epoch is the current Unix
-/// time in seconds, so runs started in different seconds never reuse a salt.
+/// A DES salt state that is not persisted, shared by every collector of this
+/// process (salts come from one counter, so two collectors never reuse one).
+/// Its boots epoch is the Unix time, in seconds, of the first call: runs
+/// started in different seconds never reuse a salt. The daemon should pass
+/// the store's durable state instead (`store::snmp::des_salt_state`).
 pub fn ephemeral_des_salt() -> Result<async_snmp::DesSaltState, SnmpError> {
-    let previous = async_snmp::PersistedDesSaltState::new(now_epoch().saturating_sub(1).max(1))
-        .map_err(|e| SnmpError::Options(format!("DES salt state: {e}")))?;
-    async_snmp::DesSaltState::restart(previous, |_| Ok::<(), std::io::Error>(()))
+    static STATE: std::sync::OnceLock<Result<async_snmp::DesSaltState, String>> =
+        std::sync::OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let previous =
+                async_snmp::PersistedDesSaltState::new(now_epoch().saturating_sub(1).max(1))
+                    .map_err(|e| e.to_string())?;
+            async_snmp::DesSaltState::restart(previous, |_| Ok::<(), std::io::Error>(()))
+                .map_err(|e| e.to_string())
+        })
+        .clone()
         .map_err(|e| SnmpError::Options(format!("DES salt state: {e}")))
 }
 
@@ -843,6 +854,16 @@ mod tests {
             assert!(*rows > 0);
             assert!(seen.insert(o.clone()), "{o} twice");
         }
+    }
+
+    #[test]
+    fn ephemeral_des_salt_is_shared_by_the_process() {
+        let a = ephemeral_des_salt().unwrap();
+        let b = ephemeral_des_salt().unwrap();
+        assert_eq!(a.engine_boots(), b.engine_boots());
+        let x = a.reserve().unwrap();
+        let y = b.reserve().unwrap();
+        assert_ne!(x, y, "two collectors must never get the same DES salt");
     }
 
     #[test]
