@@ -588,6 +588,7 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>, vendors: &RegexSet) -> 
                 && (vendor_sq.is_empty() || super::text::squash(t) != vendor_sq)
                 && !vendors.is_match(t)
                 && !t.contains("K9")
+                && !(t.starts_with("fc") && t.len() <= 4)
                 && !t.ends_with("-M")
         })
 }
@@ -653,7 +654,8 @@ fn model_pair<'d>(descr: &'d str, vendors: &RegexSet) -> Option<&'d str> {
             && a.chars().all(|c| c.is_ascii_alphabetic())
             && !NOT_PRODUCT.contains(&a.to_ascii_lowercase().as_str())
             && !vendors.is_match(a);
-        let ok_num = (2..=5).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit());
+        let year = n.len() == 4 && (n.starts_with("19") || n.starts_with("20"));
+        let ok_num = (2..=5).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit()) && !year;
         if !(ok_word && ok_num) {
             return None;
         }

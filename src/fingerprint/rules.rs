@@ -168,8 +168,11 @@ struct RawRule {
     example: Vec<RawExample>,
 }
 
+/// A rule's example: the facts and the fields they must yield. Read by the
+/// self-test (`fingerprint_rule_examples_match_their_own_rule`).
 #[derive(Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(not(test), allow(dead_code))]
 pub(super) struct RawExample {
     pub descr: Option<String>,
     pub object: Option<String>,
@@ -221,6 +224,7 @@ pub(super) enum Field {
 
 /// A device rule.
 #[derive(Debug)]
+#[cfg_attr(not(test), allow(dead_code))] // file, line, examples: for the self-test
 pub(super) struct Rule {
     pub id: String,
     pub file: &'static str,

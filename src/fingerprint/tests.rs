@@ -145,8 +145,10 @@ fn unlisted_enterprise_falls_back_to_registry_name() {
 
 #[test]
 fn mac_only_device_gets_vendor_from_oui() {
-    let mut facts = DeviceFacts::default();
-    facts.mac = Some([0x00, 0x00, 0x0c, 0x12, 0x34, 0x56]); // Cisco's first block
+    let mut facts = DeviceFacts {
+        mac: Some([0x00, 0x00, 0x0c, 0x12, 0x34, 0x56]), // Cisco's first block
+        ..DeviceFacts::default()
+    };
     let id = engine().identify(&facts);
     assert_eq!(id.vendor.as_deref(), Some("Cisco"));
     assert!(id.confidence > 0.0 && id.confidence < 0.8);
