@@ -105,6 +105,9 @@ impl Engine {
         self.run_rules(snmp, descr.as_deref(), object.as_ref(), &mut b);
         self.resolve_vendor(facts, object.as_ref(), descr.as_deref(), &mut b);
         self.resolve_locations(snmp, &mut b);
+        if let Some((serial, rule, facts)) = b.descr_serial.take() {
+            b.set(Field::Serial, &serial, &rule, &facts);
+        }
         self.resolve_class(&mut b);
         self.resolve_origin(&mut b);
         b.finish()
@@ -208,7 +211,15 @@ impl Engine {
             ] {
                 let value = t.as_deref().and_then(|t| rules::expand(t, caps));
                 if let Some(value) = value.as_deref().and_then(usable) {
-                    b.set(field, value, rid, &facts);
+                    if field == Field::Serial {
+                        // A serial quoted in sysDescr is a last resort:
+                        // the vendor's serial objects come first.
+                        if b.descr_serial.is_none() {
+                            b.descr_serial = Some((value.to_string(), rid.clone(), facts.clone()));
+                        }
+                    } else {
+                        b.set(field, value, rid, &facts);
+                    }
                 }
             }
         }
@@ -736,6 +747,7 @@ struct Builder {
     weights: [Option<f64>; 2],
     software_class: Option<&'static str>,
     fallback_class: Option<(&'static str, String, Vec<Fact>)>,
+    descr_serial: Option<(String, String, Vec<Fact>)>,
     descr: Option<String>,
     iana_org: Option<(&'static str, Vec<Fact>)>,
     raw_org: Option<&'static str>,
@@ -752,6 +764,7 @@ impl Builder {
             weights: [None, None],
             software_class: None,
             fallback_class: None,
+            descr_serial: None,
             descr: descr.map(str::to_string),
             iana_org: None,
             raw_org: None,
