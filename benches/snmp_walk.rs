@@ -53,6 +53,7 @@ fn main() {
         base: ipnetwork::Ipv4Network::new(ip(0), 24).unwrap(),
         prefix_len: 24,
         scanner_ip: ip(1),
+        router_snmpd: None,
         hosts: vec![
             HostSpec {
                 label: "snmpd".into(),

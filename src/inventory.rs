@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 /// How a device was seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Source {
     /// Answered an ARP who-has on an attached subnet.
     Arp,
@@ -20,6 +20,8 @@ pub enum Source {
     Snmp,
     /// Has a reverse-DNS name.
     Dns,
+    /// Listed in a router's ARP table (read over SNMP).
+    RouterArp,
 }
 
 impl Source {
@@ -30,6 +32,7 @@ impl Source {
             Source::Icmp => "icmp",
             Source::Snmp => "snmp",
             Source::Dns => "dns",
+            Source::RouterArp => "router_arp",
         }
     }
 }
@@ -51,6 +54,8 @@ pub struct Device {
     pub rtt_ms: Option<f64>,
     /// Reverse-DNS name.
     pub hostname: Option<String>,
+    /// The router whose ARP table listed this device (its MAC came from there).
+    pub seen_via: Option<IpAddr>,
     /// What SNMP said (never the credential's secret, only its name).
     pub snmp: Option<SnmpReport>,
     /// Class, vendor, model, serial, OS, firmware, origin, confidence, evidence.
@@ -74,7 +79,18 @@ impl Device {
             rows.push((s.as_str(), "ip", self.ip.to_string()));
         }
         if let Some(mac) = &self.mac {
-            rows.push(("arp", "mac", mac.clone()));
+            rows.push((
+                if self.seen_via.is_some() {
+                    "router_arp"
+                } else {
+                    "arp"
+                },
+                "mac",
+                mac.clone(),
+            ));
+        }
+        if let Some(router) = self.seen_via {
+            rows.push(("router_arp", "via", router.to_string()));
         }
         if let Some(rtt) = self.rtt_ms {
             rows.push((

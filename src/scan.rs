@@ -189,6 +189,7 @@ pub async fn run(
         };
         devices.push(assemble(engine, ip, l, snmp, hostname));
     }
+    add_router_arp(engine, &mut devices, &addresses);
     devices.sort_by_key(|d| d.ip);
     Ok(Outcome {
         started,
@@ -197,6 +198,74 @@ pub async fn run(
         devices,
         warnings,
     })
+}
+
+/// What routers' ARP tables (read over SNMP) add: for each address we were
+/// asked to scan, the first router listing it and the MAC it gives. Pure.
+pub fn router_arp_sightings(
+    devices: &[Device],
+    wanted: &[Ipv4Addr],
+) -> BTreeMap<Ipv4Addr, ([u8; 6], IpAddr)> {
+    let wanted: std::collections::HashSet<Ipv4Addr> = wanted.iter().copied().collect();
+    let mut out = BTreeMap::new();
+    for router in devices {
+        let Some(report) = &router.snmp else { continue };
+        for row in &report.arp {
+            let IpAddr::V4(ip) = row.ip else { continue };
+            if !wanted.contains(&ip)
+                || row.entry_type.as_deref() == Some("invalid")
+                || IpAddr::V4(ip) == router.ip
+            {
+                continue;
+            }
+            let Some(mac) = crate::wire::parse_mac(&row.mac) else {
+                continue;
+            };
+            if mac == [0; 6] || mac[0] & 1 == 1 {
+                continue;
+            }
+            out.entry(ip).or_insert((mac, router.ip));
+        }
+    }
+    out
+}
+
+/// Fill in MACs of live devices we could not ARP ourselves, and add the
+/// devices only a router knows of (never outside the scan's addresses).
+fn add_router_arp(engine: &Engine, devices: &mut Vec<Device>, wanted: &[Ipv4Addr]) {
+    for (ip, (mac, router)) in router_arp_sightings(devices, wanted) {
+        match devices.iter_mut().find(|d| d.ip == IpAddr::V4(ip)) {
+            Some(d) if d.mac.is_none() => {
+                d.mac = Some(format_mac(mac));
+                d.mac_vendor = oui::lookup(mac).map(str::to_string);
+                d.mac_randomized = oui::is_locally_administered(mac);
+                d.seen_via = Some(router);
+                d.seen_by.push(Source::RouterArp);
+                d.seen_by.sort();
+                let facts = DeviceFacts {
+                    snmp: d
+                        .snmp
+                        .as_ref()
+                        .map(|s| s.facts().clone())
+                        .unwrap_or_default(),
+                    mac: Some(mac),
+                    hostname: d.hostname.clone(),
+                };
+                d.identity = engine.identify(&facts);
+            }
+            Some(_) => {}
+            None => {
+                let live = Live {
+                    mac: Some(mac),
+                    rtt: None,
+                    seen: vec![Source::RouterArp],
+                };
+                let mut d = assemble(engine, ip, live, None, None);
+                d.seen_via = Some(router);
+                devices.push(d);
+            }
+        }
+    }
 }
 
 fn assemble(
@@ -232,6 +301,7 @@ fn assemble(
             .rtt
             .map(|d| (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0),
         hostname,
+        seen_via: None,
         snmp,
         identity,
     }
@@ -239,3 +309,77 @@ fn assemble(
 
 /// Re-export for callers that only need the sweep errors.
 pub use sweep::SweepError as ProbeError;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::Identity;
+    use crate::snmp::SnmpReport;
+    use crate::snmp::tables::ArpRow;
+
+    fn router(ip: &str, rows: &[(&str, &str, &str)]) -> Device {
+        let arp = rows
+            .iter()
+            .map(|(ip, mac, kind)| ArpRow {
+                ip: ip.parse().unwrap(),
+                mac: (*mac).into(),
+                if_index: Some(2),
+                entry_type: Some((*kind).into()),
+            })
+            .collect();
+        Device {
+            ip: ip.parse().unwrap(),
+            mac: None,
+            mac_vendor: None,
+            mac_randomized: false,
+            seen_by: vec![Source::Icmp, Source::Snmp],
+            rtt_ms: None,
+            hostname: None,
+            seen_via: None,
+            snmp: Some(SnmpReport {
+                arp,
+                ..SnmpReport::default()
+            }),
+            identity: Identity::default(),
+        }
+    }
+
+    #[test]
+    fn router_arp_adds_only_scanned_valid_unicast_neighbours() {
+        let wanted: Vec<Ipv4Addr> = [
+            "198.51.100.7",
+            "198.51.100.8",
+            "198.51.100.9",
+            "198.51.100.10",
+            "198.51.100.1",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        let devices = vec![
+            router(
+                "198.51.100.1",
+                &[
+                    ("198.51.100.7", "00:00:0c:00:00:07", "dynamic"),
+                    ("198.51.100.8", "00:00:0c:00:00:08", "invalid"),
+                    ("203.0.113.5", "00:00:0c:00:00:05", "dynamic"),
+                    ("198.51.100.9", "01:00:5e:00:00:09", "dynamic"),
+                    ("198.51.100.1", "00:00:0c:00:00:01", "local"),
+                    ("198.51.100.10", "not a mac", "dynamic"),
+                ],
+            ),
+            router(
+                "198.51.100.2",
+                &[("198.51.100.7", "00:00:0c:00:00:77", "dynamic")],
+            ),
+        ];
+        let got = router_arp_sightings(&devices, &wanted);
+        let ip7: Ipv4Addr = "198.51.100.7".parse().unwrap();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            got[&ip7],
+            ([0, 0, 0x0c, 0, 0, 7], "198.51.100.1".parse().unwrap()),
+            "first router wins"
+        );
+    }
+}

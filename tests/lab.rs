@@ -49,7 +49,7 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
             "--timeout",
             "500",
             "--snmp-depth",
-            "system",
+            "full",
             "--resolve",
         ],
     );
@@ -72,7 +72,8 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
             "198.18.0.14",
             "198.18.0.254",
             "198.18.1.20",
-            "198.18.1.254"
+            "198.18.1.254",
+            "198.18.1.30"
         ],
         "{stdout}"
     );
@@ -84,16 +85,30 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
             assert_eq!(d["mac"], pandian::wire::format_mac(h.mac), "{}", h.label);
             assert!(seen_by(d).contains(&"arp".to_string()), "{}: {d}", h.label);
         } else {
+            // Behind the router: the MAC comes from its ARP table, read over SNMP.
+            assert_eq!(
+                d["mac"],
+                pandian::wire::format_mac(h.mac),
+                "{}: {d}",
+                h.label
+            );
             assert!(
-                d["mac"].is_null(),
-                "routed host has no MAC we could see: {d}"
+                seen_by(d).contains(&"router_arp".to_string()),
+                "{}: {d}",
+                h.label
+            );
+            assert_eq!(d["seen_via"], "198.18.0.254", "{}", h.label);
+        }
+        if seen_by(d) == ["router_arp"] {
+            // Known only from the router's table: nothing was sent to it but ICMP.
+            assert!(h.drop_icmp && h.snmpd.is_none(), "{}: {d}", h.label);
+        } else {
+            assert_eq!(
+                d["hostname"],
+                format!("{}.lab.test", h.label),
+                "reverse DNS from the lab's dnsmasq"
             );
         }
-        assert_eq!(
-            d["hostname"],
-            format!("{}.lab.test", h.label),
-            "reverse DNS from the lab's dnsmasq"
-        );
         if h.drop_icmp {
             assert!(
                 !seen_by(d).contains(&"icmp".to_string()),
@@ -129,6 +144,20 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
             None => assert!(d["snmp"].is_null(), "{}: {d}", h.label),
         }
     }
+    let router = find(&devices, "198.18.0.254").unwrap();
+    assert_eq!(router["snmp"]["sys_name"], "edge-rtr");
+    assert!(
+        router["snmp"]["arp"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 3),
+        "{router}"
+    );
+    assert!(
+        router["snmp"]["interfaces"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 3),
+        "{router}"
+    );
     // Vendors from the MAC registry and the fingerprint.
     assert!(lower(&find(&devices, "198.18.0.10").unwrap()["mac_vendor"]).contains("cisco"));
     assert!(lower(&find(&devices, "198.18.0.13").unwrap()["mac_vendor"]).contains("hikvision"));
@@ -329,7 +358,7 @@ fn lab_daemon_stores_serves_and_keeps_history_across_restart() {
     let (status, body) = http_get(port, "/api/v1/devices").expect("api");
     assert_eq!(status, 200);
     let first: Vec<Value> = serde_json::from_str(&body).expect("devices JSON");
-    assert_eq!(first.len(), 8, "{body}");
+    assert_eq!(first.len(), 9, "{body}");
     for dev in &first {
         assert!(
             dev["first_seen"].as_str().is_some_and(|s| s.ends_with('Z')),
@@ -378,7 +407,7 @@ fn lab_daemon_stores_serves_and_keeps_history_across_restart() {
     );
     let (_, body) = http_get(port, "/api/v1/devices").expect("api");
     let second: Vec<Value> = serde_json::from_str(&body).expect("devices JSON");
-    assert_eq!(second.len(), 8, "same devices, merged by MAC/IP: {body}");
+    assert_eq!(second.len(), 9, "same devices, merged by MAC/IP: {body}");
     let c2 = find(&second, "198.18.0.10").expect("cisco again");
     assert_eq!(c2["first_seen"], cisco["first_seen"]);
     assert!(c2["last_seen"].as_str() >= cisco["last_seen"].as_str());
@@ -387,7 +416,7 @@ fn lab_daemon_stores_serves_and_keeps_history_across_restart() {
     // The store itself, read directly.
     let store = pandian::store::Store::open(&db).expect("open db");
     let o = store.overview().expect("overview");
-    assert!(o.last_done.is_some_and(|s| s.hosts_up == Some(8)));
+    assert!(o.last_done.is_some_and(|s| s.hosts_up == Some(9)));
     let obs: i64 = store
         .connection()
         .query_row(
@@ -405,7 +434,10 @@ fn lab_daemon_stores_serves_and_keeps_history_across_restart() {
             |r| r.get(0),
         )
         .expect("tables");
-    assert_eq!(tables, 5, "every SNMP agent's interface table stored");
+    assert_eq!(
+        tables, 6,
+        "every SNMP agent's interface table stored (5 hosts and the router)"
+    );
     let remembered = store.preferred_credentials().expect("credentials");
     assert_eq!(
         remembered

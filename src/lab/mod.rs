@@ -71,7 +71,7 @@ pub fn is_root() -> bool {
 /// Check that the programs a lab needs are installed.
 pub fn check_tools(spec: &LabSpec) -> Result<(), LabError> {
     let mut need = vec![("ip", "iproute2")];
-    if spec.hosts.iter().any(|h| h.snmpd.is_some()) {
+    if spec.hosts.iter().any(|h| h.snmpd.is_some()) || spec.router_snmpd.is_some() {
         need.push(("snmpd", "snmpd"));
     }
     if spec.hosts.iter().any(|h| h.drop_icmp) {
@@ -170,6 +170,11 @@ impl Lab {
             }
             net::sysctl(&rtr, "net.ipv4.ip_forward=1")?;
             self.start_dns(&rtr, &scan)?;
+            if let Some(agent) = &spec.router_snmpd {
+                let child = snmpd::start(&rtr, spec.router_ip(0), agent, &self.dir.join("rtr"))?;
+                self.children.push((rtr.clone(), child));
+                snmpd::wait_ready(&rtr, spec.router_ip(0), Duration::from_secs(10))?;
+            }
         }
         for (i, host) in spec.hosts.iter().enumerate() {
             let ns = self.add_ns(&format!("h{i}"))?;

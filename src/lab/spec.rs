@@ -34,6 +34,8 @@ pub struct LabSpec {
     pub scanner_ip: Ipv4Addr,
     /// The devices.
     pub hosts: Vec<HostSpec>,
+    /// Run snmpd on the router (its ARP table then shows hosts behind it).
+    pub router_snmpd: Option<SnmpdSpec>,
 }
 
 impl LabSpec {
@@ -64,8 +66,10 @@ impl LabSpec {
 /// The standard lab used by the demo and the foundation tests: a /24 with a
 /// Cisco switch, a Huawei switch (second community), an HP printer that
 /// drops ICMP, a Hikvision camera without SNMP, a device whose strings are
-/// hostile (control characters, HTML), and behind a router a Linux server
-/// on a second /24 that only ICMP and SNMP can find.
+/// hostile (control characters, HTML), and behind a router (itself an SNMP
+/// agent) a Linux server on a second /24 that only ICMP and SNMP can find,
+/// and a quiet device there that answers nothing but ARP, so only the
+/// router's ARP table reveals it.
 pub fn standard(prefix: &str, base_third_octet: u8) -> LabSpec {
     let net = |o: u8| Ipv4Addr::new(198, 18, base_third_octet, o);
     let routed = |o: u8| Ipv4Addr::new(198, 18, base_third_octet.saturating_add(1), o);
@@ -163,6 +167,23 @@ pub fn standard(prefix: &str, base_third_octet: u8) -> LabSpec {
                     ..SnmpdSpec::default()
                 }),
             },
+            HostSpec {
+                label: "quiet-iot".into(),
+                segment: 1,
+                ip: routed(30),
+                mac: [0xc0, 0x56, 0xe3, 0x30, 0x00, 0x1e],
+                drop_icmp: true,
+                snmpd: None,
+            },
         ],
+        router_snmpd: Some(SnmpdSpec {
+            communities: vec!["public".into()],
+            sys_descr: "Linux edge-rtr 6.1.0 #1 SMP x86_64".into(),
+            sys_object_id: "1.3.6.1.4.1.8072.3.2.10".into(),
+            sys_name: "edge-rtr".into(),
+            sys_contact: "netops@example.test".into(),
+            sys_location: "Building A, MDF".into(),
+            ..SnmpdSpec::default()
+        }),
     }
 }

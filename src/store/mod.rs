@@ -390,6 +390,7 @@ mod tests {
             seen_by: vec![Source::Arp],
             rtt_ms: Some(0.2),
             hostname: None,
+            seen_via: None,
             snmp: None,
             identity: Identity {
                 serial: serial.map(String::from),

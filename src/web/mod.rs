@@ -185,6 +185,7 @@ mod tests {
             seen_by: vec![Source::Arp, Source::Dns],
             rtt_ms: Some(0.1),
             hostname: Some("<script>alert(1)</script>".into()),
+            seen_via: None,
             snmp: None,
             identity: Identity {
                 vendor: Some("Huawei".into()),
