@@ -53,6 +53,11 @@ pub struct CollectorOptions {
     pub des_salt: Option<async_snmp::DesSaltState>,
     /// UDP port of the agents (161).
     pub port: u16,
+    /// Accept replies only from the address asked. Off by default: routers
+    /// often answer from another of their addresses; v1/v2c replies are
+    /// still matched by request id and community, v3 replies by
+    /// authentication.
+    pub strict_source: bool,
 }
 
 impl Default for CollectorOptions {
@@ -69,6 +74,7 @@ impl Default for CollectorOptions {
             v1_fallback: true,
             des_salt: None,
             port: 161,
+            strict_source: false,
         }
     }
 }
@@ -346,7 +352,7 @@ impl Collector {
             .retry(retry)
             .engine_cache(self.inner.engines.clone())
             .des_salt_state(self.inner.des_salt.clone())
-            .strict_source(true)
+            .strict_source(self.inner.opts.strict_source)
             .max_oids_per_request(16)
             .build_with(transport)
             .await;
@@ -444,10 +450,20 @@ impl Collector {
                 match self.system(&client, version, &mut budget).await {
                     Ok(facts) => {
                         tracing::debug!(%ip, credential = cred.name(), version = version.label(), "SNMP agent answered");
-                        return Some(
-                            self.collect(client, version, cred, facts, budget, started)
-                                .await,
+                        let report = self
+                            .collect(client, version, cred, facts, budget, started)
+                            .await;
+                        tracing::debug!(
+                            %ip,
+                            credential = cred.name(),
+                            version = version.label(),
+                            requests = report.requests,
+                            elapsed_ms = report.elapsed_ms,
+                            values = report.facts.len(),
+                            incomplete = report.incomplete.len(),
+                            "SNMP probe done"
                         );
+                        return Some(report);
                     }
                     Err(reason) => {
                         tracing::debug!(
