@@ -3,6 +3,7 @@
 use anyhow::Context;
 use pandian::config::{self, Settings};
 use pandian::daemon::{self, Stop, netns};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -79,29 +80,39 @@ pub fn serve_with(
 
 pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
     if args.template {
-        print!("{}", config::TEMPLATE);
+        write!(std::io::stdout().lock(), "{}", config::TEMPLATE)?;
         return Ok(ExitCode::SUCCESS);
     }
     let Some(path) = &args.config else {
         anyhow::bail!("give --config FILE or --template");
     };
     let s = load(path)?;
+    let mut out = std::io::stdout().lock();
     let addresses = pandian::target::expand(&s.subnets, &s.exclude)?;
-    println!("{}: OK", path.display());
+    writeln!(out, "{}: OK", path.display());
     if s.subnets.is_empty() {
-        println!("  scan:        nothing (no [scan] subnets): the daemon only serves the page");
+        writeln!(
+            out,
+            "  scan:        nothing (no [scan] subnets): the daemon only serves the page"
+        );
     } else {
-        println!(
-            "  scan:        {} ({} addresses), every {:?}",
+        writeln!(
+            out,
+            "  scan:        {} ({} addresses), every {}",
             pandian::scan::describe(&s.subnets),
             addresses.len(),
-            s.interval
+            config::format_duration(s.interval)
         );
     }
     if !s.exclude.is_empty() {
-        println!("  exclude:     {}", pandian::scan::describe(&s.exclude));
+        writeln!(
+            out,
+            "  exclude:     {}",
+            pandian::scan::describe(&s.exclude)
+        );
     }
-    println!(
+    writeln!(
+        out,
         "  probes:      {} packets/s, reply timeout {:?}, reverse DNS {}",
         s.rate,
         s.probe_timeout,
@@ -112,7 +123,8 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|c| format!("{} (v{})", c.name(), c.version_label()))
         .collect();
-    println!(
+    writeln!(
+        out,
         "  snmp:        {}",
         if creds.is_empty() {
             "no credentials: SNMP off".to_string()
@@ -120,7 +132,7 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
             creds.join(", ")
         }
     );
-    println!("  database:    {}", s.db_path.display());
-    println!("  status page: http://{}/", s.listen);
+    writeln!(out, "  database:    {}", s.db_path.display());
+    writeln!(out, "  status page: http://{}/", s.listen);
     Ok(ExitCode::SUCCESS)
 }
