@@ -404,7 +404,7 @@ impl Engine {
                     .as_deref()
                     .and_then(|d| {
                         model_token(d, b.id.vendor.as_deref(), &self.vendor_set)
-                            .or_else(|| model_pair(d, &self.vendor_set))
+                            .or_else(|| model_pair(d))
                     })
                     .map(|t| (self.sys_descr.clone(), t.to_string())),
                 LocationSource::Oid(o) => first_usable(snmp, o),
@@ -606,7 +606,7 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>, vendors: &RegexSet) -> 
 
 /// A product word followed by a number ("SiteBoss 572", "Netman 204") when
 /// sysDescr has no mixed letter-digit word.
-fn model_pair<'d>(descr: &'d str, vendors: &RegexSet) -> Option<&'d str> {
+fn model_pair(descr: &str) -> Option<&str> {
     const NOT_PRODUCT: &[&str] = &[
         "version",
         "release",
@@ -663,8 +663,7 @@ fn model_pair<'d>(descr: &'d str, vendors: &RegexSet) -> Option<&'d str> {
         let ok_word = a.len() >= 3
             && a.chars().next().is_some_and(|c| c.is_ascii_uppercase())
             && a.chars().all(|c| c.is_ascii_alphabetic())
-            && !NOT_PRODUCT.contains(&a.to_ascii_lowercase().as_str())
-            && !vendors.is_match(a);
+            && !NOT_PRODUCT.contains(&a.to_ascii_lowercase().as_str());
         let year = n.len() == 4 && (n.starts_with("19") || n.starts_with("20"));
         let ok_num = (2..=5).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit()) && !year;
         if !(ok_word && ok_num) {
@@ -688,7 +687,12 @@ fn is_version_like(t: &str) -> bool {
         "bit", "mm", "v",
     ];
     let num_end = body.trim_start_matches(|c: char| c.is_ascii_digit());
-    (digit_start && (num_end.is_empty() || unit.contains(&num_end)))
+    let months = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let dated = lower.split('-').any(|p| months.contains(&p));
+    dated
+        || (digit_start && (num_end.is_empty() || unit.contains(&num_end)))
         || lower.starts_with("build")
         || lower.starts_with("rev")
         || lower.starts_with("sn")

@@ -51,9 +51,11 @@ pub(super) fn chassis_rows(snmp: &SnmpFacts) -> Vec<u32> {
     if out.is_empty() {
         let model_col = Oid::from_arcs([&ENTRY[..], &[Column::SerialNum as u32]].concat());
         let descr_col = Oid::from_arcs([&ENTRY[..], &[Column::ModelName as u32]].concat());
+        let text_col = Oid::from_arcs([&ENTRY[..], &[Column::Descr as u32]].concat());
         let mut all: Vec<u32> = snmp
             .subtree(&model_col)
             .chain(snmp.subtree(&descr_col))
+            .chain(snmp.subtree(&text_col))
             .filter_map(|(o, _)| match o.arcs().get(ENTRY.len() + 1..) {
                 Some([i]) => Some(*i),
                 _ => None,
