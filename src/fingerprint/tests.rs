@@ -187,3 +187,50 @@ fn identity_serializes_to_json() {
     let json = serde_json::to_string(&id).unwrap_or_default();
     assert!(json.contains("\"class\":\"server\""), "{json}");
 }
+
+/// Pure modules import no I/O: no tokio, std::fs, std::net, rusqlite, axum.
+#[test]
+fn pure_modules_import_no_io() {
+    let sources: &[(&str, &str)] = &[
+        ("fingerprint/mod.rs", include_str!("mod.rs")),
+        ("fingerprint/engine.rs", include_str!("engine.rs")),
+        ("fingerprint/rules.rs", include_str!("rules.rs")),
+        ("fingerprint/entity.rs", include_str!("entity.rs")),
+        ("fingerprint/text.rs", include_str!("text.rs")),
+        ("recording/mod.rs", include_str!("../recording/mod.rs")),
+        (
+            "recording/snmprec.rs",
+            include_str!("../recording/snmprec.rs"),
+        ),
+        (
+            "recording/snmpwalk.rs",
+            include_str!("../recording/snmpwalk.rs"),
+        ),
+        ("registry/mod.rs", include_str!("../registry/mod.rs")),
+        ("registry/oui.rs", include_str!("../registry/oui.rs")),
+        (
+            "registry/enterprise.rs",
+            include_str!("../registry/enterprise.rs"),
+        ),
+    ];
+    let banned = [
+        "tokio",
+        "std::fs",
+        "std::net",
+        "rusqlite",
+        "axum",
+        "std::process",
+    ];
+    for (file, text) in sources {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for b in banned {
+                assert!(
+                    !code.contains(b),
+                    "{file}:{}: pure module mentions {b}: {line}",
+                    n + 1
+                );
+            }
+        }
+    }
+}
