@@ -951,6 +951,42 @@ mod hostile {
                     }
                     response(&community, rid, &vbs)
                 }
+                (b"fuzz", 0xa0 | 0xa1 | 0xa5) => {
+                    // A well-formed reply with 1 to 4 bytes changed at random
+                    // (xorshift, seeded by the request count: reproducible).
+                    let mut x = counter.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                    let mut next = move || {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x
+                    };
+                    let values = [
+                        tlv(0x04, b"fuzzed \x1b string"),
+                        int(-5),
+                        tlv(0x43, &[0x7f, 0xff]),
+                        tlv(0x40, &[198, 18, 0, 1]),
+                        tlv(0x46, &[0x01, 0, 0, 0, 0, 0, 0, 0, 0]),
+                        oid(&[1, 3, 6, 1, 4, 1, 9]),
+                        vec![0x44, 0x03, 0x9f, 0x78, 0x04],
+                    ];
+                    let mut o = first.clone();
+                    let vbs: Vec<_> = (0..5)
+                        .map(|i| {
+                            o.push(1 + i);
+                            (o.clone(), values[(next() as usize) % values.len()].clone())
+                        })
+                        .collect();
+                    let mut msg = response(&community, rid, &vbs);
+                    for _ in 0..1 + next() % 4 {
+                        let at = (next() as usize) % msg.len();
+                        msg[at] ^= (next() as u8) | 1;
+                    }
+                    if next() % 5 == 0 {
+                        msg.truncate((next() as usize) % msg.len());
+                    }
+                    msg
+                }
                 (b"loop", 0xa5) => {
                     // The same OID again and again.
                     let mut o = first.clone();
@@ -974,9 +1010,58 @@ mod hostile {
             .await
             .map_err(|e| e.to_string())?;
         let task = tokio::spawn(agent(sock));
-        let result = hostile_checks().await;
+        let mut result = hostile_checks().await;
+        if result.is_ok() {
+            result = fuzz_checks().await;
+        }
         task.abort();
         result
+    }
+
+    /// 300 Full-depth probes at once against replies with random byte
+    /// changes: none may panic, each ends within its budget.
+    async fn fuzz_checks() -> Result<(), String> {
+        let o = CollectorOptions {
+            port: 1161,
+            timeout: Duration::from_millis(200),
+            retries: 0,
+            device_budget: Duration::from_secs(4),
+            max_rows_per_walk: 50,
+            concurrency: 300,
+            v1_fallback: false,
+            ..CollectorOptions::default()
+        };
+        let limit = o.device_budget + Duration::from_secs(3);
+        let c = Collector::new(o).await.map_err(|e| e.to_string())?;
+        let creds =
+            std::sync::Arc::new(cli_credentials(&["fuzz".into()], None, None, None).unwrap());
+        let t = Instant::now();
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..300 {
+            let (c, creds) = (c.clone(), creds.clone());
+            set.spawn(async move {
+                c.probe(IpAddr::V4(ip(1)), &creds, None)
+                    .await
+                    .map(|r| r.is_some())
+            });
+        }
+        let (mut answered, mut silent) = (0, 0);
+        while let Some(r) = set.join_next().await {
+            match r {
+                Err(e) => return Err(format!("a probe panicked on a fuzzed reply: {e}")),
+                Ok(Err(e)) => return Err(format!("collector error: {e}")),
+                Ok(Ok(true)) => answered += 1,
+                Ok(Ok(false)) => silent += 1,
+            }
+        }
+        if t.elapsed() > limit {
+            return Err(format!("300 fuzzed probes took {:?}", t.elapsed()));
+        }
+        eprintln!(
+            "     fuzz: 300 probes, {answered} got a (partly) decodable answer, {silent} none, {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        Ok(())
     }
 
     async fn hostile_checks() -> Result<(), String> {
