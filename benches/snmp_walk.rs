@@ -99,18 +99,16 @@ fn main() {
         dir.join("data").join(format!("{RECORDING}.snmprec")),
     )
     .unwrap();
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rwX"])
-        .arg(&dir)
-        .status();
+    // snmpsimd runs as root (inside the lab's namespace) so it can read the
+    // fixtures wherever the checkout lives.
     let ns = lab.host_ns(1);
     let mut cmd = lab.command_in(&ns, "snmpsimd");
     cmd.arg(format!("--data-dir={}", dir.join("data").display()))
         .arg(format!("--cache-dir={}", dir.join("cache").display()))
         .arg(format!("--agent-udpv4-endpoint={}:161", ip(12)))
         .args([
-            "--process-user=nobody",
-            "--process-group=nogroup",
+            "--process-user=root",
+            "--process-group=root",
             "--logging-method=null",
         ])
         .stdout(std::process::Stdio::null())

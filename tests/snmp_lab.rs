@@ -188,18 +188,16 @@ fn start_snmpsim(lab: &mut Lab) {
         let src = fixtures().join("snmprec").join(format!("{r}.snmprec"));
         std::os::unix::fs::symlink(&src, data.join(format!("{r}.snmprec"))).unwrap();
     }
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rwX"])
-        .arg(&dir)
-        .status();
+    // snmpsimd runs as root (inside the lab's namespace) so it can read the
+    // fixtures wherever the checkout lives.
     let ns = lab.host_ns(2);
     let mut cmd = lab.command_in(&ns, "snmpsimd");
     cmd.arg(format!("--data-dir={}", data.display()))
         .arg(format!("--cache-dir={}", cache.display()))
         .arg(format!("--agent-udpv4-endpoint={}:161", ip(12)))
         .args([
-            "--process-user=nobody",
-            "--process-group=nogroup",
+            "--process-user=root",
+            "--process-group=root",
             "--logging-method=null",
         ])
         .stdout(std::process::Stdio::null())
