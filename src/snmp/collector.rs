@@ -558,15 +558,17 @@ impl Collector {
                 .await;
             for st in subtrees {
                 if failures_in_a_row >= 2 {
-                    report
-                        .incomplete
-                        .push(format!("{}: skipped, the device stopped answering", st.oid));
+                    report.incomplete.push(format!(
+                        "{}: skipped, the device stopped answering",
+                        super::names::display(&st.oid)
+                    ));
                     continue;
                 }
                 if budget.exhausted() {
-                    report
-                        .incomplete
-                        .push(format!("{}: skipped, request budget or time spent", st.oid));
+                    report.incomplete.push(format!(
+                        "{}: skipped, request budget or time spent",
+                        super::names::display(&st.oid)
+                    ));
                     continue;
                 }
                 let w = self
@@ -579,14 +581,20 @@ impl Collector {
                     WalkEnd::Complete => failures_in_a_row = 0,
                     WalkEnd::Failed(reason) if reason.contains("timeout") => {
                         failures_in_a_row += 1;
-                        report.incomplete.push(format!("{}: {}", st.oid, reason));
+                        report.incomplete.push(format!(
+                            "{}: {}",
+                            super::names::display(&st.oid),
+                            reason
+                        ));
                     }
                     other => {
                         failures_in_a_row = 0;
                         if !matches!(other, WalkEnd::EmptyReply) {
-                            report
-                                .incomplete
-                                .push(format!("{}: {}", st.oid, describe(other)));
+                            report.incomplete.push(format!(
+                                "{}: {}",
+                                super::names::display(&st.oid),
+                                describe(other)
+                            ));
                         }
                     }
                 }
