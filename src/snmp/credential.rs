@@ -8,6 +8,7 @@
 
 use async_snmp::{Auth, AuthProtocol, MasterKeys, PrivProtocol, UsmConfig};
 use ipnetwork::IpNetwork;
+use serde::Deserialize as _;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -39,7 +40,8 @@ pub const MAX_NAME_LEN: usize = 64;
 pub struct CredentialConfig {
     /// Unique name; shown in logs, pages and the store instead of the secret.
     pub name: String,
-    /// `"1"`, `"2c"` or `"3"`.
+    /// `"1"`, `"2c"` or `"3"` (a bare `1` or `3` is accepted too).
+    #[serde(deserialize_with = "string_or_number")]
     pub version: String,
     /// Community string (v1, v2c).
     #[serde(default)]
@@ -69,6 +71,22 @@ pub struct CredentialConfig {
     /// Use this credential only for addresses in these CIDR blocks (default: everywhere).
     #[serde(default)]
     pub subnets: Vec<String>,
+}
+
+/// `version = "2c"` and `version = 3` both read as text.
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        S(String),
+        I(i64),
+        F(f64),
+    }
+    Ok(match V::deserialize(d)? {
+        V::S(s) => s,
+        V::I(i) => i.to_string(),
+        V::F(f) => f.to_string(),
+    })
 }
 
 impl fmt::Debug for CredentialConfig {
@@ -852,6 +870,26 @@ mod tests {
         assert_eq!(cfg.validate().unwrap().auths().len(), 1);
         cfg.key_extension = Some("sideways".into());
         assert!(cfg.validate().is_err());
+    }
+
+    #[test]
+    fn credential_from_toml() {
+        #[derive(serde::Deserialize)]
+        struct F {
+            credentials: Vec<CredentialConfig>,
+        }
+        let f: F = toml::from_str(
+            "[[credentials]]\nname = \"a\"\nversion = 3\nuser = \"u\"\n\n[[credentials]]\nname = \"b\"\nversion = \"2c\"\ncommunity = \"c\"\n",
+        )
+        .unwrap();
+        assert_eq!(f.credentials[0].version, "3");
+        assert_eq!(f.credentials[1].validate().unwrap().version_label(), "2c");
+        let e = toml::from_str::<F>(
+            "[[credentials]]\nname = \"a\"\nversion = \"1\"\ncomunity = \"x\"\n",
+        )
+        .err()
+        .unwrap();
+        assert!(e.to_string().contains("comunity"), "{e}");
     }
 
     #[test]
