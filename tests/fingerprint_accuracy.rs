@@ -303,4 +303,4 @@ const FLOOR_VENDOR: f64 = 95.0;
 const FLOOR_MODEL: f64 = 80.0;
 const FLOOR_SERIAL: f64 = 86.0;
 const FLOOR_ORIGIN: f64 = 96.0;
-const FLOOR_RECOG_VENDOR: f64 = 90.0;
+const FLOOR_RECOG_VENDOR: f64 = 95.0;

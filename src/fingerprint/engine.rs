@@ -225,12 +225,37 @@ impl Engine {
         }
     }
 
-    /// The first vendor (in file order) whose pattern matches `text`.
+    /// The vendor named in `text`: the one whose pattern matches earliest
+    /// (file order breaks ties), so "Data ONTAP ... (IBM)" names NetApp.
     fn vendor_named(&self, text: &str) -> Option<&str> {
         let m = self.vendor_set.matches(text);
-        let first = m.iter().next()?;
-        let vi = *self.vendor_idx.get(first)?;
-        self.k.vendors.get(vi).map(|v| v.name.as_str())
+        let mut best: Option<(usize, usize)> = None;
+        for p in m.iter() {
+            let Some(&vi) = self.vendor_idx.get(p) else {
+                continue;
+            };
+            let start = self
+                .k
+                .vendors
+                .get(vi)
+                .and_then(|v| v.pattern.as_ref())
+                .and_then(|re| re.find(text))
+                .map_or(usize::MAX, |f| f.start());
+            if best.is_none_or(|(s, _)| start < s) {
+                best = Some((start, vi));
+            }
+        }
+        self.k.vendors.get(best?.1).map(|v| v.name.as_str())
+    }
+
+    /// A vendor named in a copyright notice ("(c) Avaya Inc.", "Copyright
+    /// (c) 1986-2023 by Cisco Systems"): the maker of the software.
+    fn vendor_in_copyright(&self, text: &str) -> Option<&str> {
+        let lower = text.to_ascii_lowercase();
+        let at = lower.find("(c)").or_else(|| lower.find("copyright"))?;
+        let tail = text.get(at..)?;
+        let tail = tail.get(..tail.len().min(80))?;
+        self.vendor_named(tail)
     }
 
     fn resolve_vendor(
@@ -291,7 +316,7 @@ impl Engine {
             return;
         }
         if let Some(d) = descr
-            && let Some(name) = self.vendor_named(d)
+            && let Some(name) = self.vendor_in_copyright(d).or_else(|| self.vendor_named(d))
             && self.k.vendor(name).is_some_and(|v| !v.software)
         {
             let name = name.to_string();
