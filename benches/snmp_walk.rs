@@ -141,10 +141,9 @@ fn netsnmp(args: &[&str], target: Ipv4Addr) -> (Duration, usize) {
         .env("MIBS", "")
         .output()
         .expect("snmpbulkwalk");
-    let n = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.starts_with('.'))
-        .count();
+    // Distinct OIDs read (net-snmp repeats the last OID with "No more
+    // variables left in this MIB View", and strings may span lines).
+    let n = pandian::recording::parse(&out.stdout).facts.len();
     (t.elapsed(), n)
 }
 
@@ -209,7 +208,10 @@ fn child() {
             let (mut n_ours, mut n_theirs) = (0, 0);
             for _ in 0..ROUNDS {
                 let t = Instant::now();
-                let (rows, _end, _req) = c.walk_subtree(IpAddr::V4(*target), cred, &root, 10_000_000).await.unwrap();
+                let (rows, end, _req) = c.walk_subtree(IpAddr::V4(*target), cred, &root, 10_000_000).await.unwrap();
+                if !end.is_complete() {
+                    eprintln!("{name}: our walk ended early: {end:?}");
+                }
                 ours.push(t.elapsed());
                 n_ours = rows.len();
                 let (d, n) = netsnmp(args, *target);
