@@ -116,7 +116,7 @@ fn help_lists_every_command() {
     for cmd in ["scan", "serve", "check-config", "fingerprint", "demo"] {
         let listed = out
             .lines()
-            .any(|l| l.starts_with("  ") && l.trim_start().split_whitespace().next() == Some(cmd));
+            .any(|l| l.starts_with("  ") && l.split_whitespace().next() == Some(cmd));
         assert!(listed, "{cmd} missing from --help:\n{out}");
     }
 }

@@ -89,12 +89,12 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
     let s = load(path)?;
     let mut out = std::io::stdout().lock();
     let addresses = pandian::target::expand(&s.subnets, &s.exclude)?;
-    writeln!(out, "{}: OK", path.display());
+    writeln!(out, "{}: OK", path.display())?;
     if s.subnets.is_empty() {
         writeln!(
             out,
             "  scan:        nothing (no [scan] subnets): the daemon only serves the page"
-        );
+        )?;
     } else {
         writeln!(
             out,
@@ -102,14 +102,14 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
             pandian::scan::describe(&s.subnets),
             addresses.len(),
             config::format_duration(s.interval)
-        );
+        )?;
     }
     if !s.exclude.is_empty() {
         writeln!(
             out,
             "  exclude:     {}",
             pandian::scan::describe(&s.exclude)
-        );
+        )?;
     }
     writeln!(
         out,
@@ -117,7 +117,7 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         s.rate,
         s.probe_timeout,
         if s.reverse_dns { "on" } else { "off" }
-    );
+    )?;
     let creds: Vec<String> = s
         .credentials
         .iter()
@@ -131,8 +131,8 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         } else {
             creds.join(", ")
         }
-    );
-    writeln!(out, "  database:    {}", s.db_path.display());
-    writeln!(out, "  status page: http://{}/", s.listen);
+    )?;
+    writeln!(out, "  database:    {}", s.db_path.display())?;
+    writeln!(out, "  status page: http://{}/", s.listen)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -51,11 +51,10 @@ pub fn lab_or_skip(spec: LabSpec) -> Option<Lab> {
 
 /// Run pandian with `args` inside namespace `ns`.
 pub fn pandian_in(ns: &str, args: &[&str]) -> Output {
-    let out = lab::run_in(ns, bin())
+    lab::run_in(ns, bin())
         .args(args)
         .output()
-        .expect("run pandian");
-    out
+        .expect("run pandian")
 }
 
 /// GET a path from 127.0.0.1:port; returns (status, body).
