@@ -284,10 +284,7 @@ fn child() {
         .unwrap();
     let mut failures: Vec<String> = Vec::new();
     rt.block_on(async {
-        let checks: Vec<(
-            &str,
-            std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>,
-        )> = vec![
+        let checks: Vec<(&str, Check)> = vec![
             ("v3 users of every kind", Box::pin(check_v3_users())),
             ("bad v3 passphrase is no answer", Box::pin(check_bad_v3())),
             (
@@ -325,6 +322,9 @@ fn child() {
         failures.join("\n")
     );
 }
+
+/// One named check of the child, run in order.
+type Check = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
 
 fn opts(depth: Depth) -> CollectorOptions {
     CollectorOptions {
@@ -822,7 +822,10 @@ mod hostile {
     }
 
     /// (community, pdu tag, request id, first varbind OID) of a v2c request.
-    fn parse_request(b: &[u8]) -> Option<(Vec<u8>, u8, i64, Vec<u32>, i64)> {
+    /// (community, PDU tag, request id, first varbind OID, max-repetitions).
+    type Request = (Vec<u8>, u8, i64, Vec<u32>, i64);
+
+    fn parse_request(b: &[u8]) -> Option<Request> {
         let (_, msg, _) = read(b)?;
         let (_, _version, rest) = read(msg)?;
         let (_, community, rest) = read(rest)?;
@@ -890,6 +893,42 @@ mod hostile {
                     let real = response(&community, rid, &[sys(1, tlv(0x04, b"x"))]);
                     real[..real.len() / 2].to_vec()
                 }
+                (b"fuzz", 0xa0 | 0xa1 | 0xa5) => {
+                    // A well-formed reply with 1 to 4 bytes changed at random
+                    // (xorshift, seeded by the request count: reproducible).
+                    let mut x = counter.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                    let mut next = move || {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x
+                    };
+                    let values = [
+                        tlv(0x04, b"fuzzed \x1b string"),
+                        int(-5),
+                        tlv(0x43, &[0x7f, 0xff]),
+                        tlv(0x40, &[198, 18, 0, 1]),
+                        tlv(0x46, &[0x01, 0, 0, 0, 0, 0, 0, 0, 0]),
+                        oid(&[1, 3, 6, 1, 4, 1, 9]),
+                        vec![0x44, 0x03, 0x9f, 0x78, 0x04],
+                    ];
+                    let mut o = first.clone();
+                    let vbs: Vec<_> = (0..5)
+                        .map(|i| {
+                            o.push(1 + i);
+                            (o.clone(), values[(next() as usize) % values.len()].clone())
+                        })
+                        .collect();
+                    let mut msg = response(&community, rid, &vbs);
+                    for _ in 0..1 + next() % 4 {
+                        let at = (next() as usize) % msg.len();
+                        msg[at] ^= (next() as u8) | 1;
+                    }
+                    if next() % 5 == 0 {
+                        msg.truncate((next() as usize) % msg.len());
+                    }
+                    msg
+                }
                 (_, 0xa0) => {
                     // GET of the system group: hostile strings.
                     let mut evil =
@@ -948,42 +987,6 @@ mod hostile {
                         vbs.push((first, vec![0x82, 0x00]));
                     }
                     response(&community, rid, &vbs)
-                }
-                (b"fuzz", 0xa0 | 0xa1 | 0xa5) => {
-                    // A well-formed reply with 1 to 4 bytes changed at random
-                    // (xorshift, seeded by the request count: reproducible).
-                    let mut x = counter.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-                    let mut next = move || {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        x
-                    };
-                    let values = [
-                        tlv(0x04, b"fuzzed \x1b string"),
-                        int(-5),
-                        tlv(0x43, &[0x7f, 0xff]),
-                        tlv(0x40, &[198, 18, 0, 1]),
-                        tlv(0x46, &[0x01, 0, 0, 0, 0, 0, 0, 0, 0]),
-                        oid(&[1, 3, 6, 1, 4, 1, 9]),
-                        vec![0x44, 0x03, 0x9f, 0x78, 0x04],
-                    ];
-                    let mut o = first.clone();
-                    let vbs: Vec<_> = (0..5)
-                        .map(|i| {
-                            o.push(1 + i);
-                            (o.clone(), values[(next() as usize) % values.len()].clone())
-                        })
-                        .collect();
-                    let mut msg = response(&community, rid, &vbs);
-                    for _ in 0..1 + next() % 4 {
-                        let at = (next() as usize) % msg.len();
-                        msg[at] ^= (next() as u8) | 1;
-                    }
-                    if next() % 5 == 0 {
-                        msg.truncate((next() as usize) % msg.len());
-                    }
-                    msg
                 }
                 (b"loop", 0xa5) => {
                     // The same OID again and again.
@@ -1186,7 +1189,7 @@ mod hostile {
                 r = back.recv_from(&mut buf2) => {
                     let Ok((n, _)) = r else { return };
                     n_reply += 1;
-                    if n_reply % 2 == 0 {
+                    if n_reply.is_multiple_of(2) {
                         continue;
                     }
                     tokio::time::sleep(Duration::from_millis(40)).await;
