@@ -77,9 +77,14 @@ pub async fn sweep(
             match sock.send_to(&pkt, dest).await {
                 Ok(_) => {}
                 // No route to one target loses that probe, not the sweep.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENETUNREACH | libc::EHOSTUNREACH | libc::ENOBUFS)) => {}
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::ENETUNREACH | libc::EHOSTUNREACH | libc::ENOBUFS)
+                    ) => {}
                 // A firewall may refuse some destinations; refusing the very first is a permission problem.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) && n > 1 => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) && n > 1 => {
+                }
                 Err(e) => return Err(SweepError::io("ICMP", "-", e)),
             }
         }
