@@ -296,6 +296,10 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
     let scan = &file.scan;
     let subnets = targets(&scan.subnets, "scan.subnets")?;
     let exclude = targets(&scan.exclude, "scan.exclude")?;
+    if let Err(e) = crate::target::expand(&subnets, &exclude) {
+        let span = scan.subnets.first().map(|s| s.span()).unwrap_or(0..0);
+        return Err(invalid(span, "scan.subnets", e.to_string()));
+    }
     let interval = parse_duration(scan.interval.get_ref())
         .filter(|d| *d >= Duration::from_secs(10) && *d <= Duration::from_secs(7 * 86_400))
         .ok_or_else(|| {
@@ -503,6 +507,17 @@ mod tests {
             let err = p(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text:?} gave {err}");
         }
+    }
+
+    #[test]
+    fn oversized_subnets_are_refused_at_load() {
+        let err = p("[scan]\nsubnets = [\"0.0.0.0/0\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("scan.subnets") && err.contains("at most"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -31,14 +31,34 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             std::env::args().next().unwrap_or_else(|| "pandian".into())
         );
     }
+    // Check the flags before building anything.
+    let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--listen `{}` is not an address:port such as 127.0.0.1:8080",
+            args.listen
+        )
+    })?;
+    match pandian::config::parse_duration(&args.interval) {
+        Some(d) if d >= std::time::Duration::from_secs(10) => {}
+        _ => anyhow::bail!(
+            "--interval `{}` is not a duration of at least 10s (e.g. 60s, 5m)",
+            args.interval
+        ),
+    }
+    let removed = lab::remove_stale("pdm");
+    if removed > 0 {
+        eprintln!(
+            "removed {removed} namespace(s) left by an earlier demo that was stopped while starting"
+        );
+    }
     let prefix = format!("pdm{}", std::process::id() % 100_000);
     let spec = lab::standard(&prefix, 0);
     eprintln!("building the lab network (namespaces {prefix}-*) ...");
     let lab = Lab::up(spec).context("building the demo lab")?;
     let config_path = lab.dir().join("pandian.toml");
-    std::fs::write(
+    write_private(
         &config_path,
-        demo_config(&lab, &args.listen, &args.interval),
+        &demo_config(&lab, &listen.to_string(), &args.interval),
     )
     .context("writing the demo config")?;
     let mut settings = super::serve::load(&config_path)?;
@@ -73,6 +93,19 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let code = super::serve::serve_with(settings, &config_path, listener);
     drop(lab);
     code
+}
+
+/// Write a file readable by its owner only (it may hold SNMP secrets).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
 
 fn demo_config(lab: &Lab, listen: &str, interval: &str) -> String {

@@ -27,7 +27,7 @@ pub enum Format {
 /// `pandian scan` arguments.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  pandian scan 198.51.100.0/24 --community public\n  pandian scan 198.51.100.10-20 --v3-user ops --v3-auth sha256:secretpass --v3-priv aes:secretpass --format json\n\nARP and ICMP need root or CAP_NET_RAW (setcap cap_net_raw+ep $(command -v pandian))."
+    after_help = "Examples:\n  pandian scan 198.51.100.0/24 --community public\n  pandian scan 198.51.100.10-20 -c public --format json\n  pandian scan 198.51.100.0/24 --v3-user ops \\\n      --v3-auth sha256:secretpass --v3-priv aes:secretpass\n\nARP and ICMP need root or CAP_NET_RAW (setcap cap_net_raw+ep $(command -v pandian))."
 )]
 pub struct ScanArgs {
     /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.10-20).
@@ -48,10 +48,10 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// ARP/ICMP probe packets per second.
+    /// ARP/ICMP probe packets per second (1 to 100000).
     #[arg(long, default_value_t = 2000, value_name = "PPS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: u32,
-    /// Wait for ARP/ICMP replies after the last probe, in milliseconds.
+    /// Wait for ARP/ICMP replies after the last probe, in milliseconds (10 to 60000).
     #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub timeout: u64,
     /// Never probe these (address, CIDR or range; repeatable).
@@ -63,8 +63,8 @@ pub struct ScanArgs {
     /// SNMP: `system` reads the system group, `full` walks every inventory table.
     #[arg(long, default_value = "full", value_parser = ["system", "full"])]
     pub snmp_depth: String,
-    /// SNMP per-request timeout in milliseconds.
-    #[arg(long, default_value_t = 1500, value_name = "MS")]
+    /// SNMP per-request timeout in milliseconds (10 to 60000).
+    #[arg(long, default_value_t = 1500, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub snmp_timeout: u64,
     /// Also store the results in this SQLite database.
     #[arg(long, value_name = "FILE")]

@@ -104,8 +104,10 @@ impl Lab {
             return Err(LabError::NotRoot);
         }
         check_tools(&spec)?;
-        let dir = std::env::temp_dir().join(format!("pandian-lab-{}", spec.prefix));
+        let dir = lab_dir(&spec.prefix);
         std::fs::create_dir_all(&dir)?;
+        // Who owns this lab, so a later run can tell a dead lab from a live one.
+        std::fs::write(dir.join("owner"), std::process::id().to_string())?;
         let mut lab = Lab {
             spec,
             namespaces: Vec::new(),
@@ -310,7 +312,7 @@ impl Lab {
         }
         self.children.clear();
         for ns in self.namespaces.drain(..).rev() {
-            let _ = Command::new("ip").args(["netns", "delete", &ns]).output();
+            remove_namespace(&ns);
         }
         for etc in self.etc_netns.drain(..) {
             let _ = std::fs::remove_dir_all(etc);
@@ -338,6 +340,67 @@ impl Drop for Lab {
     fn drop(&mut self) {
         self.down();
     }
+}
+
+fn lab_dir(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("pandian-lab-{prefix}"))
+}
+
+/// Kill whatever still runs inside `ns`, then delete it.
+fn remove_namespace(ns: &str) {
+    if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
+        // The demo itself lives in its scanner namespace: never kill ourselves.
+        let me = std::process::id().to_string();
+        for pid in String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter(|p| *p != me)
+            .filter_map(|p| p.parse::<i32>().ok())
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+    let _ = Command::new("ip").args(["netns", "delete", ns]).output();
+    let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(ns));
+}
+
+/// Remove labs whose namespaces start with `stem` (e.g. `pdm`) and whose
+/// owning process is gone (a demo killed while it was still building).
+/// Returns how many namespaces were removed. Never touches a live lab.
+pub fn remove_stale(stem: &str) -> usize {
+    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
+        return 0;
+    };
+    let mut removed = 0;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some(ns) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Some((prefix, _role)) = ns.split_once('-') else {
+            continue;
+        };
+        let digits = prefix.strip_prefix(stem).unwrap_or("");
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let dir = lab_dir(prefix);
+        let owner_alive = std::fs::read_to_string(dir.join("owner"))
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok())
+            .is_some_and(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("pandian"))
+            });
+        if owner_alive {
+            continue;
+        }
+        remove_namespace(ns);
+        let _ = std::fs::remove_dir_all(&dir);
+        removed += 1;
+    }
+    removed
 }
 
 /// Wait, bounded, until `ready()` is true.
