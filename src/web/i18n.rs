@@ -90,6 +90,22 @@ pub struct Labels {
     pub foreign: &'static str,
     pub unknown: &'static str,
     pub randomized: &'static str,
+    /// Display names for stored values (classes, origins, scan states);
+    /// a value not listed shows as it is.
+    pub values: &'static [(&'static str, &'static str)],
+}
+
+impl Labels {
+    /// The display name of a stored value such as `switch` or `domestic`.
+    pub fn value<'a>(&self, v: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        self.values
+            .iter()
+            .find(|(k, _)| *k == v)
+            .map_or(v, |(_, name)| name)
+    }
 }
 
 static EN: Labels = Labels {
@@ -132,6 +148,7 @@ static EN: Labels = Labels {
     foreign: "foreign",
     unknown: "unknown",
     randomized: "randomised MAC",
+    values: &[],
 };
 
 static ZH: Labels = Labels {
@@ -174,11 +191,44 @@ static ZH: Labels = Labels {
     foreign: "国外",
     unknown: "未知",
     randomized: "随机 MAC",
+    values: &[
+        ("switch", "交换机"),
+        ("router", "路由器"),
+        ("firewall", "防火墙"),
+        ("wireless", "无线设备"),
+        ("printer", "打印机"),
+        ("server", "服务器"),
+        ("workstation", "工作站"),
+        ("storage", "存储"),
+        ("ups", "UPS 电源"),
+        ("pdu", "配电单元"),
+        ("camera", "摄像机"),
+        ("phone", "电话"),
+        ("environment", "环境监控"),
+        ("load-balancer", "负载均衡"),
+        ("other", "其他"),
+        ("unknown", "未知"),
+        ("domestic", "国产"),
+        ("foreign", "国外"),
+        ("done", "完成"),
+        ("running", "进行中"),
+        ("failed", "失败"),
+        ("interrupted", "中断"),
+    ],
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zh_names_every_class_and_en_keeps_values() {
+        for class in crate::fingerprint::CLASSES {
+            assert_ne!(ZH.value(class), *class, "{class} has no Chinese name");
+            assert_eq!(EN.value(class), *class);
+        }
+        assert_eq!(ZH.value("something-new"), "something-new");
+    }
 
     #[test]
     fn lang_pick_table() {
