@@ -120,3 +120,36 @@ fn help_lists_every_command() {
         assert!(listed, "{cmd} missing from --help:\n{out}");
     }
 }
+
+#[test]
+fn fingerprint_reads_recordings_and_refuses_other_files() {
+    let rec = temp(
+        "tiny.snmprec",
+        "1.3.6.1.2.1.1.1.0|4|Huawei Versatile Routing Platform Software VRP (R) software, Version 5.170 (S5720 V200R011C10SPC600)\n\
+         1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.2011.2.23.367\n\
+         1.3.6.1.2.1.1.5.0|4x|e4bab8e69c8d\n\
+         this line is broken\n",
+    );
+    let not_rec = temp("notes.txt", "just some text\n");
+    let (code, out, err) = run(&[
+        "fingerprint",
+        "--format",
+        "jsonl",
+        rec.to_str().unwrap(),
+        not_rec.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "one input held no SNMP values: {err}");
+    assert!(
+        err.contains("notes.txt") && err.contains("no SNMP values"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tiny.snmprec") && err.contains("1 line(s) skipped"),
+        "{err}"
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(out.lines().next().unwrap_or("")).expect("one JSON line");
+    assert_eq!(line["vendor"], "Huawei");
+    assert_eq!(line["vendor_origin"], "domestic");
+    assert_eq!(line["class"], "switch");
+}

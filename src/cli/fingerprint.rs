@@ -59,6 +59,13 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let rec = pandian::recording::parse(&bytes);
+        if rec.facts.is_empty() {
+            eprintln!(
+                "error: {shown}: no SNMP values found; expected a .snmprec recording or `snmpwalk -On` output; skipping it"
+            );
+            failed += 1;
+            continue;
+        }
         if let Some(first) = rec.problems.first() {
             eprintln!(
                 "warning: {shown}: {} line(s) skipped or changed; first: {first}",
@@ -89,7 +96,7 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
     out.flush()?;
     if failed > 0 {
         eprintln!(
-            "error: {failed} of {} file(s) could not be read",
+            "error: {failed} of {} file(s) could not be read or held no SNMP values",
             args.files.len()
         );
         return Ok(ExitCode::from(1));
