@@ -390,6 +390,20 @@ fn lab_daemon_stores_serves_and_keeps_history_across_restart() {
             .join("\n")
     );
     assert!(!html.contains("not-configured"));
+    // The device page: evidence with MIB names, the SNMP tables, history.
+    let huawei = find(&first, "198.18.0.11").expect("huawei");
+    let (status, page) =
+        http_get(port, &format!("/devices/{}", huawei["id"])).expect("device page");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("SNMPv2-MIB::sysDescr.0"),
+        "OIDs shown by name"
+    );
+    assert!(
+        page.contains("eth0") && page.contains("00:e0:fc:11:00:0b"),
+        "interface table"
+    );
+    assert!(page.contains("id=\"history\""));
     let (status, zh) = http_get(port, "/?lang=zh").expect("zh page");
     assert_eq!(status, 200);
     assert!(zh.contains("设备") && zh.contains("国产"), "Chinese page");

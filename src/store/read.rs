@@ -160,6 +160,58 @@ impl Store {
         Ok(out)
     }
 
+    /// One device.
+    pub fn device(&self, id: i64) -> Result<Option<DeviceRow>, StoreError> {
+        let row = self
+            .connection()
+            .query_row(
+                "SELECT id, first_seen, last_seen, data FROM devices WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((id, first_seen, last_seen, data)) = row else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            id,
+            message: e.to_string(),
+        })?;
+        Ok(Some(DeviceRow {
+            id,
+            first_seen,
+            last_seen,
+            data,
+        }))
+    }
+
+    /// A device's most recent observations, newest first: (time, source, key, value).
+    pub fn observations(
+        &self,
+        device_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let mut stmt = self
+            .connection()
+            .prepare("SELECT time, source, key, value FROM observations WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params![device_id, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// Recent scans, newest first.
     pub fn scans(&self, limit: u32) -> Result<Vec<ScanRow>, StoreError> {
         let mut stmt = self

@@ -9,7 +9,7 @@ mod view;
 
 use crate::store::{Store, StoreError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use i18n::Lang;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use view::{DeviceView, IndexPage};
+use view::{DevicePage, DeviceView, IndexPage};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -96,6 +96,7 @@ impl IntoResponse for AppError {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
+        .route("/devices/{id}", get(device_page))
         .route("/api/v1/devices", get(api_devices))
         .route("/api/v1/scans", get(api_scans))
         .route("/healthz", get(healthz))
@@ -121,12 +122,50 @@ async fn index(
         .await?;
     let page = IndexPage {
         lang_code: lang.code(),
+        lang_query: lang_query(lang),
         l: lang.labels(),
         configured: state.inner.configured,
         config_path: state.inner.config_path.clone(),
         overview,
         devices: rows.iter().map(DeviceView::from_row).collect(),
     };
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Html(html).into_response())
+}
+
+fn lang_query(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "",
+        Lang::Zh => "?lang=zh",
+    }
+}
+
+async fn device_page(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = Lang::pick(q.lang.as_deref(), accept);
+    let found = state
+        .with_store(move |s| match s.device(id)? {
+            Some(row) => Ok(Some((row, s.observations(id, 100)?))),
+            None => Ok(None),
+        })
+        .await?;
+    let Some((row, history)) = found else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Html(format!("<p>{}</p>", lang.labels().not_found)),
+        )
+            .into_response());
+    };
+    let page = DevicePage::build(lang.code(), lang_query(lang), lang.labels(), &row, history);
     let html = page
         .render()
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -140,6 +179,7 @@ async fn api_devices(State(state): State<AppState>) -> Result<Response, AppError
         .map(|r| {
             let mut v = r.data;
             if let Some(obj) = v.as_object_mut() {
+                obj.insert("id".into(), r.id.into());
                 obj.insert("first_seen".into(), r.first_seen.into());
                 obj.insert("last_seen".into(), r.last_seen.into());
             }
@@ -245,6 +285,30 @@ mod tests {
             (status, body.contains("schema_version")),
             (StatusCode::OK, true)
         );
+    }
+
+    #[tokio::test]
+    async fn web_device_page_shows_identity_evidence_and_history() {
+        let app = app(AppState::new(
+            db_with_hostile_device("device"),
+            true,
+            "x".into(),
+        ));
+        let (status, html) = get(app.clone(), "/devices/1", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("198.51.100.7") && html.contains("Huawei"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>alert(1)"), "escaped");
+        assert!(
+            html.contains("id=\"history\"") && html.contains("hostname"),
+            "observation history"
+        );
+        let (status, _) = get(app.clone(), "/devices/999", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = get(app, "/devices/not-a-number", None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
     }
 
     #[tokio::test]
