@@ -90,6 +90,12 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let addresses = pandian::target::expand(&s.subnets, &s.exclude)?;
     writeln!(out, "{}: OK", path.display())?;
+    if !s.subnets.is_empty() && addresses.is_empty() {
+        eprintln!(
+            "warning: {}: [scan] exclude covers every address in [scan] subnets; nothing would be scanned",
+            path.display()
+        );
+    }
     if s.subnets.is_empty() {
         writeln!(
             out,
