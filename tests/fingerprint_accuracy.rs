@@ -298,9 +298,9 @@ fn fingerprint_accuracy_on_dev_set() {
     floor(&recog, "vendor", FLOOR_RECOG_VENDOR);
 }
 
-const FLOOR_CLASS: f64 = 94.0;
-const FLOOR_VENDOR: f64 = 95.0;
-const FLOOR_MODEL: f64 = 80.0;
-const FLOOR_SERIAL: f64 = 86.0;
-const FLOOR_ORIGIN: f64 = 96.0;
-const FLOOR_RECOG_VENDOR: f64 = 95.0;
+const FLOOR_CLASS: f64 = 97.5;
+const FLOOR_VENDOR: f64 = 97.5;
+const FLOOR_MODEL: f64 = 89.0;
+const FLOOR_SERIAL: f64 = 92.5;
+const FLOOR_ORIGIN: f64 = 98.0;
+const FLOOR_RECOG_VENDOR: f64 = 97.0;
