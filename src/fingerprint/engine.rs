@@ -105,6 +105,7 @@ impl Engine {
         self.run_rules(snmp, descr.as_deref(), object.as_ref(), &mut b);
         self.resolve_vendor(facts, object.as_ref(), descr.as_deref(), &mut b);
         self.resolve_locations(snmp, &mut b);
+        self.vendor_from_model(&mut b);
         if let Some((serial, rule, facts)) = b.descr_serial.take() {
             b.set(Field::Serial, &serial, &rule, &facts);
         }
@@ -369,6 +370,27 @@ impl Engine {
                     b.raw_org = Some(org);
                 }
             }
+        }
+    }
+
+    /// A model string that names its brand ("Netgear WNDR4500", from a
+    /// generic agent's "hardware" extend) when nothing else named one.
+    fn vendor_from_model(&self, b: &mut Builder) {
+        if b.id.vendor.is_some() {
+            return;
+        }
+        let Some(model) = b.id.model.clone() else {
+            return;
+        };
+        if let Some(name) = self.vendor_named(&model)
+            && self.k.vendor(name).is_some_and(|v| !v.software)
+        {
+            let name = name.to_string();
+            let f = [Fact {
+                source: "model".into(),
+                value: model,
+            }];
+            b.set_vendor(&name, "model-names-vendor", &f, Weight(0.5));
         }
     }
 
