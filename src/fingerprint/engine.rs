@@ -752,9 +752,11 @@ fn vrp_release(lower: &str) -> bool {
     let b = lower.as_bytes();
     b.len() >= 8
         && b.first() == Some(&b'v')
-        && b.get(1..4).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        && b.get(1..4)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
         && b.get(4) == Some(&b'r')
-        && b.get(5..8).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        && b.get(5..8)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
 }
 
 fn fact(oid: &Oid, value: &str) -> Fact {
