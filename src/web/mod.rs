@@ -113,10 +113,7 @@ async fn index(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let lang = Lang::pick(q.lang.as_deref(), accept);
+    let lang = pick_lang(&q, &headers);
     let (overview, rows) = state
         .with_store(|s| Ok((s.overview()?, s.devices()?)))
         .await?;
@@ -135,6 +132,14 @@ async fn index(
     Ok(Html(html).into_response())
 }
 
+/// `?lang=` first, then the browser's Accept-Language.
+fn pick_lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::pick(q.lang.as_deref(), accept)
+}
+
 fn lang_query(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "",
@@ -148,10 +153,7 @@ async fn device_page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let lang = Lang::pick(q.lang.as_deref(), accept);
+    let lang = pick_lang(&q, &headers);
     let found = state
         .with_store(move |s| match s.device(id)? {
             Some(row) => Ok(Some((row, s.observations(id, 100)?))),
