@@ -317,56 +317,41 @@ fn upsert_device(
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let id = &d.identity;
     let credential = d.snmp.as_ref().map(|s| s.credential.as_str());
-    match decision {
-        Match::Existing(device_id) => {
-            tx.execute(
-                "UPDATE devices SET ip = ?2, mac = COALESCE(?3, mac), serial = COALESCE(?4, serial), hostname = ?5,
-                    class = ?6, vendor = ?7, model = ?8, os = ?9, vendor_origin = ?10,
-                    snmp_credential = COALESCE(?11, snmp_credential), last_seen = ?12, last_scan_id = ?13, data = ?14
-                 WHERE id = ?1",
-                params![
-                    device_id,
-                    d.ip.to_string(),
-                    d.mac,
-                    serial,
-                    d.hostname,
-                    id.class,
-                    id.vendor,
-                    id.model,
-                    id.os,
-                    id.vendor_origin,
-                    credential,
-                    now,
-                    scan_id,
-                    json
-                ],
-            )?;
-            Ok(device_id)
-        }
-        Match::New => {
-            tx.execute(
-                "INSERT INTO devices (ip, mac, serial, hostname, class, vendor, model, os, vendor_origin, snmp_credential,
-                    first_seen, last_seen, last_scan_id, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
-                params![
-                    d.ip.to_string(),
-                    d.mac,
-                    serial,
-                    d.hostname,
-                    id.class,
-                    id.vendor,
-                    id.model,
-                    id.os,
-                    id.vendor_origin,
-                    credential,
-                    now,
-                    scan_id,
-                    json
-                ],
-            )?;
-            Ok(tx.last_insert_rowid())
-        }
-    }
+    let existing = match decision {
+        Match::Existing(device_id) => Some(device_id),
+        Match::New => None,
+    };
+    // One statement for both cases: a new row (id NULL) keeps first_seen =
+    // now; an existing one keeps its first_seen, MAC, serial and credential
+    // unless this sighting brings them.
+    tx.query_row(
+        "INSERT INTO devices (id, ip, mac, serial, hostname, class, vendor, model, os, vendor_origin, snmp_credential,
+            first_seen, last_seen, last_scan_id, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)
+         ON CONFLICT(id) DO UPDATE SET ip = excluded.ip, mac = COALESCE(excluded.mac, mac),
+            serial = COALESCE(excluded.serial, serial), hostname = excluded.hostname, class = excluded.class,
+            vendor = excluded.vendor, model = excluded.model, os = excluded.os, vendor_origin = excluded.vendor_origin,
+            snmp_credential = COALESCE(excluded.snmp_credential, snmp_credential), last_seen = excluded.last_seen,
+            last_scan_id = excluded.last_scan_id, data = excluded.data
+         RETURNING id",
+        params![
+            existing,
+            d.ip.to_string(),
+            d.mac,
+            serial,
+            d.hostname,
+            id.class,
+            id.vendor,
+            id.model,
+            id.os,
+            id.vendor_origin,
+            credential,
+            now,
+            scan_id,
+            json
+        ],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]
