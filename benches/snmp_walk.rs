@@ -90,30 +90,9 @@ fn main() {
         ],
     };
     let mut lab = Lab::up(spec).expect("lab up");
-    let dir = lab.dir().join("snmpsim");
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::create_dir_all(dir.join("cache")).unwrap();
-    // Read in place through a symlink; never copied.
-    std::os::unix::fs::symlink(
-        &fixture,
-        dir.join("data").join(format!("{RECORDING}.snmprec")),
-    )
-    .unwrap();
-    // snmpsimd runs as root (inside the lab's namespace) so it can read the
-    // fixtures wherever the checkout lives.
     let ns = lab.host_ns(1);
-    let mut cmd = lab.command_in(&ns, "snmpsimd");
-    cmd.arg(format!("--data-dir={}", dir.join("data").display()))
-        .arg(format!("--cache-dir={}", dir.join("cache").display()))
-        .arg(format!("--agent-udpv4-endpoint={}:161", ip(12)))
-        .args([
-            "--process-user=root",
-            "--process-group=root",
-            "--logging-method=null",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    lab.spawn_in(&ns, cmd).unwrap();
+    pandian::lab::start_snmpsim(&mut lab, &ns, ip(12), std::slice::from_ref(&fixture))
+        .expect("snmpsimd");
     let exe = std::env::current_exe().unwrap();
     let status = lab
         .command_in(&lab.scanner_ns(), &exe)

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use pandian::facts::{DeviceFacts, Oid, SnmpFacts, Value};
+use pandian::facts::DeviceFacts;
 use pandian::fingerprint::{Engine, Identity};
 use serde_json::Value as Json;
 
@@ -175,23 +175,7 @@ fn score(label: &Json, got: &Identity) -> Vec<(&'static str, bool, String, Strin
 }
 
 fn facts_for(descr: Option<&str>, object: Option<&str>) -> DeviceFacts {
-    let mut snmp = SnmpFacts::new();
-    if let Some(d) = descr {
-        snmp.insert(
-            Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 1, 0]),
-            Value::OctetString(d.as_bytes().to_vec()),
-        );
-    }
-    if let Some(o) = object.and_then(|o| Oid::parse(o).ok()) {
-        snmp.insert(
-            Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 2, 0]),
-            Value::ObjectId(o),
-        );
-    }
-    DeviceFacts {
-        snmp,
-        ..DeviceFacts::default()
-    }
+    DeviceFacts::from_system(descr, object)
 }
 
 const FIELDS: [&str; 6] = ["class", "vendor", "model", "serial", "origin", "os (loose)"];

@@ -178,59 +178,13 @@ fn lab_allowed(name: &str) -> bool {
 }
 
 fn start_snmpsim(lab: &mut Lab) {
-    let dir = lab.dir().join("snmpsim");
-    let data = dir.join("data");
-    let cache = dir.join("cache");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&cache).unwrap();
-    for r in RECORDINGS {
-        // Symlinks: the recordings are read in place, never copied.
-        let src = fixtures().join("snmprec").join(format!("{r}.snmprec"));
-        std::os::unix::fs::symlink(&src, data.join(format!("{r}.snmprec"))).unwrap();
-    }
-    // snmpsimd runs as root (inside the lab's namespace) so it can read the
-    // fixtures wherever the checkout lives.
+    let recordings: Vec<_> = RECORDINGS
+        .iter()
+        .map(|r| fixtures().join("snmprec").join(format!("{r}.snmprec")))
+        .collect();
     let ns = lab.host_ns(2);
-    let mut cmd = lab.command_in(&ns, "snmpsimd");
-    cmd.arg(format!("--data-dir={}", data.display()))
-        .arg(format!("--cache-dir={}", cache.display()))
-        .arg(format!("--agent-udpv4-endpoint={}:161", ip(12)))
-        .args([
-            "--process-user=root",
-            "--process-group=root",
-            "--logging-method=null",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    lab.spawn_in(&ns, cmd).unwrap();
-    // Wait (bounded) until it answers.
-    let scan = lab.scanner_ns();
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        let out = lab
-            .command_in(&scan, "snmpget")
-            .args([
-                "-m",
-                "",
-                "-v2c",
-                "-t",
-                "1",
-                "-r",
-                "0",
-                "-c",
-                RECORDINGS[0],
-                &ip(12).to_string(),
-                "1.3.6.1.2.1.1.1.0",
-            ])
-            .env("MIBS", "")
-            .output()
-            .unwrap();
-        if out.status.success() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    panic!("snmpsimd did not answer within 60 s");
+    pandian::lab::start_snmpsim(lab, &ns, ip(12), &recordings)
+        .expect("snmpsimd serving the recordings");
 }
 
 #[test]

@@ -74,6 +74,11 @@ impl SnmpFacts {
     }
 }
 
+/// sysDescr.0 and sysObjectID.0, the two values every agent answers.
+pub const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
+/// sysObjectID.0.
+pub const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 2, 0];
+
 /// Everything known about one device, for the fingerprint engine.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceFacts {
@@ -83,4 +88,25 @@ pub struct DeviceFacts {
     pub mac: Option<[u8; 6]>,
     /// Reverse-DNS name, when looked up.
     pub hostname: Option<String>,
+}
+
+impl DeviceFacts {
+    /// A device known only by its sysDescr and/or sysObjectID (a Recog
+    /// example, a minimal recording); an unparsable OID is left out.
+    pub fn from_system(descr: Option<&str>, object: Option<&str>) -> DeviceFacts {
+        let mut snmp = SnmpFacts::new();
+        if let Some(d) = descr {
+            snmp.insert(
+                Oid::from_arcs(SYS_DESCR),
+                Value::OctetString(d.as_bytes().to_vec()),
+            );
+        }
+        if let Some(o) = object.and_then(|o| Oid::parse(o).ok()) {
+            snmp.insert(Oid::from_arcs(SYS_OBJECT_ID), Value::ObjectId(o));
+        }
+        DeviceFacts {
+            snmp,
+            ..DeviceFacts::default()
+        }
+    }
 }

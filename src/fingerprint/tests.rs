@@ -1,25 +1,9 @@
 use super::rules::{Knowledge, RULE_FILES};
 use super::*;
-use crate::facts::{DeviceFacts, Oid, SnmpFacts, Value};
+use crate::facts::{DeviceFacts, Oid, Value};
 
 fn device(descr: Option<&str>, object: Option<&str>) -> DeviceFacts {
-    let mut snmp = SnmpFacts::new();
-    if let Some(d) = descr {
-        snmp.insert(
-            Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 1, 0]),
-            Value::OctetString(d.as_bytes().to_vec()),
-        );
-    }
-    if let Some(o) = object.and_then(|o| Oid::parse(o).ok()) {
-        snmp.insert(
-            Oid::from_arcs([1, 3, 6, 1, 2, 1, 1, 2, 0]),
-            Value::ObjectId(o),
-        );
-    }
-    DeviceFacts {
-        snmp,
-        ..DeviceFacts::default()
-    }
+    DeviceFacts::from_system(descr, object)
 }
 
 fn engine() -> Engine {

@@ -10,10 +10,12 @@
 
 mod net;
 mod snmpd;
+mod snmpsim;
 mod spec;
 
 pub use net::run_in;
 pub use snmpd::{SnmpdSpec, V3User};
+pub use snmpsim::start_snmpsim;
 pub use spec::{HostSpec, LabSpec, standard};
 
 use std::net::Ipv4Addr;
@@ -160,15 +162,11 @@ impl Lab {
                     spec.prefix_len,
                     Some(&format!("eth{seg}")),
                 )?;
-                net::ip(&[
-                    "-n",
+                net::route(
                     &scan,
-                    "route",
-                    "add",
                     &spec.segment_net(seg).to_string(),
-                    "via",
                     &spec.router_ip(0).to_string(),
-                ])?;
+                )?;
             }
             net::sysctl(&rtr, "net.ipv4.ip_forward=1")?;
             self.start_dns(&rtr, &scan)?;
@@ -190,26 +188,14 @@ impl Lab {
                 host.mac,
             )?;
             if host.segment > 0 {
-                net::ip(&[
-                    "-n",
-                    &ns,
-                    "route",
-                    "add",
-                    "default",
-                    "via",
-                    &spec.router_ip(host.segment).to_string(),
-                ])?;
+                net::route(&ns, "default", &spec.router_ip(host.segment).to_string())?;
             } else if spec.segments() > 1 {
                 for seg in 1..spec.segments() {
-                    net::ip(&[
-                        "-n",
+                    net::route(
                         &ns,
-                        "route",
-                        "add",
                         &spec.segment_net(seg).to_string(),
-                        "via",
                         &spec.router_ip(0).to_string(),
-                    ])?;
+                    )?;
                 }
             }
             if host.drop_icmp {

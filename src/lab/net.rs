@@ -28,6 +28,11 @@ pub(super) fn ip(args: &[&str]) -> Result<(), LabError> {
     check(c)
 }
 
+/// `ip -n NS route add DEST via GW`.
+pub(super) fn route(ns: &str, dest: &str, via: &str) -> Result<(), LabError> {
+    ip(&["-n", ns, "route", "add", dest, "via", via])
+}
+
 pub(super) fn sysctl(ns: &str, setting: &str) -> Result<(), LabError> {
     let mut c = run_in(ns, "sysctl");
     c.args(["-q", "-w", setting]);
