@@ -145,7 +145,9 @@ fn score(label: &Json, got: &Identity) -> Vec<(&'static str, bool, String, Strin
         out.push(("model", ok, m, got.model.clone().unwrap_or_default()));
     }
     if let Some(s) = want("serial") {
-        let ok = got.serial.as_deref().is_some_and(|g| g.trim() == s.trim());
+        let ok = got.serial.as_deref().is_some_and(|g| {
+            g.trim() == s.trim() || mac_bytes(g).is_some_and(|m| mac_bytes(&s) == Some(m))
+        });
         out.push(("serial", ok, s, got.serial.clone().unwrap_or_default()));
     }
     if let Some(o) = want("vendor_origin") {
@@ -176,6 +178,29 @@ fn score(label: &Json, got: &Identity) -> Vec<(&'static str, bool, String, Strin
 
 fn facts_for(descr: Option<&str>, object: Option<&str>) -> DeviceFacts {
     DeviceFacts::from_system(descr, object)
+}
+
+/// A serial that is a MAC address, in any common spelling
+/// (`b8:a4:4f:2:fe:1`, `B8-A4-4F-02-FE-01`, `B8A44F02FE01`), as bytes: the
+/// same address spelled two ways is the same serial.
+fn mac_bytes(s: &str) -> Option<[u8; 6]> {
+    let s = s.trim();
+    let parts: Vec<&str> = if s.len() == 12 {
+        (0..6).filter_map(|i| s.get(i * 2..i * 2 + 2)).collect()
+    } else {
+        s.split([':', '-']).collect()
+    };
+    let mut out = [0u8; 6];
+    if parts.len() != 6 {
+        return None;
+    }
+    for (o, p) in out.iter_mut().zip(&parts) {
+        if p.is_empty() || p.len() > 2 {
+            return None;
+        }
+        *o = u8::from_str_radix(p, 16).ok()?;
+    }
+    Some(out)
 }
 
 const FIELDS: [&str; 6] = ["class", "vendor", "model", "serial", "origin", "os (loose)"];
@@ -282,9 +307,9 @@ fn fingerprint_accuracy_on_dev_set() {
     floor(&recog, "vendor", FLOOR_RECOG_VENDOR);
 }
 
-const FLOOR_CLASS: f64 = 97.5;
-const FLOOR_VENDOR: f64 = 97.5;
-const FLOOR_MODEL: f64 = 89.0;
-const FLOOR_SERIAL: f64 = 92.5;
-const FLOOR_ORIGIN: f64 = 98.0;
+const FLOOR_CLASS: f64 = 98.0;
+const FLOOR_VENDOR: f64 = 98.8;
+const FLOOR_MODEL: f64 = 90.0;
+const FLOOR_SERIAL: f64 = 95.0;
+const FLOOR_ORIGIN: f64 = 98.8;
 const FLOOR_RECOG_VENDOR: f64 = 97.0;

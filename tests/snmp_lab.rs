@@ -533,6 +533,14 @@ async fn check_v3_full() -> Result<(), String> {
             r.arp
         ));
     }
+    // net-snmp lists the host's packages (dpkg here), snmpd among them.
+    if !r.software.iter().any(|p| p.name.starts_with("snmpd")) {
+        return Err(format!(
+            "installed software should list snmpd: {} packages, first {:?}",
+            r.software.len(),
+            r.software.first()
+        ));
+    }
     let args = [
         "-v3", "-l", "authPriv", "-u", u.name, "-a", "SHA-256", "-A", AUTH_PASS, "-x", "AES-256",
         "-X", PRIV_PASS,

@@ -11,6 +11,12 @@ use crate::registry;
 
 const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
 const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 2, 0];
+/// HOST-RESOURCES-MIB hrSWInstalledName.
+const HR_SW_INSTALLED_NAME: [u32; 11] = [1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2];
+/// How many installed packages a `software` rule looks at.
+const MAX_SOFTWARE_ROWS: usize = 20_000;
+/// IF-MIB ifPhysAddress.
+const IF_PHYS_ADDRESS: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 6];
 
 /// The fingerprint engine: validated rules plus fast matchers built from
 /// them. Build once ([`Engine::builtin`]), call [`Engine::identify`] many
@@ -28,6 +34,8 @@ pub struct Engine {
     vendor_idx: Vec<usize>,
     sys_descr: Oid,
     sys_object_id: Oid,
+    hr_sw_installed_name: Oid,
+    if_phys_address: Oid,
 }
 
 /// How sure each kind of evidence makes us, for the overall confidence.
@@ -83,6 +91,8 @@ impl Engine {
             vendor_idx,
             sys_descr: Oid::from_arcs(SYS_DESCR),
             sys_object_id: Oid::from_arcs(SYS_OBJECT_ID),
+            hr_sw_installed_name: Oid::from_arcs(HR_SW_INSTALLED_NAME),
+            if_phys_address: Oid::from_arcs(IF_PHYS_ADDRESS),
         })
     }
 
@@ -95,7 +105,11 @@ impl Engine {
     pub fn identify(&self, facts: &DeviceFacts) -> Identity {
         let snmp = &facts.snmp;
         let descr = snmp.get(&self.sys_descr).and_then(Value::as_lossy_text);
-        let descr = descr.filter(|d| !d.is_empty() && !d.starts_with("<private"));
+        // Some agents are configured with the sysDescr in quotes, or with
+        // surrounding blanks: the rules see the text inside.
+        let descr = descr
+            .map(|d| unquote(&d).to_string())
+            .filter(|d| !d.is_empty() && !d.starts_with("<private"));
         let object = snmp.get(&self.sys_object_id).and_then(|v| match v {
             Value::ObjectId(o) => Some(o.clone()),
             other => other.as_text().and_then(|t| Oid::parse(&t).ok()),
@@ -104,7 +118,7 @@ impl Engine {
         b.present = enterprises_present(snmp);
         self.run_rules(snmp, descr.as_deref(), object.as_ref(), &mut b);
         self.resolve_vendor(facts, object.as_ref(), descr.as_deref(), &mut b);
-        self.resolve_locations(snmp, &mut b);
+        self.resolve_locations(facts, &mut b);
         self.vendor_from_model(&mut b);
         if let Some((serial, rule, facts)) = b.descr_serial.take() {
             b.set(Field::Serial, &serial, &rule, &facts);
@@ -122,7 +136,7 @@ impl Engine {
         object: Option<&Oid>,
         descr_hit: bool,
         present: &[u32],
-    ) -> Option<Option<Captures<'d>>> {
+    ) -> Option<(Option<Captures<'d>>, Option<Fact>)> {
         let caps = match (&rule.descr, descr) {
             (Some(_), _) if !descr_hit => return None,
             (Some(re), Some(d)) if rule.templated => Some(re.captures(d)?),
@@ -144,7 +158,21 @@ impl Engine {
                 return None;
             }
         }
-        Some(caps)
+        let package = match &rule.software {
+            Some(re) => Some(self.installed_package(snmp, re)?),
+            None => None,
+        };
+        Some((caps, package))
+    }
+
+    /// The first installed package whose name matches `re`, as a fact.
+    fn installed_package(&self, snmp: &SnmpFacts, re: &regex::Regex) -> Option<Fact> {
+        snmp.subtree(&self.hr_sw_installed_name)
+            .take(MAX_SOFTWARE_ROWS)
+            .find_map(|(o, v)| {
+                let name = v.as_lossy_text()?;
+                re.is_match(&name).then(|| fact(o, &name))
+            })
     }
 
     fn run_rules(
@@ -170,7 +198,9 @@ impl Engine {
                 break;
             }
             let hit = descr_hit.get(i).copied().unwrap_or(false);
-            let Some(caps) = self.rule_matches(rule, snmp, descr, object, hit, &b.present) else {
+            let Some((caps, package)) =
+                self.rule_matches(rule, snmp, descr, object, hit, &b.present)
+            else {
                 continue;
             };
             let mut facts = Vec::new();
@@ -190,6 +220,7 @@ impl Engine {
                     value: "(present)".into(),
                 });
             }
+            facts.extend(package);
             let caps = caps.as_ref();
             let rid = &rule.id;
             if let Some(c) = rule.class {
@@ -424,7 +455,8 @@ impl Engine {
         })
     }
 
-    fn resolve_locations(&self, snmp: &SnmpFacts, b: &mut Builder) {
+    fn resolve_locations(&self, facts: &DeviceFacts, b: &mut Builder) {
+        let snmp = &facts.snmp;
         let rows = entity::chassis_rows(snmp);
         for loc in &self.k.locations {
             if b.has(loc.field) {
@@ -453,11 +485,15 @@ impl Engine {
                         model_token(d, b.id.vendor.as_deref(), &self.vendor_set)
                             .or_else(|| model_pair(d))
                     })
-                    .map(|t| (self.sys_descr.clone(), t.to_string())),
-                LocationSource::Oid(o) => first_usable(snmp, o),
+                    .filter(|t| b.id.serial.as_deref() != Some(*t))
+                    .map(|t| (self.sys_descr.to_string(), t.to_string())),
+                LocationSource::Oid(o) => {
+                    first_usable(snmp, o, loc.extract.is_none()).map(|(o, t)| (o.to_string(), t))
+                }
+                LocationSource::InterfaceMac => self.own_mac(facts),
                 LocationSource::EntityChassisDescr => {
                     entity::chassis_value(snmp, &rows, Column::Descr)
-                        .and_then(|(o, v)| Some((o, v.as_lossy_text()?)))
+                        .and_then(|(o, v)| Some((o.to_string(), v.as_lossy_text()?)))
                 }
                 LocationSource::EntityChassis => {
                     let col = match loc.field {
@@ -467,10 +503,12 @@ impl Engine {
                         Field::Os => Column::FirmwareRev,
                     };
                     entity::chassis_value(snmp, &rows, col)
-                        .and_then(|(o, v)| Some((o, v.as_lossy_text()?)))
+                        .and_then(|(o, v)| Some((o.to_string(), v.as_lossy_text()?)))
                 }
             };
-            let Some((o, text)) = found else { continue };
+            let Some((source, text)) = found else {
+                continue;
+            };
             let value = match &loc.extract {
                 Some(re) => match re.captures(&text).and_then(|c| c.name("v")) {
                     Some(m) => m.as_str().trim().to_string(),
@@ -482,8 +520,38 @@ impl Engine {
                 continue;
             };
             let value = value.to_string();
-            b.set(loc.field, &value, &loc.name, &[fact(&o, &text)]);
+            let evidence = Fact {
+                source,
+                value: short(&text),
+            };
+            b.set(loc.field, &value, &loc.name, &[evidence]);
         }
+    }
+
+    /// The device's own MAC address as 12 upper-case hex digits (the form
+    /// makers print as a serial number): the lowest-numbered interface's
+    /// ifPhysAddress that is a real unicast address, else the MAC the
+    /// scanner saw.
+    fn own_mac(&self, facts: &DeviceFacts) -> Option<(String, String)> {
+        let hex = |m: &[u8]| m.iter().map(|b| format!("{b:02X}")).collect::<String>();
+        let real = |m: &[u8]| {
+            m.len() == 6
+                && m.first().is_some_and(|b| b & 1 == 0)
+                && m.iter().any(|&b| b != 0)
+                && m.iter().any(|&b| b != 0xff)
+        };
+        let from_if = facts
+            .snmp
+            .subtree(&self.if_phys_address)
+            .take(4096)
+            .find_map(|(o, v)| match v {
+                Value::OctetString(m) if real(m) => Some((o.to_string(), hex(m))),
+                _ => None,
+            });
+        from_if.or_else(|| {
+            let m = facts.mac?;
+            real(&m).then(|| ("mac".to_string(), hex(&m)))
+        })
     }
 
     fn resolve_class(&self, b: &mut Builder) {
@@ -627,7 +695,7 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>, vendors: &RegexSet) -> 
             // Skip the value after a serial-number or part-number label.
             let after_label = matches!(
                 prev.to_ascii_lowercase().trim_end_matches(':'),
-                "sn" | "s/n" | "serial" | "p/c" | "pn" | "hr" | "mb" | "pf" | "build" | "md"
+                "sn" | "s/n" | "serial" | "p/c" | "pn" | "hr" | "mb" | "pf" | "build" | "md" | "id"
             );
             if !t.is_empty() {
                 prev = t;
@@ -648,7 +716,15 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>, vendors: &RegexSet) -> 
                 && !t.contains("K9")
                 && !(t.starts_with("fc") && t.len() <= 4)
                 && !t.ends_with("-M")
+                && !is_hex_literal(t)
         })
+}
+
+/// `0x0800004c`: a register or machine-type code, never a product name.
+fn is_hex_literal(t: &str) -> bool {
+    t.strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// A product word followed by a number ("SiteBoss 572", "Netman 204") when
@@ -766,6 +842,16 @@ fn fact(oid: &Oid, value: &str) -> Fact {
     }
 }
 
+/// `text` without surrounding blanks and one pair of surrounding double
+/// quotes (a quote at one end only is stripped too: such values are often
+/// cut at the agent's length limit).
+fn unquote(text: &str) -> &str {
+    let t = text.trim();
+    let t = t.strip_prefix('"').unwrap_or(t);
+    let t = t.strip_suffix('"').unwrap_or(t);
+    t.trim()
+}
+
 /// Enterprise numbers with values under 1.3.6.1.4.1, found by jumping from
 /// one enterprise to the next (one lookup per enterprise, not per value).
 fn enterprises_present(snmp: &SnmpFacts) -> Vec<u32> {
@@ -788,14 +874,22 @@ fn enterprises_present(snmp: &SnmpFacts) -> Vec<u32> {
 }
 
 /// The value at `oid`, or the first usable one in the column below it.
-fn first_usable(snmp: &SnmpFacts, oid: &Oid) -> Option<(Oid, String)> {
+/// The first usable value at `oid` (a scalar) or under it (a column). With
+/// `whole` false the value is text a pattern will take a part of
+/// (multi-line sysDescr, an inventory dump), so only emptiness is checked
+/// here and the part is checked by the caller.
+fn first_usable(snmp: &SnmpFacts, oid: &Oid, whole: bool) -> Option<(Oid, String)> {
     let text_of = |v: &Value| -> Option<String> {
         let t = match v {
             Value::OctetString(_) => v.as_text().or_else(|| v.as_lossy_text())?,
             Value::Integer(_) | Value::Gauge32(_) => v.as_i64()?.to_string(),
             _ => return None,
         };
-        usable(&t).map(str::to_string)
+        if whole {
+            usable(&t).map(str::to_string)
+        } else {
+            (!t.trim().is_empty()).then_some(t)
+        }
     };
     if let Some(v) = snmp.get(oid) {
         return text_of(v).map(|t| (oid.clone(), t));

@@ -125,8 +125,10 @@ struct RawLocation {
     field: Sp<String>,
     /// OID of a scalar or a table column; the first usable value wins.
     oid: Option<Sp<String>>,
-    /// Built-in reader instead of an OID: `entity-chassis`, or
-    /// `sysdescr-model-token` (a model-like word of sysDescr).
+    /// Built-in reader instead of an OID: `entity-chassis`,
+    /// `entity-chassis-descr`, `sysdescr-model-token` (a model-like word of
+    /// sysDescr), or `interface-mac` (the device's own MAC address, for
+    /// makers whose serial number is the MAC).
     special: Option<Sp<String>>,
     /// MIB object name, for evidence.
     name: String,
@@ -154,6 +156,10 @@ struct RawRule {
     object: Vec<Sp<String>>,
     #[serde(default)]
     has: Vec<Sp<String>>,
+    /// Case-insensitive regex that some installed package's name
+    /// (HOST-RESOURCES-MIB hrSWInstalledName) must match: appliances built
+    /// on a stock OS are often known only by their vendor's packages.
+    software: Option<Sp<String>>,
     class: Option<Sp<String>>,
     vendor: Option<String>,
     model: Option<String>,
@@ -176,6 +182,8 @@ struct RawRule {
 pub(super) struct RawExample {
     pub descr: Option<String>,
     pub object: Option<String>,
+    /// One installed package's name (hrSWInstalledName).
+    pub software: Option<String>,
     pub class: Option<String>,
     pub vendor: Option<String>,
     pub model: Option<String>,
@@ -211,6 +219,7 @@ pub(super) enum LocationSource {
     EntityChassis,
     EntityChassisDescr,
     DescrModelToken,
+    InterfaceMac,
 }
 
 /// The fields rules and locations can set.
@@ -232,6 +241,7 @@ pub(super) struct Rule {
     pub descr: Option<Regex>,
     pub object: Vec<Oid>,
     pub has: Vec<Oid>,
+    pub software: Option<Regex>,
     pub class: Option<&'static str>,
     pub vendor: Option<String>,
     pub model: Option<String>,
@@ -403,14 +413,16 @@ impl Knowledge {
                 (None, Some(s)) if s.get_ref() == "sysdescr-model-token" => {
                     LocationSource::DescrModelToken
                 }
+                (None, Some(s)) if s.get_ref() == "interface-mac" => LocationSource::InterfaceMac,
                 _ => {
                     return Err(RuleError::Invalid {
                         file: lfile.into(),
                         line,
                         id,
-                        message:
-                            "give exactly one of oid = \"1.3.6...\" or special = \"entity-chassis\""
-                                .into(),
+                        message: "give exactly one of oid = \"1.3.6...\" or special = one of \
+                                  entity-chassis, entity-chassis-descr, sysdescr-model-token, \
+                                  interface-mac"
+                            .into(),
                     });
                 }
             };
@@ -468,12 +480,18 @@ impl Knowledge {
                     .iter()
                     .map(|o| oid_of(file, text, &id, o))
                     .collect::<Result<Vec<_>, _>>()?;
-                if descr.is_none() && object.is_empty() && has.is_empty() {
+                let software = r
+                    .software
+                    .as_ref()
+                    .map(|s| regex_of(file, text, &id, s, true))
+                    .transpose()?;
+                if descr.is_none() && object.is_empty() && has.is_empty() && software.is_none() {
                     return Err(RuleError::Invalid {
                         file: file.into(),
                         line,
                         id,
-                        message: "a rule needs at least one of descr, object or has".into(),
+                        message: "a rule needs at least one of descr, object, has or software"
+                            .into(),
                     });
                 }
                 let class = r
@@ -509,6 +527,7 @@ impl Knowledge {
                     descr,
                     object,
                     has,
+                    software,
                     class,
                     vendor: r.vendor,
                     model: r.model,

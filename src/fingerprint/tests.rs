@@ -29,7 +29,14 @@ fn fingerprint_rule_examples_match_their_own_rule() {
     let mut failures = Vec::new();
     for rule in &k.rules {
         for (n, ex) in rule.examples.iter().enumerate() {
-            let id = e.identify(&device(ex.descr.as_deref(), ex.object.as_deref()));
+            let mut facts = device(ex.descr.as_deref(), ex.object.as_deref());
+            if let Some(name) = &ex.software {
+                facts.snmp.insert(
+                    Oid::from_arcs([1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2, 1]),
+                    Value::OctetString(name.as_bytes().to_vec()),
+                );
+            }
+            let id = e.identify(&facts);
             let mut check = |field: &str, want: &Option<String>, got: &Option<String>| {
                 if want.is_some() && want != got {
                     failures.push(format!(
@@ -155,6 +162,106 @@ fn entity_chassis_gives_model_and_serial() {
     let id = engine().identify(&f);
     assert_eq!(id.model.as_deref(), Some("WS-C2960X-48TS-L"));
     assert_eq!(id.serial.as_deref(), Some("FOC1234X0AB"));
+}
+
+fn text(s: &str) -> Value {
+    Value::OctetString(s.as_bytes().to_vec())
+}
+
+#[test]
+fn installed_package_names_the_appliance() {
+    let linux = "Linux gw 2.6.32-754.24.3.el6.x86_64 #1 SMP Thu Nov 14 15:35:16 UTC 2019 x86_64";
+    let sw = |i: u32| Oid::from_arcs([1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2, i]);
+    let mut f = device(Some(linux), Some("1.3.6.1.4.1.8072.3.2.10"));
+    f.snmp.insert(sw(1), text("bash-4.1.2-48.el6"));
+    f.snmp.insert(sw(7), text("openssl-1.0.1e-58.el6"));
+    // Plain Linux: a server, no vendor from the packages.
+    let id = engine().identify(&f);
+    assert_eq!(id.class.as_deref(), Some("server"));
+    assert_eq!(id.vendor, None);
+    f.snmp
+        .insert(sw(9), text("mobileiron-sentry-jdk-1.8.0_232-1"));
+    let id = engine().identify(&f);
+    assert_eq!(id.vendor.as_deref(), Some("MobileIron"));
+    assert_eq!(id.model.as_deref(), Some("Sentry"));
+    // The evidence names the package and where it was read.
+    let ev = id.evidence.iter().find(|e| e.field == "vendor");
+    assert!(
+        ev.is_some_and(|e| e.rule == "mobileiron-sentry"
+            && e.facts
+                .iter()
+                .any(|f| f.source == "1.3.6.1.2.1.25.6.3.1.2.9"
+                    && f.value.starts_with("mobileiron-sentry"))),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn bad_software_pattern_is_reported() {
+    let bad: &'static str = "[[rule]]\nid = \"x\"\nsoftware = '(oops'\n";
+    let err = Knowledge::load(
+        super::rules::VENDORS,
+        super::rules::LOCATIONS,
+        &[("s.toml", bad)],
+    )
+    .err()
+    .map(|e| e.to_string());
+    assert!(
+        err.as_deref()
+            .is_some_and(|e| e.starts_with("s.toml:3: rule `x`: bad regex")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn axis_serial_is_its_mac() {
+    let descr = " ; AXIS P1375; Network Camera; 10.1.0; Sep 22 2020 12:38; 795; 1; ";
+    let phys = |i: u32| Oid::from_arcs([1, 3, 6, 1, 2, 1, 2, 2, 1, 6, i]);
+    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1"));
+    // Loopback (empty) and a multicast-looking address are skipped.
+    f.snmp.insert(phys(1), Value::OctetString(Vec::new()));
+    f.snmp
+        .insert(phys(2), Value::OctetString(vec![1, 0, 0x5e, 0, 0, 1]));
+    f.snmp.insert(
+        phys(3),
+        Value::OctetString(vec![0xb8, 0xa4, 0x4f, 0x02, 0xfe, 0x01]),
+    );
+    let id = engine().identify(&f);
+    assert_eq!(id.serial.as_deref(), Some("B8A44F02FE01"));
+    // Without IF-MIB, the MAC the scanner saw.
+    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1"));
+    f.mac = Some([0xac, 0xcc, 0x8e, 0xac, 0x27, 0xc7]);
+    assert_eq!(
+        engine().identify(&f).serial.as_deref(),
+        Some("ACCC8EAC27C7")
+    );
+    // Other vendors' MACs are not serial numbers.
+    let mut f = device(Some("Linux a 5.4.0 #1"), None);
+    f.mac = Some([0x00, 0x00, 0x0c, 0xac, 0x27, 0xc7]);
+    assert_eq!(engine().identify(&f).serial, None);
+}
+
+#[test]
+fn aix_machine_id_is_its_serial_unless_unset() {
+    let aix = |id: &str| {
+        format!(
+            "IBM PowerPC CHRP Computer\nMachine Type: 0x0800004c Processor id: {id}\n\
+             Base Operating System Runtime AIX version: 06.01.0009.0100"
+        )
+    };
+    let f = device(
+        Some(&aix("00FB98004C00")),
+        Some("1.3.6.1.4.1.2.3.1.2.1.1.3"),
+    );
+    assert_eq!(
+        engine().identify(&f).serial.as_deref(),
+        Some("00FB98004C00")
+    );
+    let f = device(
+        Some(&aix("000000000000")),
+        Some("1.3.6.1.4.1.2.3.1.2.1.1.3"),
+    );
+    assert_eq!(engine().identify(&f).serial, None);
 }
 
 #[test]

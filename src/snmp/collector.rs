@@ -201,8 +201,14 @@ pub fn full_subtrees() -> Vec<(String, usize)> {
     ] {
         add(k.oid, 20_000);
     }
+    // Last: a server's package list is long, and the tables above matter
+    // more when the budget runs short.
+    add(oids::HR_SW_INSTALLED_NAME.oid, MAX_SOFTWARE_ROWS);
     v
 }
+
+/// At most this many installed packages are read from one device.
+const MAX_SOFTWARE_ROWS: usize = 5_000;
 
 fn system_oids() -> Vec<Oid> {
     [

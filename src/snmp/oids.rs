@@ -235,6 +235,9 @@ known! {
     HR_PROCESSOR_ENTRY = "HOST-RESOURCES-MIB::hrProcessorEntry", "1.3.6.1.2.1.25.3.3.1";
     /// hrProcessorLoad.
     HR_PROCESSOR_LOAD = "HOST-RESOURCES-MIB::hrProcessorLoad", "1.3.6.1.2.1.25.3.3.1.2";
+    /// hrSWInstalledName: installed packages, for inventory and for
+    /// recognising appliances built on a stock OS.
+    HR_SW_INSTALLED_NAME = "HOST-RESOURCES-MIB::hrSWInstalledName", "1.3.6.1.2.1.25.6.3.1.2";
 
     // Printer-MIB.
     /// prtGeneralEntry.

@@ -3,7 +3,7 @@
 
 use super::tables::{
     AddressRow, ArpRow, EntityRow, FdbRow, HostDeviceRow, InterfaceRow, NeighborRow, PrinterInfo,
-    StorageRow, UpsInfo,
+    SoftwareRow, StorageRow, UpsInfo,
 };
 use super::text::{MAX_DESCR_CHARS, MAX_FIELD_CHARS, value_text};
 use crate::facts::{Oid, SnmpFacts, Value};
@@ -46,6 +46,9 @@ pub struct SnmpReport {
     /// HOST-RESOURCES devices (processors, printers, disks, network).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub host_devices: Vec<HostDeviceRow>,
+    /// HOST-RESOURCES installed software (package names).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub software: Vec<SoftwareRow>,
     /// HOST-RESOURCES hrMemorySize, in KiB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_kib: Option<u64>,
@@ -108,6 +111,7 @@ impl SnmpReport {
         self.neighbors = super::tables::neighbors(f);
         self.storage = super::tables::storage(f);
         self.host_devices = super::tables::host_devices(f);
+        self.software = super::tables::software(f);
         self.memory_kib = super::tables::memory_kib(f);
         self.printer = super::tables::printer(f);
         self.ups = super::tables::ups(f);

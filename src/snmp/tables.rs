@@ -709,6 +709,30 @@ pub fn neighbors(f: &SnmpFacts) -> Vec<NeighborRow> {
 
 // ------------------------------------------------------- HOST-RESOURCES
 
+/// One installed package (hrSWInstalledEntry).
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct SoftwareRow {
+    /// hrSWInstalledIndex.
+    pub index: u32,
+    /// hrSWInstalledName, cleaned: package name and version as the OS's
+    /// package manager reports them ("openssl_3.0.11-1~deb12u2_amd64").
+    pub name: String,
+}
+
+/// Decode hrSWInstalledName, in index order.
+pub fn software(f: &SnmpFacts) -> Vec<SoftwareRow> {
+    column(f, &oids::HR_SW_INSTALLED_NAME)
+        .into_iter()
+        .filter_map(|(idx, v)| {
+            let [index] = idx.as_slice() else { return None };
+            Some(SoftwareRow {
+                index: *index,
+                name: value_text(&v, MAX_FIELD_CHARS)?,
+            })
+        })
+        .collect()
+}
+
 /// One hrStorageEntry.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct StorageRow {

@@ -62,6 +62,7 @@ pub fn report_tables(r: &SnmpReport) -> Vec<(&'static str, serde_json::Value, i6
         list("neighbors", &r.neighbors),
         list("storage", &r.storage),
         list("host_devices", &r.host_devices),
+        list("software", &r.software),
         one("printer", &r.printer),
         one("ups", &r.ups),
     ]

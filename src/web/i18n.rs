@@ -104,6 +104,7 @@ pub struct Labels {
     pub neighbors: &'static str,
     pub arp_table: &'static str,
     pub fdb_table: &'static str,
+    pub software: &'static str,
     pub not_found: &'static str,
     /// Display names for stored values (classes, origins, scan states);
     /// a value not listed shows as it is.
@@ -177,6 +178,7 @@ static EN: Labels = Labels {
     neighbors: "LLDP/CDP neighbours",
     arp_table: "ARP table",
     fdb_table: "Forwarding table (MAC → port)",
+    software: "Installed software",
     not_found: "No such device.",
     values: &[],
 };
@@ -235,6 +237,7 @@ static ZH: Labels = Labels {
     neighbors: "LLDP/CDP 邻居",
     arp_table: "ARP 表",
     fdb_table: "转发表（MAC → 端口）",
+    software: "已安装软件",
     not_found: "没有这台设备。",
     values: &[
         ("switch", "交换机"),

@@ -228,6 +228,7 @@ impl DevicePage {
             (l.neighbors, "neighbors"),
             (l.arp_table, "arp"),
             (l.fdb_table, "fdb"),
+            (l.software, "software"),
         ]
         .into_iter()
         .filter_map(|(title, key)| table(title, snmp.get(key)))
