@@ -685,10 +685,16 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>, vendors: &RegexSet) -> 
         "2x",
     ];
     let vendor_sq = vendor.map(super::text::squash).unwrap_or_default();
+    let versions = version_words(descr);
     let mut prev = "";
     descr
         .split(|c: char| {
             c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '"' | '\'' | '=')
+        })
+        // Pieces of a version string ("15.0(1)EX3" gives "EX3") are not models.
+        .filter(|t| {
+            let at = (t.as_ptr() as usize).saturating_sub(descr.as_ptr() as usize);
+            !versions.iter().any(|r| r.contains(&at))
         })
         .map(|t| t.trim_matches(|c: char| matches!(c, ':' | '.' | '-' | '/' | '!' | '*' | '#')))
         .filter(|t| {
@@ -718,6 +724,29 @@ fn model_token<'d>(descr: &'d str, vendor: Option<&str>, vendors: &RegexSet) -> 
                 && !t.ends_with("-M")
                 && !is_hex_literal(t)
         })
+}
+
+/// Byte ranges of the words that follow "Version", "Ver", "Release" or
+/// "Rel" in `descr` (the version strings themselves).
+fn version_words(descr: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut after_label = false;
+    let mut at = 0;
+    for word in descr.split_inclusive(char::is_whitespace) {
+        let w = word.trim_end();
+        let bare = w.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '(' | ')'));
+        if after_label && !w.is_empty() {
+            out.push(at..at + w.len());
+            after_label = false;
+        } else if matches!(
+            bare.to_ascii_lowercase().as_str(),
+            "version" | "ver" | "release" | "rel"
+        ) {
+            after_label = true;
+        }
+        at += word.len();
+    }
+    out
 }
 
 /// `0x0800004c`: a register or machine-type code, never a product name.

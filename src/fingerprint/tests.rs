@@ -265,6 +265,20 @@ fn aix_machine_id_is_its_serial_unless_unset() {
 }
 
 #[test]
+fn version_pieces_and_quotes_do_not_fool_the_rules() {
+    // A quoted sysDescr is read as the text inside the quotes.
+    let quoted = "\"Cisco IOS Software [IOSXE], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.15.1, RELEASE SOFTWARE (fc4)\"";
+    let id = engine().identify(&device(Some(quoted), Some("1.3.6.1.4.1.9.1.2494")));
+    assert_eq!(id.os.as_deref(), Some("IOS XE 17.15.1"));
+    assert_eq!(id.class.as_deref(), Some("switch"));
+    // "15.1(4)M10" is a version: "M10" is not a model.
+    let ios = "Cisco IOS Software, 3800 Software (C3825-ADVENTERPRISEK9-M), Version 15.1(4)M10, RELEASE SOFTWARE (fc2)";
+    let id = engine().identify(&device(Some(ios), Some("1.3.6.1.4.1.9.1.543")));
+    assert_ne!(id.model.as_deref(), Some("M10"));
+    assert_eq!(id.os.as_deref(), Some("IOS 15.1(4)M10"));
+}
+
+#[test]
 fn empty_facts_give_empty_identity() {
     let id = engine().identify(&DeviceFacts::default());
     assert_eq!(id.vendor, None);
