@@ -41,6 +41,9 @@ pub struct SnmpdSpec {
     pub sys_contact: String,
     /// sysLocation.
     pub sys_location: String,
+    /// Subtrees the agent does not serve (net-snmp serves the lab
+    /// machine's own HOST-RESOURCES, which a switch would not have).
+    pub hidden: Vec<String>,
     /// Extra snmpd.conf lines.
     pub extra: Vec<String>,
 }
@@ -57,6 +60,9 @@ pub fn config_text(ip: Ipv4Addr, spec: &SnmpdSpec) -> String {
     let mut c = String::new();
     let _ = writeln!(c, "agentAddress udp:{ip}:161");
     let _ = writeln!(c, "view all included .1");
+    for oid in &spec.hidden {
+        let _ = writeln!(c, "view all excluded .{}", oid.trim_start_matches('.'));
+    }
     for community in &spec.communities {
         let _ = writeln!(c, "rocommunity {community} default -V all");
     }

@@ -4,6 +4,11 @@ use super::SnmpdSpec;
 use ipnetwork::Ipv4Network;
 use std::net::Ipv4Addr;
 
+/// HOST-RESOURCES-MIB: network gear in the lab does not serve it.
+const HOST_RESOURCES: &str = "1.3.6.1.2.1.25";
+/// hrSWInstalled: the lab printer has no package list.
+const HR_SW_INSTALLED: &str = "1.3.6.1.2.1.25.6";
+
 /// One simulated device.
 #[derive(Debug, Clone)]
 pub struct HostSpec {
@@ -92,6 +97,7 @@ pub fn standard(prefix: &str, base_third_octet: u8) -> LabSpec {
                     sys_name: "core-sw1.example.test".into(),
                     sys_contact: "netops@example.test".into(),
                     sys_location: "Building A, rack 3".into(),
+                    hidden: vec![HOST_RESOURCES.into()],
                     ..SnmpdSpec::default()
                 }),
             },
@@ -108,6 +114,7 @@ pub fn standard(prefix: &str, base_third_octet: u8) -> LabSpec {
                     sys_name: "access-sw2".into(),
                     sys_contact: "机房管理员".into(),
                     sys_location: "北京 3楼机房".into(),
+                    hidden: vec![HOST_RESOURCES.into()],
                     ..SnmpdSpec::default()
                 }),
             },
@@ -124,6 +131,7 @@ pub fn standard(prefix: &str, base_third_octet: u8) -> LabSpec {
                     sys_name: "printer-3f".into(),
                     sys_contact: String::new(),
                     sys_location: "3rd floor copy room".into(),
+                    hidden: vec![HR_SW_INSTALLED.into()],
                     ..SnmpdSpec::default()
                 }),
             },
