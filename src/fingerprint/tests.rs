@@ -339,3 +339,61 @@ fn pure_modules_import_no_io() {
         }
     }
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    /// One engine for all cases: loading the rules takes a while.
+    fn shared() -> &'static Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE.get_or_init(engine)
+    }
+
+    /// Text that looks like sysDescr: words the rules and the model-word
+    /// finder care about, glued with odd separators and any Unicode.
+    fn descr_text() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            Just("Cisco IOS Software".to_string()),
+            Just("Version".to_string()),
+            Just("Release".to_string()),
+            Just("Processor id:".to_string()),
+            Just("PID:".to_string()),
+            Just("\"".to_string()),
+            Just("0x0800004c".to_string()),
+            Just("15.0(1)EX3".to_string()),
+            Just("Linux".to_string()),
+            "[A-Za-z0-9()\\-_./:;,\\[\\]]{1,12}",
+            any::<String>(),
+        ];
+        proptest::collection::vec(word, 0..12).prop_map(|w| w.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Whatever a device says about itself, identify returns.
+        #[test]
+        fn identify_never_panics(
+            descr in descr_text(),
+            object in proptest::option::of("1\\.3\\.6\\.1\\.4\\.1(\\.[0-9]{1,6}){0,6}"),
+            package in any::<String>(),
+            phys in proptest::collection::vec(any::<u8>(), 0..9),
+            mac in proptest::option::of(any::<[u8; 6]>()),
+        ) {
+            let mut f = device(Some(&descr), object.as_deref());
+            f.snmp.insert(
+                Oid::from_arcs([1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2, 1]),
+                Value::OctetString(package.into_bytes()),
+            );
+            f.snmp.insert(
+                Oid::from_arcs([1, 3, 6, 1, 2, 1, 2, 2, 1, 6, 1]),
+                Value::OctetString(phys),
+            );
+            f.mac = mac;
+            let id = shared().identify(&f);
+            prop_assert!((0.0..=1.0).contains(&id.confidence));
+        }
+    }
+}
