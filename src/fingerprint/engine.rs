@@ -6,11 +6,9 @@ use super::entity::{self, Column};
 use super::rules::{self, Field, Knowledge, LocationSource, Rule, RuleError};
 use super::text::{clean_org, short, usable};
 use super::{Evidence, Fact, Identity};
-use crate::facts::{DeviceFacts, Oid, SnmpFacts, Value};
+use crate::facts::{DeviceFacts, Oid, SYS_DESCR, SYS_OBJECT_ID, SnmpFacts, Value};
 use crate::registry;
 
-const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
-const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 2, 0];
 /// HOST-RESOURCES-MIB hrSWInstalledName.
 const HR_SW_INSTALLED_NAME: [u32; 11] = [1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2];
 /// How many installed packages a `software` rule looks at.
@@ -535,10 +533,7 @@ impl Engine {
     fn own_mac(&self, facts: &DeviceFacts) -> Option<(String, String)> {
         let hex = |m: &[u8]| m.iter().map(|b| format!("{b:02X}")).collect::<String>();
         let real = |m: &[u8]| {
-            m.len() == 6
-                && m.first().is_some_and(|b| b & 1 == 0)
-                && m.iter().any(|&b| b != 0)
-                && m.iter().any(|&b| b != 0xff)
+            <[u8; 6]>::try_from(m).is_ok_and(|a| a != [0; 6] && !registry::oui::is_multicast(a))
         };
         let from_if = facts
             .snmp
