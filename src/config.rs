@@ -78,6 +78,9 @@ pub struct StoreSection {
     /// SQLite database file.
     #[serde(default = "default_db_path")]
     pub path: PathBuf,
+    /// How long superseded observations are kept (`400d`; `0`: forever).
+    #[serde(default = "default_retention")]
+    pub retention: Spanned<String>,
 }
 
 /// `[web]`
@@ -109,6 +112,9 @@ fn default_depth() -> Spanned<String> {
 }
 fn default_true() -> bool {
     true
+}
+fn default_retention() -> Spanned<String> {
+    Spanned::new(0..0, "400d".to_string())
 }
 fn default_db_path() -> PathBuf {
     PathBuf::from("/var/lib/pandian/pandian.db")
@@ -143,6 +149,7 @@ impl Default for StoreSection {
     fn default() -> Self {
         StoreSection {
             path: default_db_path(),
+            retention: default_retention(),
         }
     }
 }
@@ -182,6 +189,8 @@ pub struct Settings {
     pub credentials: Vec<Credential>,
     /// Database path.
     pub db_path: PathBuf,
+    /// Superseded observations older than this are pruned (None: kept).
+    pub retention: Option<Duration>,
     /// Status page address.
     pub listen: SocketAddr,
 }
@@ -312,6 +321,22 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
                 ),
             )
         })?;
+    let retention = match file.store.retention.get_ref().trim() {
+        "0" | "0s" | "0d" => None,
+        text => Some(
+            parse_duration(text)
+                .filter(|d| *d >= Duration::from_secs(86_400))
+                .ok_or_else(|| {
+                    invalid(
+                        file.store.retention.span(),
+                        "store.retention",
+                        format!(
+                            "`{text}` is not a duration of a day or more; write e.g. \"400d\", or \"0\" to keep everything"
+                        ),
+                    )
+                })?,
+        ),
+    };
     let rate = *scan.rate.get_ref();
     if !(1..=100_000).contains(&rate) {
         return Err(invalid(
@@ -408,6 +433,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         snmp_full,
         credentials,
         db_path: file.store.path,
+        retention,
         listen,
     })
 }

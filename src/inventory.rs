@@ -1,9 +1,12 @@
-//! One device as Pandian reports it: liveness signals, MAC and its vendor,
-//! SNMP facts and the fingerprint. The same shape is printed by
-//! `pandian scan --format json`, stored, and served by `/api/v1/devices`
-//! (which adds `first_seen` and `last_seen`).
+//! One device as Pandian reports it: its addresses and MACs, liveness
+//! signals, SNMP facts and the fingerprint. `pandian scan --format json`
+//! prints these (one object per device, however many addresses it
+//! answered on); `/api/v1/devices` serves the same keys from the store.
 
-use crate::fingerprint::Identity;
+use crate::facts::{DeviceFacts, SnmpFacts};
+use crate::fingerprint::{Engine, Identity};
+use crate::identity;
+use crate::record::Seen;
 use crate::snmp::SnmpReport;
 use serde::Serialize;
 use std::net::IpAddr;
@@ -37,25 +40,55 @@ impl Source {
     }
 }
 
+/// An address of a device, with when it was seen.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AddressEntry {
+    /// The address.
+    pub ip: IpAddr,
+    /// First seen (RFC 3339).
+    pub first_seen: String,
+    /// Last seen (RFC 3339).
+    pub last_seen: String,
+    /// Still this device's.
+    pub active: bool,
+}
+
+/// A MAC of a device, with when it was seen.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MacEntry {
+    /// `aa:bb:cc:dd:ee:ff`.
+    pub mac: String,
+    /// First seen (RFC 3339).
+    pub first_seen: String,
+    /// Last seen (RFC 3339).
+    pub last_seen: String,
+    /// Still this device's.
+    pub active: bool,
+}
+
 /// A device found by one scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Device {
-    /// The address it answered on.
-    pub ip: IpAddr,
-    /// `aa:bb:cc:dd:ee:ff`, when seen by ARP.
+    /// Its primary address (where its SNMP tables were read, else its lowest).
+    pub ip: Option<IpAddr>,
+    /// Every address it answered on.
+    pub addresses: Vec<AddressEntry>,
+    /// Its primary MAC (from ARP), when seen.
     pub mac: Option<String>,
-    /// The IEEE registry's organisation for the MAC's prefix.
+    /// Every MAC it answered with.
+    pub macs: Vec<MacEntry>,
+    /// The IEEE registry's organisation for the primary MAC's prefix.
     pub mac_vendor: Option<String>,
     /// The MAC is locally administered (typically a randomised phone/laptop MAC).
     pub mac_randomized: bool,
     /// Which probes saw it, in a fixed order.
     pub seen_by: Vec<Source>,
+    /// The router whose ARP table listed this device (its MAC came from there).
+    pub seen_via: Option<IpAddr>,
     /// Best round-trip time of ARP/ICMP, in milliseconds.
     pub rtt_ms: Option<f64>,
     /// Reverse-DNS name.
     pub hostname: Option<String>,
-    /// The router whose ARP table listed this device (its MAC came from there).
-    pub seen_via: Option<IpAddr>,
     /// What SNMP said (never the credential's secret, only its name).
     pub snmp: Option<SnmpReport>,
     /// Class, vendor, model, serial, OS, firmware, origin, confidence, evidence.
@@ -70,72 +103,112 @@ impl Device {
     }
 }
 
-impl Device {
-    /// The facts of this sighting as (source, key, value) rows for the
-    /// append-only observation log.
-    pub fn observations(&self) -> Vec<(&'static str, &'static str, String)> {
-        let mut rows = Vec::new();
-        for s in &self.seen_by {
-            rows.push((s.as_str(), "ip", self.ip.to_string()));
-        }
-        if let Some(mac) = &self.mac {
-            rows.push((
-                if self.seen_via.is_some() {
-                    "router_arp"
-                } else {
-                    "arp"
-                },
-                "mac",
-                mac.clone(),
-            ));
-        }
-        if let Some(router) = self.seen_via {
-            rows.push(("router_arp", "via", router.to_string()));
-        }
-        if let Some(rtt) = self.rtt_ms {
-            rows.push((
-                if self.seen_by.contains(&Source::Arp) {
-                    "arp"
-                } else {
-                    "icmp"
-                },
-                "rtt_ms",
-                format!("{rtt:.3}"),
-            ));
-        }
-        if let Some(h) = &self.hostname {
-            rows.push(("dns", "hostname", h.clone()));
-        }
-        if let Some(s) = &self.snmp {
-            let fields = [
-                ("credential", Some(&s.credential)),
-                ("sysDescr", s.sys_descr.as_ref()),
-                ("sysObjectID", s.sys_object_id.as_ref()),
-                ("sysName", s.sys_name.as_ref()),
-                ("sysContact", s.sys_contact.as_ref()),
-                ("sysLocation", s.sys_location.as_ref()),
-            ];
-            for (k, v) in fields {
-                if let Some(v) = v {
-                    rows.push(("snmp", k, v.clone()));
+/// What one scan saw at one address, and the SNMP report read there.
+#[derive(Debug, Clone)]
+pub struct Probed {
+    /// The record of it.
+    pub seen: Seen,
+    /// The collector's report (tables decoded, request counts).
+    pub report: Option<SnmpReport>,
+}
+
+/// The devices one scan's addresses are, on their own (no history): the
+/// same grouping the store uses, against nothing known before. `time` is
+/// the run's timestamp (RFC 3339).
+pub fn assemble(probed: &[Probed], engine: &Engine, time: &str) -> Vec<Device> {
+    let sightings: Vec<identity::Sighting> = probed
+        .iter()
+        .map(|p| crate::record::sighting(&p.seen))
+        .collect();
+    let groups = identity::group(&sightings);
+    let mut out = Vec::with_capacity(groups.len());
+    for g in &groups {
+        let members: Vec<&Probed> = g.members.iter().filter_map(|&i| probed.get(i)).collect();
+        // The member whose tables were read speaks for the device.
+        let lead = members
+            .iter()
+            .copied()
+            .filter(|p| p.report.is_some())
+            .min_by_key(|p| {
+                (
+                    p.seen.snmp.as_ref().is_none_or(|s| s.walked_at.is_some()),
+                    p.seen.ip,
+                )
+            })
+            .or_else(|| members.iter().copied().min_by_key(|p| p.seen.ip));
+        let Some(lead) = lead else { continue };
+        let mut facts = SnmpFacts::new();
+        for p in std::iter::once(lead).chain(members.iter().copied()) {
+            if let Some(s) = &p.seen.snmp {
+                for (oid, v) in s.facts.iter() {
+                    if facts.get(oid).is_none() {
+                        facts.insert(oid.clone(), v.clone());
+                    }
                 }
             }
         }
-        let id = &self.identity;
-        let fields = [
-            ("class", &id.class),
-            ("vendor", &id.vendor),
-            ("model", &id.model),
-            ("serial", &id.serial),
-            ("os", &id.os),
-            ("firmware", &id.firmware),
-            ("vendor_origin", &id.vendor_origin),
-        ];
-        for (k, v) in fields {
-            if let Some(v) = v {
-                rows.push(("fingerprint", k, v.clone()));
-            }
-        }
-        rows
+        let mac = lead
+            .seen
+            .mac
+            .filter(|m| g.macs.contains(m))
+            .or_else(|| g.macs.first().copied());
+        let hostname = std::iter::once(lead)
+            .chain(members.iter().copied())
+            .find_map(|p| p.seen.hostname.clone());
+        let mut seen_by: Vec<Source> = members
+            .iter()
+            .flat_map(|p| p.seen.sources.iter().copied())
+            .collect();
+        seen_by.sort();
+        seen_by.dedup();
+        let rtt = members
+            .iter()
+            .filter_map(|p| p.seen.rtt_ms)
+            .fold(None, |best: Option<f64>, r| {
+                Some(best.map_or(r, |b| b.min(r)))
+            });
+        let identity = engine.identify(&DeviceFacts {
+            snmp: facts,
+            mac,
+            hostname: hostname.clone(),
+        });
+        out.push(Device {
+            // The lowest address names it (whichever address happened to
+            // read the tables, the same device prints the same way).
+            ip: g.ips.first().copied().or(lead.seen.ip),
+            addresses: g
+                .ips
+                .iter()
+                .map(|ip| AddressEntry {
+                    ip: *ip,
+                    first_seen: time.to_string(),
+                    last_seen: time.to_string(),
+                    active: true,
+                })
+                .collect(),
+            mac: mac.map(crate::wire::format_mac),
+            macs: g
+                .macs
+                .iter()
+                .map(|m| MacEntry {
+                    mac: crate::wire::format_mac(*m),
+                    first_seen: time.to_string(),
+                    last_seen: time.to_string(),
+                    active: true,
+                })
+                .collect(),
+            mac_vendor: mac
+                .and_then(crate::registry::oui::lookup)
+                .map(str::to_string),
+            mac_randomized: mac.is_some_and(identity::is_randomized),
+            seen_by,
+            seen_via: members.iter().find_map(|p| p.seen.via.first().copied()),
+            rtt_ms: rtt,
+            hostname,
+            snmp: lead.report.clone(),
+            identity,
+        });
     }
+    out.sort_by_key(|d| d.ip);
+    out
 }

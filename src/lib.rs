@@ -10,6 +10,9 @@
 //! | [`recording`] | `.snmprec` and `snmpwalk -On` parsers | yes |
 //! | [`wire`] | ARP and ICMP frame encoders/decoders | yes |
 //! | [`target`] | scan targets (address, CIDR, range) and exclusions | yes |
+//! | [`identity`] | who is who: which sightings are one device, with the facts that decide | yes |
+//! | [`record`] | a run's sightings as observation tuples and back | yes |
+//! | [`inventory`] | the device object `pandian scan` prints and the API serves | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
 //! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |
@@ -24,6 +27,7 @@ pub mod fingerprint;
 pub mod identity;
 pub mod inventory;
 pub mod lab;
+pub mod record;
 pub mod recording;
 pub mod registry;
 pub mod scan;

@@ -30,6 +30,8 @@ enum Command {
     Fingerprint(cli::fingerprint::FingerprintArgs),
     /// Build a small lab network in namespaces and run the daemon on it (root).
     Demo(cli::demo::DemoArgs),
+    /// Regenerate devices, identities and fingerprints from the stored observations.
+    Rebuild(cli::rebuild::RebuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(a) => cli::serve::check(a),
         Command::Fingerprint(a) => cli::fingerprint::run(a),
         Command::Demo(a) => cli::demo::run(a),
+        Command::Rebuild(a) => cli::rebuild::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,20 +1,25 @@
 //! One scan, start to finish: ARP on attached subnets and ICMP everywhere
-//! (concurrently), then SNMP and reverse DNS on every live host, then the
-//! fingerprint. Returns devices; storing them is the caller's choice.
+//! (concurrently), then SNMP and reverse DNS on every live host, then what
+//! routers' ARP tables add. Returns what was seen at each address; which
+//! addresses are one device is [`crate::identity`]'s job, and storing it the
+//! caller's choice.
+//!
+//! A device's tables are read once per run: when an agent gives an engine
+//! ID that another address of this run already gave, and that address's
+//! table walk lists this address among the agent's own, only the system
+//! group is read here (the sighting says where the tables were read).
 
-use crate::facts::DeviceFacts;
-use crate::fingerprint::Engine;
-use crate::inventory::{Device, Source};
-use crate::registry::oui;
-use crate::snmp::{Collector, Credential};
+use crate::facts::{Oid, Value};
+use crate::inventory::{Probed, Source};
+use crate::record::{Seen, SnmpSeen};
+use crate::snmp::{Collector, Credential, Depth, SnmpReport};
 use crate::sweep::{self, SweepError, arp, dns, icmp};
 use crate::target::{self, Target, TargetError};
-use crate::wire::format_mac;
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 /// Everything a scan needs to know.
 #[derive(Debug, Clone)]
@@ -48,10 +53,25 @@ pub struct Outcome {
     pub finished: SystemTime,
     /// How many addresses were swept.
     pub addresses: usize,
-    /// The live devices, by address.
-    pub devices: Vec<Device>,
+    /// What was seen at each address that answered (or that a router listed).
+    pub probed: Vec<Probed>,
     /// Probes that could not run (e.g. ICMP without CAP_NET_RAW).
     pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    /// Addresses that answered anything.
+    pub fn answered(&self) -> usize {
+        self.probed
+            .iter()
+            .filter(|p| p.seen.sources.iter().any(|s| *s != Source::RouterArp))
+            .count()
+    }
+
+    /// Addresses where SNMP answered.
+    pub fn snmp_ok(&self) -> usize {
+        self.probed.iter().filter(|p| p.seen.snmp.is_some()).count()
+    }
 }
 
 /// A scan that could not run at all.
@@ -81,11 +101,95 @@ struct Live {
     seen: Vec<Source>,
 }
 
+/// A finished walk: the address it read, and the agent's own addresses.
+type Walked = Option<(IpAddr, Vec<IpAddr>)>;
+
+/// Which agent's tables this run has read (or is reading), by engine ID.
+#[derive(Default)]
+struct Walks {
+    by_engine: Mutex<HashMap<Vec<u8>, watch::Receiver<Walked>>>,
+}
+
+enum Claim {
+    /// Walk it; send (address, the agent's own addresses) when done.
+    Mine(watch::Sender<Walked>),
+    /// Another address of this run has it.
+    Theirs(watch::Receiver<Walked>),
+}
+
+impl Walks {
+    fn claim(&self, engine: Vec<u8>) -> Claim {
+        let Ok(mut map) = self.by_engine.lock() else {
+            // A poisoned lock only costs the saving: walk anyway.
+            let (tx, _) = watch::channel(None);
+            return Claim::Mine(tx);
+        };
+        if let Some(rx) = map.get(&engine) {
+            return Claim::Theirs(rx.clone());
+        }
+        let (tx, rx) = watch::channel(None);
+        map.insert(engine, rx);
+        Claim::Mine(tx)
+    }
+}
+
+/// SNMP at one live address: answer, then either read the tables or, when
+/// another address of this run already read this agent's, note that.
+async fn snmp_at(
+    collector: &Collector,
+    walks: &Walks,
+    ip: IpAddr,
+    creds: &[Credential],
+    preferred: Option<&str>,
+) -> Option<(SnmpReport, Option<IpAddr>)> {
+    let answered = match collector.answer(ip, creds, preferred).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(%ip, error = %e, "SNMP probe failed");
+            return None;
+        }
+    };
+    let depth = collector.options().depth;
+    let engine = answered.engine_id().filter(|_| depth == Depth::Full);
+    let claim = engine.map(|e| walks.claim(e));
+    match claim {
+        Some(Claim::Theirs(mut rx)) => {
+            // Wait (bounded) for the other walk, then see whether its agent
+            // lists this address as its own.
+            let wait = collector.options().device_budget + collector.options().timeout;
+            let done = tokio::time::timeout(wait, rx.wait_for(Option::is_some))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .and_then(|v| v.clone());
+            if let Some((at, own)) = done
+                && own.contains(&ip)
+                && at != ip
+            {
+                let report = collector.read(answered, Depth::System).await.ok()?;
+                return Some((report, Some(at)));
+            }
+            let report = collector.read(answered, depth).await.ok()?;
+            Some((report, None))
+        }
+        Some(Claim::Mine(tx)) => {
+            let report = collector.read(answered, depth).await.ok()?;
+            let own: Vec<IpAddr> = report.addresses.iter().map(|a| a.ip).collect();
+            let _ = tx.send(Some((ip, own)));
+            Some((report, None))
+        }
+        None => {
+            let report = collector.read(answered, depth).await.ok()?;
+            Some((report, None))
+        }
+    }
+}
+
 /// Run one scan.
 pub async fn run(
     plan: &Plan,
     collector: &Collector,
-    engine: &Engine,
     preferred: &HashMap<IpAddr, String>,
 ) -> Result<Outcome, ScanError> {
     let started = SystemTime::now();
@@ -150,6 +254,7 @@ pub async fn run(
         (true, None) => dns::Reverse::from_system(dns_timeout),
     };
     let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let walks = Arc::new(Walks::default());
     let mut tasks = tokio::task::JoinSet::new();
     for (ip, l) in live {
         let collector = collector.clone();
@@ -157,6 +262,7 @@ pub async fn run(
         let pref = preferred.get(&IpAddr::V4(ip)).cloned();
         let resolver = resolver.clone();
         let limit = limit.clone();
+        let walks = walks.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let ip_addr = IpAddr::V4(ip);
@@ -164,13 +270,7 @@ pub async fn run(
                 if creds.is_empty() {
                     return None;
                 }
-                match collector.probe(ip_addr, &creds, pref.as_deref()).await {
-                    Ok(r) => r,
-                    Err(e) => {
-                        tracing::warn!(%ip, error = %e, "SNMP probe failed");
-                        None
-                    }
-                }
+                snmp_at(&collector, &walks, ip_addr, &creds, pref.as_deref()).await
             };
             let name = async {
                 match &resolver {
@@ -182,128 +282,139 @@ pub async fn run(
             (ip, l, snmp, hostname)
         });
     }
-    let mut devices = Vec::new();
+    let mut probed = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let Ok((ip, l, snmp, hostname)) = joined else {
             continue;
         };
-        devices.push(assemble(engine, ip, l, snmp, hostname));
+        probed.push(assemble(ip, l, snmp, hostname));
     }
-    add_router_arp(engine, &mut devices, &addresses);
-    devices.sort_by_key(|d| d.ip);
+    add_router_arp(&mut probed, &addresses);
+    probed.sort_by_key(|p| p.seen.ip);
     Ok(Outcome {
         started,
         finished: SystemTime::now(),
         addresses: addresses.len(),
-        devices,
+        probed,
         warnings,
     })
 }
 
 /// What routers' ARP tables (read over SNMP) add: for each address we were
-/// asked to scan, the first router listing it and the MAC it gives. Pure.
+/// asked to scan, the routers listing it and the MAC the first one gives.
+/// Pure.
 pub fn router_arp_sightings(
-    devices: &[Device],
+    probed: &[Probed],
     wanted: &[Ipv4Addr],
-) -> BTreeMap<Ipv4Addr, ([u8; 6], IpAddr)> {
+) -> BTreeMap<Ipv4Addr, ([u8; 6], Vec<IpAddr>)> {
     let wanted: std::collections::HashSet<Ipv4Addr> = wanted.iter().copied().collect();
-    let mut out = BTreeMap::new();
-    for router in devices {
-        let Some(report) = &router.snmp else { continue };
+    let mut out: BTreeMap<Ipv4Addr, ([u8; 6], Vec<IpAddr>)> = BTreeMap::new();
+    for p in probed {
+        let (Some(report), Some(router)) = (&p.report, p.seen.ip) else {
+            continue;
+        };
         for row in &report.arp {
             let IpAddr::V4(ip) = row.ip else { continue };
             if !wanted.contains(&ip)
                 || row.entry_type.as_deref() == Some("invalid")
-                || IpAddr::V4(ip) == router.ip
+                || IpAddr::V4(ip) == router
             {
                 continue;
             }
             let Some(mac) = crate::wire::parse_mac(&row.mac) else {
                 continue;
             };
-            if mac == [0; 6] || mac[0] & 1 == 1 {
+            if !crate::identity::is_unicast(mac) {
                 continue;
             }
-            out.entry(ip).or_insert((mac, router.ip));
+            let e = out.entry(ip).or_insert((mac, Vec::new()));
+            if e.0 == mac && !e.1.contains(&router) {
+                e.1.push(router);
+            }
         }
     }
     out
 }
 
-/// Fill in MACs of live devices we could not ARP ourselves, and add the
-/// devices only a router knows of (never outside the scan's addresses).
-fn add_router_arp(engine: &Engine, devices: &mut Vec<Device>, wanted: &[Ipv4Addr]) {
-    for (ip, (mac, router)) in router_arp_sightings(devices, wanted) {
-        match devices.iter_mut().find(|d| d.ip == IpAddr::V4(ip)) {
-            Some(d) if d.mac.is_none() => {
-                d.mac = Some(format_mac(mac));
-                d.mac_vendor = oui::lookup(mac).map(str::to_string);
-                d.mac_randomized = oui::is_locally_administered(mac);
-                d.seen_via = Some(router);
-                d.seen_by.push(Source::RouterArp);
-                d.seen_by.sort();
-                let facts = DeviceFacts {
-                    snmp: d
-                        .snmp
-                        .as_ref()
-                        .map(|s| s.facts().clone())
-                        .unwrap_or_default(),
-                    mac: Some(mac),
-                    hostname: d.hostname.clone(),
-                };
-                d.identity = engine.identify(&facts);
+/// Fill in MACs of live hosts we could not ARP ourselves, and add the
+/// hosts only a router knows of (never outside the scan's addresses).
+fn add_router_arp(probed: &mut Vec<Probed>, wanted: &[Ipv4Addr]) {
+    for (ip, (mac, routers)) in router_arp_sightings(probed, wanted) {
+        match probed
+            .iter_mut()
+            .find(|p| p.seen.ip == Some(IpAddr::V4(ip)))
+        {
+            Some(p) if p.seen.mac.is_none() => {
+                p.seen.mac = Some(mac);
+                p.seen.via = routers;
+                p.seen.sources.push(Source::RouterArp);
+                p.seen.sources.sort();
+                p.seen.sources.dedup();
             }
             Some(_) => {}
-            None => {
-                let live = Live {
+            None => probed.push(Probed {
+                seen: Seen {
+                    ip: Some(IpAddr::V4(ip)),
                     mac: Some(mac),
-                    rtt: None,
-                    seen: vec![Source::RouterArp],
-                };
-                let mut d = assemble(engine, ip, live, None, None);
-                d.seen_via = Some(router);
-                devices.push(d);
-            }
+                    via: routers,
+                    sources: vec![Source::RouterArp],
+                    ..Seen::default()
+                },
+                report: None,
+            }),
         }
     }
 }
 
 fn assemble(
-    engine: &Engine,
     ip: Ipv4Addr,
     l: Live,
-    snmp: Option<crate::snmp::SnmpReport>,
+    snmp: Option<(SnmpReport, Option<IpAddr>)>,
     hostname: Option<String>,
-) -> Device {
+) -> Probed {
     let mut seen = l.seen;
     if snmp.is_some() {
         seen.push(Source::Snmp);
     }
+    let hostname = hostname.map(|h| crate::snmp::text::clean(&h, 255));
     if hostname.is_some() {
         seen.push(Source::Dns);
     }
     seen.sort();
     seen.dedup();
-    let hostname = hostname.map(|h| crate::text::printable(&h));
-    let facts = DeviceFacts {
-        snmp: snmp.as_ref().map(|s| s.facts().clone()).unwrap_or_default(),
-        mac: l.mac,
-        hostname: hostname.clone(),
+    let (report, walked_at) = match snmp {
+        Some((r, w)) => (Some(r), w),
+        None => (None, None),
     };
-    let identity = engine.identify(&facts);
-    Device {
-        ip: IpAddr::V4(ip),
-        mac: l.mac.map(format_mac),
-        mac_vendor: l.mac.and_then(oui::lookup).map(str::to_string),
-        mac_randomized: l.mac.is_some_and(oui::is_locally_administered),
-        seen_by: seen,
-        rtt_ms: l
-            .rtt
-            .map(|d| (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0),
-        hostname,
-        seen_via: None,
-        snmp,
-        identity,
+    Probed {
+        seen: Seen {
+            ip: Some(IpAddr::V4(ip)),
+            mac: l.mac,
+            via: Vec::new(),
+            sources: seen,
+            rtt_ms: l
+                .rtt
+                .map(|d| (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0),
+            hostname,
+            snmp: report.as_ref().map(|r| SnmpSeen {
+                version: r.version.clone(),
+                credential: r.credential.clone(),
+                facts: r.facts().clone(),
+                walked_at,
+            }),
+        },
+        report,
+    }
+}
+
+/// The engine ID in a report's facts (for tests and callers that compare).
+pub fn engine_id(report: &SnmpReport) -> Option<Vec<u8>> {
+    let oid = Oid::parse(crate::snmp::oids::SNMP_ENGINE_ID.oid)
+        .ok()?
+        .child(0);
+    match report.facts().get(&oid) {
+        Some(Value::OctetString(b)) => Some(b.clone()),
+        _ => None,
     }
 }
 
@@ -313,11 +424,9 @@ pub use sweep::SweepError as ProbeError;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fingerprint::Identity;
-    use crate::snmp::SnmpReport;
     use crate::snmp::tables::ArpRow;
 
-    fn router(ip: &str, rows: &[(&str, &str, &str)]) -> Device {
+    fn router(ip: &str, rows: &[(&str, &str, &str)]) -> Probed {
         let arp = rows
             .iter()
             .map(|(ip, mac, kind)| ArpRow {
@@ -327,20 +436,16 @@ mod tests {
                 entry_type: Some((*kind).into()),
             })
             .collect();
-        Device {
-            ip: ip.parse().unwrap(),
-            mac: None,
-            mac_vendor: None,
-            mac_randomized: false,
-            seen_by: vec![Source::Icmp, Source::Snmp],
-            rtt_ms: None,
-            hostname: None,
-            seen_via: None,
-            snmp: Some(SnmpReport {
+        Probed {
+            seen: Seen {
+                ip: Some(ip.parse().unwrap()),
+                sources: vec![Source::Icmp, Source::Snmp],
+                ..Seen::default()
+            },
+            report: Some(SnmpReport {
                 arp,
                 ..SnmpReport::default()
             }),
-            identity: Identity::default(),
         }
     }
 
@@ -356,7 +461,7 @@ mod tests {
         .iter()
         .map(|s| s.parse().unwrap())
         .collect();
-        let devices = vec![
+        let probed = vec![
             router(
                 "198.51.100.1",
                 &[
@@ -373,12 +478,15 @@ mod tests {
                 &[("198.51.100.7", "00:00:0c:00:00:77", "dynamic")],
             ),
         ];
-        let got = router_arp_sightings(&devices, &wanted);
+        let got = router_arp_sightings(&probed, &wanted);
         let ip7: Ipv4Addr = "198.51.100.7".parse().unwrap();
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(
             got[&ip7],
-            ([0, 0, 0x0c, 0, 0, 7], "198.51.100.1".parse().unwrap()),
+            (
+                [0, 0, 0x0c, 0, 0, 7],
+                vec!["198.51.100.1".parse::<IpAddr>().unwrap()]
+            ),
             "first router wins"
         );
     }

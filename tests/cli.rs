@@ -103,8 +103,11 @@ fn serve_without_subnets_scans_nothing_and_says_how_to_configure() {
         html.contains("not-configured") && html.contains("[scan] subnets"),
         "{html}"
     );
-    assert_eq!(api.expect("api").1.trim(), "[]");
-    assert_eq!(scans.expect("scans").1.trim(), "[]");
+    assert_eq!(api.expect("api").1.trim(), r#"{"items":[],"next":null}"#);
+    assert_eq!(
+        scans.expect("scans").1.trim(),
+        r#"{"items":[],"next":null}"#
+    );
     assert!(status.is_some_and(|s| s.success()), "clean exit on SIGTERM");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -113,7 +116,14 @@ fn serve_without_subnets_scans_nothing_and_says_how_to_configure() {
 fn help_lists_every_command() {
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, 0);
-    for cmd in ["scan", "serve", "check-config", "fingerprint", "demo"] {
+    for cmd in [
+        "scan",
+        "serve",
+        "check-config",
+        "fingerprint",
+        "demo",
+        "rebuild",
+    ] {
         let listed = out
             .lines()
             .any(|l| l.starts_with("  ") && l.split_whitespace().next() == Some(cmd));

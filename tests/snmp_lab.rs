@@ -616,36 +616,82 @@ async fn check_recordings() -> Result<(), String> {
             .ok_or(format!("{rec}: no answer"))?;
         let n = compare(&r, &["-v2c", "-c", rec], ip(12), false, false)
             .map_err(|e| format!("{rec}: {e}"))?;
-        // What the store gives back also equals snmpbulkwalk's output.
+        // What the store gives back (the record, and the latest volatile
+        // values) also equals snmpbulkwalk's output, table for table.
         let db = std::env::temp_dir().join(format!("pandian-snmp-lab-{}.db", std::process::id()));
-        let stored = {
-            let store = pandian::store::Store::open(&db).map_err(|e| e.to_string())?;
-            let conn = store.connection();
-            conn.execute_batch(
-                "INSERT INTO scans (id, started_at, targets, addresses) VALUES (1, 't', 'lab', 1);
-                 INSERT INTO devices (id, ip, first_seen, last_seen, last_scan_id, data) VALUES (1, 'x', 't', 't', 1, '{}');",
-            )
-            .map_err(|e| e.to_string())?;
-            pandian::store::snmp::save_report(conn, 1, 1, "t", IpAddr::V4(ip(12)), &r)
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        let from_store = {
+            use pandian::store::{DeriveOptions, RunEnd, RunStart, Store};
+            let mut store = Store::open(&db).map_err(|e| e.to_string())?;
+            let id = store
+                .begin_run(&RunStart {
+                    job: "default",
+                    started_at: "2026-01-01T00:00:00Z",
+                    targets: "198.18.0.12",
+                    exclude: "",
+                    addresses: 1,
+                    excluded: 0,
+                    rate: 1,
+                    credentials: vec![],
+                })
                 .map_err(|e| e.to_string())?;
-            let (_, facts) = pandian::store::snmp::latest_facts(conn, 1)
+            let seen = pandian::record::Seen {
+                ip: Some(IpAddr::V4(ip(12))),
+                sources: vec![pandian::inventory::Source::Snmp],
+                snmp: Some(pandian::record::SnmpSeen {
+                    version: r.version.clone(),
+                    credential: r.credential.clone(),
+                    facts: r.facts().clone(),
+                    walked_at: None,
+                }),
+                ..Default::default()
+            };
+            store.record(id, &[seen]).map_err(|e| e.to_string())?;
+            let engine = pandian::fingerprint::Engine::builtin().map_err(|e| e.to_string())?;
+            store
+                .finish_run(
+                    id,
+                    &RunEnd {
+                        finished_at: "2026-01-01T00:00:01Z".into(),
+                        answered: 1,
+                        snmp_ok: 1,
+                    },
+                    &engine,
+                    &DeriveOptions::default(),
+                )
+                .map_err(|e| e.to_string())?;
+            store
+                .device(1)
                 .map_err(|e| e.to_string())?
-                .ok_or("nothing stored")?;
-            let tables = pandian::store::snmp::latest_tables(conn, 1).map_err(|e| e.to_string())?;
-            (facts, tables)
+                .and_then(|d| d.snmp)
+                .ok_or("nothing stored")?
         };
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
         }
-        let from_store = SnmpReport::from_facts(stored.0);
         compare(&from_store, &["-v2c", "-c", rec], ip(12), false, false)
             .map_err(|e| format!("{rec} (stored): {e}"))?;
-        for (name, rows, count) in pandian::store::snmp::report_tables(&r) {
-            match stored.1.get(name) {
-                Some(t) if t.rows == rows => {}
-                None if count == 0 => {}
-                other => return Err(format!("{rec}: stored table {name} differs: {other:?}")),
-            }
+        let tables = |x: &SnmpReport| {
+            serde_json::json!([
+                x.entities,
+                x.interfaces,
+                x.addresses,
+                x.arp,
+                x.fdb,
+                x.neighbors,
+                x.storage,
+                x.host_devices,
+                x.software,
+                x.printer,
+                x.ups
+            ])
+        };
+        if tables(&from_store) != tables(&r) {
+            return Err(format!(
+                "{rec}: tables decoded from the store differ from the walk's"
+            ));
         }
         eprintln!(
             "     {rec}: {n} values equal to snmpbulkwalk; {} entities, {} interfaces, {} arp, {} fdb, {} neighbors, printer {}, ups {}; {} requests, {} ms",

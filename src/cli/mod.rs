@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod fingerprint;
+pub mod rebuild;
 pub mod scan;
 pub mod serve;
 

@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use pandian::fingerprint::Engine;
-use pandian::inventory::Device;
+use pandian::inventory::{self, Device};
 use pandian::scan::{self, Plan};
 use pandian::snmp::{self, Collector, CollectorOptions, Depth};
-use pandian::store::Store;
+use pandian::store::{DeriveOptions, RunEnd, RunStart, Store};
 use pandian::target::{self, Target};
 use pandian::timefmt;
 use std::io::Write;
@@ -84,7 +84,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     )?;
     let engine = Engine::builtin().map_err(|e| anyhow::anyhow!("fingerprint rules: {e}"))?;
     let mut store = match &args.db {
-        Some(p) => Some(Store::open(p)?),
+        Some(p) => {
+            let mut s = Store::open(p)?;
+            s.ensure_derived(&engine, &DeriveOptions::default())?;
+            Some(s)
+        }
         None => None,
     };
     let plan = Plan {
@@ -121,36 +125,59 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             ..CollectorOptions::default()
         })
         .await?;
-        anyhow::Ok(scan::run(&plan, &collector, &engine, &preferred).await?)
+        anyhow::Ok(scan::run(&plan, &collector, &preferred).await?)
     })?;
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
+    let started = timefmt::system(outcome.started);
+    let devices = inventory::assemble(&outcome.probed, &engine, &started);
     if let Some(store) = store.as_mut() {
-        let id = store.begin_scan(
-            &timefmt::system(outcome.started),
-            &scan::describe(&targets),
-            addresses.len(),
-        )?;
+        let credentials: Vec<String> = plan
+            .credentials
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let id = store.begin_run(&RunStart {
+            job: "default",
+            started_at: &started,
+            targets: &scan::describe(&targets),
+            exclude: &scan::describe(&plan.exclude),
+            addresses: addresses.len(),
+            excluded: 0,
+            rate: plan.rate,
+            credentials,
+        })?;
+        let seen: Vec<_> = outcome.probed.iter().map(|p| p.seen.clone()).collect();
+        store.record(id, &seen).context("storing the scan")?;
         store
-            .finish_scan(id, &timefmt::system(outcome.finished), &outcome.devices)
+            .finish_run(
+                id,
+                &RunEnd {
+                    finished_at: timefmt::system(outcome.finished),
+                    answered: outcome.answered(),
+                    snmp_ok: outcome.snmp_ok(),
+                },
+                &engine,
+                &DeriveOptions::default(),
+            )
             .context("storing the scan")?;
     }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &outcome.devices)?;
+            serde_json::to_writer_pretty(&mut out, &devices)?;
             writeln!(out)?;
         }
         Format::Jsonl => {
-            for d in &outcome.devices {
+            for d in &devices {
                 serde_json::to_writer(&mut out, d)?;
                 writeln!(out)?;
             }
         }
         Format::Table => print_table(
             &mut out,
-            &outcome.devices,
+            &devices,
             addresses.len(),
             outcome
                 .finished
@@ -187,7 +214,16 @@ fn print_table(
                 .and_then(|s| s.sys_name.clone())
                 .or_else(|| d.hostname.clone());
             [
-                d.ip.to_string(),
+                d.ip.map_or_else(
+                    || "-".to_string(),
+                    |ip| {
+                        if d.addresses.len() > 1 {
+                            format!("{ip} (+{})", d.addresses.len() - 1)
+                        } else {
+                            ip.to_string()
+                        }
+                    },
+                ),
                 Device::cell(d.mac.as_deref()),
                 Device::cell(d.mac_vendor.as_deref())
                     .chars()
@@ -229,10 +265,12 @@ fn print_table(
     for r in &rows {
         writeln!(out, "{}", line(r))?;
     }
+    let answered: usize = devices.iter().map(|d| d.addresses.len()).sum();
     writeln!(
         out,
-        "\n{} of {} addresses answered in {:.1}s",
+        "\n{} devices on {} of {} addresses, in {:.1}s",
         devices.len(),
+        answered,
         addresses,
         took.as_secs_f64()
     )

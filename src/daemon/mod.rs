@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::fingerprint::Engine;
 use crate::scan::{self, Plan};
 use crate::snmp::{Collector, CollectorOptions, Depth};
-use crate::store::{Store, StoreError};
+use crate::store::{DeriveOptions, RunEnd, RunStart, Store, StoreError};
 use crate::timefmt;
 use crate::web::{self, AppState};
 use std::path::{Path, PathBuf};
@@ -112,6 +112,12 @@ pub async fn run(
             "marked scans left running by an earlier stop as interrupted"
         );
     }
+    // Take in what an earlier stop left unapplied (and rebuild after a
+    // schema upgrade) before the page shows anything.
+    let applied = store.ensure_derived(&engine, &DeriveOptions::default())?;
+    if applied > 0 {
+        tracing::info!(runs = applied, "derived tables brought up to date");
+    }
     let des_salt = crate::store::snmp::des_salt_state(store.connection())
         .map_err(|e| DaemonError::Snmp(e.to_string()))?;
     let collector = Collector::new(CollectorOptions {
@@ -192,9 +198,17 @@ async fn schedule(
     let addresses = crate::target::expand(&plan.targets, &plan.exclude)
         .map(|a| a.len())
         .unwrap_or(0);
+    let mut last_prune: Option<tokio::time::Instant> = None;
     loop {
         let next = tokio::time::Instant::now() + settings.interval;
         one_scan(&plan, addresses, store, collector, engine, stop.clone()).await;
+        if let Some(keep) = settings.retention {
+            let due = last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400));
+            if due {
+                last_prune = Some(tokio::time::Instant::now());
+                prune(store, keep);
+            }
+        }
         if stop.is_set() {
             return;
         }
@@ -214,7 +228,23 @@ async fn one_scan(
     stop: Stop,
 ) {
     let now = || timefmt::system(SystemTime::now());
-    let scan_id = match store.begin_scan(&now(), &scan::describe(&plan.targets), addresses) {
+    let started = now();
+    let credentials: Vec<String> = plan
+        .credentials
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let start = RunStart {
+        job: "default",
+        started_at: &started,
+        targets: &scan::describe(&plan.targets),
+        exclude: &scan::describe(&plan.exclude),
+        addresses,
+        excluded: 0,
+        rate: plan.rate,
+        credentials,
+    };
+    let scan_id = match store.begin_run(&start) {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "cannot record the scan; skipping this round (stored data is untouched)");
@@ -225,7 +255,7 @@ async fn one_scan(
     let span = tracing::info_span!("scan", scan_id);
     let _enter = span.enter();
     tracing::info!(targets = %scan::describe(&plan.targets), addresses, "scan started");
-    let work = scan::run(plan, collector, engine, &preferred);
+    let work = scan::run(plan, collector, &preferred);
     tokio::pin!(work);
     let mut stop_wait = stop.clone();
     let result = tokio::select! {
@@ -239,11 +269,11 @@ async fn one_scan(
         Some(Ok(o)) => o,
         Some(Err(e)) => {
             tracing::error!(error = %e, "scan failed");
-            let _ = store.end_scan_without_results(scan_id, &now(), "failed", &e.to_string());
+            let _ = store.end_run_without_results(scan_id, &now(), "failed", &e.to_string());
             return;
         }
         None => {
-            let _ = store.end_scan_without_results(
+            let _ = store.end_run_without_results(
                 scan_id,
                 &now(),
                 "interrupted",
@@ -255,16 +285,45 @@ async fn one_scan(
     for w in &outcome.warnings {
         tracing::warn!("{w}");
     }
-    let up = outcome.devices.len();
-    match store.finish_scan(
-        scan_id,
-        &timefmt::system(outcome.finished),
-        &outcome.devices,
-    ) {
-        Ok(()) => tracing::info!(up, "scan stored"),
+    let up = outcome.answered();
+    let seen: Vec<_> = outcome.probed.iter().map(|p| p.seen.clone()).collect();
+    let stored = store.record(scan_id, &seen).and_then(|()| {
+        store.finish_run(
+            scan_id,
+            &RunEnd {
+                finished_at: timefmt::system(outcome.finished),
+                answered: up,
+                snmp_ok: outcome.snmp_ok(),
+            },
+            engine,
+            &DeriveOptions::default(),
+        )
+    });
+    match stored {
+        Ok(applied) => tracing::info!(
+            up,
+            devices = applied.devices,
+            new = applied.new_devices,
+            merges = applied.merges,
+            splits = applied.splits,
+            "scan stored"
+        ),
         Err(e) => {
             tracing::error!(error = %e, "could not store this scan's results (earlier data is intact; the next scan tries again)");
-            let _ = store.end_scan_without_results(scan_id, &now(), "failed", &e.to_string());
+            let _ = store.end_run_without_results(scan_id, &now(), "failed", &e.to_string());
+        }
+    }
+}
+
+/// Drop observations superseded longer than `keep` ago (once a day).
+fn prune(store: &mut Store, keep: Duration) {
+    let now = SystemTime::now();
+    let cutoff = now.checked_sub(keep).unwrap_or(std::time::UNIX_EPOCH);
+    match store.prune(&timefmt::system(cutoff)) {
+        Ok(0) => {}
+        Ok(rows) => tracing::info!(rows, "pruned superseded observations past store.retention"),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not prune old observations; will try again tomorrow")
         }
     }
 }

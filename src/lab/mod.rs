@@ -270,6 +270,11 @@ impl Lab {
         self.ns_name("scan")
     }
 
+    /// The router's namespace (labs with more than one segment).
+    pub fn router_ns(&self) -> String {
+        self.ns_name("rtr")
+    }
+
     /// The namespace of host number `i` (as in the spec's host list).
     pub fn host_ns(&self, i: usize) -> String {
         self.ns_name(&format!("h{i}"))

@@ -138,6 +138,62 @@ struct Walked {
     end: WalkEnd,
 }
 
+/// An agent that answered the system group: what it said, and the client
+/// and budget to read the rest with ([`Collector::read`]).
+pub struct Answered {
+    ip: IpAddr,
+    client: Client<UdpHandle>,
+    version: SnmpVersion,
+    credential: String,
+    facts: SnmpFacts,
+    budget: Budget,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Answered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answered")
+            .field("ip", &self.ip)
+            .field("credential", &self.credential)
+            .field("version", &self.version.label())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Answered {
+    /// The system group (and engine ID) as read.
+    pub fn facts(&self) -> &SnmpFacts {
+        &self.facts
+    }
+
+    /// The address that answered.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+
+    /// The agent's snmpEngineID, when it gave one.
+    pub fn engine_id(&self) -> Option<Vec<u8>> {
+        let oid = Oid::parse(oids::SNMP_ENGINE_ID.oid).ok()?.child(0);
+        match self.facts.get(&oid) {
+            Some(Value::OctetString(b)) if (5..=32).contains(&b.len()) => Some(b.clone()),
+            _ => None,
+        }
+    }
+
+    /// A report of the system group alone.
+    fn system_report(&self) -> SnmpReport {
+        let mut r = SnmpReport {
+            version: self.version.label().to_string(),
+            credential: self.credential.clone(),
+            facts: self.facts.clone(),
+            requests: self.budget.requests,
+            ..SnmpReport::default()
+        };
+        r.fill_system();
+        r
+    }
+}
+
 /// A subtree read at Full depth: label for notes, OID, and its row cap.
 struct Subtree {
     oid: Oid,
@@ -192,6 +248,7 @@ pub fn full_subtrees() -> Vec<(String, usize)> {
         oids::DOT1Q_TP_FDB_STATUS,
         oids::DOT1D_TP_FDB_PORT,
         oids::DOT1D_TP_FDB_STATUS,
+        oids::LLDP_LOC_CHASSIS_ID_SUBTYPE,
         oids::LLDP_LOC_CHASSIS_ID,
         oids::LLDP_LOC_PORT_ID,
         oids::LLDP_LOC_PORT_DESC,
@@ -218,6 +275,7 @@ fn system_oids() -> Vec<Oid> {
         oids::SYS_CONTACT,
         oids::SYS_NAME,
         oids::SYS_LOCATION,
+        oids::SNMP_ENGINE_ID,
     ]
     .iter()
     .filter_map(|k| Oid::parse(k.oid).ok().map(|o| o.child(0)))
@@ -384,6 +442,21 @@ impl Collector {
         creds: &[Credential],
         preferred: Option<&str>,
     ) -> Result<Option<SnmpReport>, SnmpError> {
+        match self.answer(ip, creds, preferred).await? {
+            Some(a) => Ok(Some(self.read(a, self.inner.opts.depth).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The first half of [`Collector::probe`]: find a working credential and
+    /// read the system group (and the engine ID). `Ok(None)` when nothing
+    /// answered.
+    pub async fn answer(
+        &self,
+        ip: IpAddr,
+        creds: &[Credential],
+        preferred: Option<&str>,
+    ) -> Result<Option<Answered>, SnmpError> {
         let _permit = self
             .inner
             .limit
@@ -393,7 +466,8 @@ impl Collector {
         let started = Instant::now();
         let budget_time = self.inner.opts.device_budget;
         let hard_stop = budget_time + self.inner.opts.timeout;
-        match tokio::time::timeout(hard_stop, self.probe_inner(ip, creds, preferred, started)).await
+        match tokio::time::timeout(hard_stop, self.answer_inner(ip, creds, preferred, started))
+            .await
         {
             Ok(r) => Ok(r),
             Err(_) => {
@@ -403,13 +477,35 @@ impl Collector {
         }
     }
 
-    async fn probe_inner(
+    /// The second half of [`Collector::probe`]: with what answered, read the
+    /// inventory tables (at [`Depth::Full`]) and make the report.
+    pub async fn read(&self, a: Answered, depth: Depth) -> Result<SnmpReport, SnmpError> {
+        let _permit = self
+            .inner
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| SnmpError::Closed)?;
+        let ip = a.ip;
+        let hard_stop =
+            a.budget.deadline.saturating_duration_since(Instant::now()) + self.inner.opts.timeout;
+        let fallback = a.system_report();
+        match tokio::time::timeout(hard_stop, self.collect(a, depth)).await {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                tracing::warn!(%ip, "SNMP walk cut off at its time budget");
+                Ok(fallback)
+            }
+        }
+    }
+
+    async fn answer_inner(
         &self,
         ip: IpAddr,
         creds: &[Credential],
         preferred: Option<&str>,
         started: Instant,
-    ) -> Option<SnmpReport> {
+    ) -> Option<Answered> {
         let opts = &self.inner.opts;
         let mut order: Vec<&Credential> = Vec::with_capacity(creds.len());
         if let Some(p) = preferred {
@@ -456,20 +552,15 @@ impl Collector {
                 match self.system(&client, version, &mut budget).await {
                     Ok(facts) => {
                         tracing::debug!(%ip, credential = cred.name(), version = version.label(), "SNMP agent answered");
-                        let report = self
-                            .collect(client, version, cred, facts, budget, started)
-                            .await;
-                        tracing::debug!(
-                            %ip,
-                            credential = cred.name(),
-                            version = version.label(),
-                            requests = report.requests,
-                            elapsed_ms = report.elapsed_ms,
-                            values = report.facts.len(),
-                            incomplete = report.incomplete.len(),
-                            "SNMP probe done"
-                        );
-                        return Some(report);
+                        return Some(Answered {
+                            ip,
+                            client,
+                            version,
+                            credential: cred.name().to_string(),
+                            facts,
+                            budget,
+                            started,
+                        });
                     }
                     Err(reason) => {
                         tracing::debug!(
@@ -533,22 +624,23 @@ impl Collector {
         Ok(facts)
     }
 
-    async fn collect(
-        &self,
-        client: Client<UdpHandle>,
-        version: SnmpVersion,
-        cred: &Credential,
-        facts: SnmpFacts,
-        mut budget: Budget,
-        started: Instant,
-    ) -> SnmpReport {
+    async fn collect(&self, a: Answered, depth: Depth) -> SnmpReport {
+        let Answered {
+            ip,
+            client,
+            version,
+            credential,
+            facts,
+            mut budget,
+            started,
+        } = a;
         let mut report = SnmpReport {
             version: version.label().to_string(),
-            credential: cred.name().to_string(),
+            credential,
             facts,
             ..SnmpReport::default()
         };
-        if self.inner.opts.depth == Depth::Full {
+        if depth == Depth::Full {
             let mut reps = self.inner.opts.max_repetitions;
             let mut failures_in_a_row = 0u32;
             let subtrees: Vec<Subtree> = full_subtrees()
@@ -607,11 +699,21 @@ impl Collector {
             }
         }
         report.fill_system();
-        if self.inner.opts.depth == Depth::Full {
+        if depth == Depth::Full {
             report.decode_tables();
         }
         report.requests = budget.requests;
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::debug!(
+            %ip,
+            credential = report.credential,
+            version = report.version,
+            requests = report.requests,
+            elapsed_ms = report.elapsed_ms,
+            values = report.facts.len(),
+            incomplete = report.incomplete.len(),
+            "SNMP probe done"
+        );
         report
     }
 

@@ -30,7 +30,7 @@ pub mod vendor;
 pub mod walk;
 
 pub use collector::{
-    Collector, CollectorOptions, Depth, SnmpError, ephemeral_des_salt, full_subtrees,
+    Answered, Collector, CollectorOptions, Depth, SnmpError, ephemeral_des_salt, full_subtrees,
 };
 pub use credential::{
     Credential, CredentialConfig, CredentialError, KeyExtension, SnmpVersion, cli_credentials,

@@ -38,6 +38,10 @@ known! {
     /// The system group.
     SYSTEM = "SNMPv2-MIB::system", "1.3.6.1.2.1.1";
 
+    // SNMP-FRAMEWORK-MIB.
+    /// snmpEngineID: the agent's engine ID (an identity key).
+    SNMP_ENGINE_ID = "SNMP-FRAMEWORK-MIB::snmpEngineID", "1.3.6.1.6.3.10.2.1.1";
+
     // IF-MIB.
     /// ifNumber.
     IF_NUMBER = "IF-MIB::ifNumber", "1.3.6.1.2.1.2.1";
@@ -121,6 +125,8 @@ known! {
     DOT1Q_VLAN_FDB_ID = "Q-BRIDGE-MIB::dot1qVlanFdbId", "1.3.6.1.2.1.17.7.1.4.2.1.3";
 
     // LLDP-MIB.
+    /// lldpLocChassisIdSubtype.
+    LLDP_LOC_CHASSIS_ID_SUBTYPE = "LLDP-MIB::lldpLocChassisIdSubtype", "1.0.8802.1.1.2.1.3.1";
     /// lldpLocChassisId.
     LLDP_LOC_CHASSIS_ID = "LLDP-MIB::lldpLocChassisId", "1.0.8802.1.1.2.1.3.2";
     /// lldpLocPortEntry.

@@ -1,21 +1,40 @@
-//! SQLite history: numbered migrations (`PRAGMA user_version`), WAL, one
-//! transaction per scan. Scans, the latest view of each device, and an
-//! append-only observation log.
+//! SQLite history: numbered migrations (`PRAGMA user_version`), WAL.
+//!
+//! The record (primary, never touched by a rebuild): runs (`scans`),
+//! subjects and their observations collapsed by change ([`record`]), the
+//! latest volatile values, the credential that answered at each address.
+//! Derived from it ([`derive`]): devices with their addresses, MACs, keys
+//! and identity log, fingerprints, and the summary columns the page reads
+//! ([`read`]). `pandian rebuild` regenerates the derived tables with the
+//! same result, ids included.
+//!
+//! A run's sightings are written in batches as they come ([`Store::record`]),
+//! then the run is closed and taken into the derived tables in one
+//! transaction ([`Store::finish_run`]); a run that was written but not
+//! taken in (a stop in between) is taken in at the next open with an engine
+//! ([`Store::ensure_derived`]).
 
-mod read;
+pub mod derive;
+mod legacy;
+pub mod pool;
+pub mod read;
+pub mod record;
 pub mod snmp;
 
-pub use read::{DeviceRow, Overview, ScanRow};
+pub use derive::{Applied, DeriveOptions};
+pub use pool::ReadPool;
+pub use read::{DeviceQuery, DeviceRow, Overview, Page, ScanRow};
 
-use crate::identity::{self, Candidates, Match};
-use crate::inventory::Device;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::fingerprint::Engine;
+use crate::record::Seen;
+use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 
 /// Schema steps, in order; entry N takes the schema from version N to N+1.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_snmp", include_str!("migrations/0002_snmp.sql")),
+    ("0003_spine", include_str!("migrations/0003_spine.sql")),
 ];
 
 /// What went wrong with the database.
@@ -162,6 +181,13 @@ impl Store {
                 path: self.path.clone(),
                 source: e,
             })?;
+            if i + 1 == 3 {
+                // Versions 1 and 2 kept devices, not a record: convert.
+                legacy::convert(&tx).map_err(|e| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(|e| StoreError::Sqlite {
                     path: self.path.clone(),
@@ -175,26 +201,85 @@ impl Store {
         Ok(())
     }
 
-    /// Record that a scan started; returns its id.
-    pub fn begin_scan(
-        &mut self,
-        started_at: &str,
-        targets: &str,
-        addresses: usize,
-    ) -> Result<i64, StoreError> {
+    /// Record that a run of `job` started; returns its id. `started_at` is
+    /// the run's one timestamp: every row the run writes carries it.
+    pub fn begin_run(&mut self, start: &RunStart<'_>) -> Result<i64, StoreError> {
+        let params_json = serde_json::json!({
+            "exclude": start.exclude,
+            "rate": start.rate,
+            "credentials": start.credentials,
+        })
+        .to_string();
         self.conn
             .execute(
-                "INSERT INTO scans (started_at, targets, addresses) VALUES (?1, ?2, ?3)",
-                params![started_at, targets, addresses as i64],
+                "INSERT INTO scans (started_at, targets, addresses, job, excluded, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    start.started_at,
+                    start.targets,
+                    start.addresses as i64,
+                    start.job,
+                    start.excluded as i64,
+                    params_json
+                ],
             )
             .map_err(|e| self.err(e))?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        record::job_id(&self.conn, start.job).map_err(|e| self.err(e))?;
+        Ok(id)
     }
 
-    /// Mark a scan failed or interrupted, keeping what it was.
-    pub fn end_scan_without_results(
+    /// Write a batch of what run `run_id` saw, in one transaction.
+    pub fn record(&mut self, run_id: i64, seen: &[Seen]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        let (job, time): (String, String) = tx
+            .query_row(
+                "SELECT job, started_at FROM scans WHERE id = ?1",
+                params![run_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(e)?;
+        let job_id = record::job_id(&tx, &job).map_err(e)?;
+        record::write(&tx, run_id, job_id, &time, seen).map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Close run `run_id` as done and take it into the derived tables, in
+    /// one transaction: either the run counts, with its devices, or it
+    /// stays open (and is taken in at the next start).
+    pub fn finish_run(
         &mut self,
-        scan_id: i64,
+        run_id: i64,
+        end: &RunEnd,
+        engine: &Engine,
+        opts: &DeriveOptions,
+    ) -> Result<Applied, StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        tx.execute(
+            "UPDATE scans SET finished_at = ?2, status = 'done', hosts_up = ?3, snmp_ok = ?4 WHERE id = ?1",
+            params![run_id, end.finished_at, end.answered as i64, end.snmp_ok as i64],
+        )
+        .map_err(e)?;
+        let applied = derive::apply(&tx, run_id, engine, opts).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(applied)
+    }
+
+    /// Mark a run failed or interrupted, keeping what it was and what it
+    /// recorded (taken into the derived tables with the next
+    /// [`Store::ensure_derived`]).
+    pub fn end_run_without_results(
+        &mut self,
+        run_id: i64,
         finished_at: &str,
         status: &str,
         error: &str,
@@ -202,49 +287,59 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE scans SET finished_at = ?2, status = ?3, error = ?4 WHERE id = ?1",
-                params![scan_id, finished_at, status, error],
+                params![run_id, finished_at, status, error],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
     }
 
-    /// Store a finished scan's devices and close it, all in one transaction:
-    /// either everything from this scan is stored or nothing is.
-    pub fn finish_scan(
+    /// Bring the derived tables up to date: rebuild them when the schema
+    /// changed under them (a migration), then take in runs written but not
+    /// taken in yet. Returns how many runs were applied.
+    pub fn ensure_derived(
         &mut self,
-        scan_id: i64,
-        finished_at: &str,
-        devices: &[Device],
-    ) -> Result<(), StoreError> {
+        engine: &Engine,
+        opts: &DeriveOptions,
+    ) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let stale: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM store_state WHERE key = 'derived' AND value != 'current')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        if stale {
+            return self.rebuild(engine, opts);
+        }
+        let tx = self.conn.transaction().map_err(e)?;
+        let mut n = 0;
+        for run in derive::pending(&tx).map_err(e)? {
+            derive::apply(&tx, run, engine, opts).map_err(e)?;
+            n += 1;
+        }
+        tx.commit().map_err(e)?;
+        Ok(n)
+    }
+
+    /// Regenerate every derived table from the record, in one transaction
+    /// (an interrupted rebuild leaves the previous tables). Returns how many
+    /// runs were replayed.
+    pub fn rebuild(&mut self, engine: &Engine, opts: &DeriveOptions) -> Result<usize, StoreError> {
         let path = self.path.clone();
         let e = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(e)?;
-        let mut snmp_ok = 0i64;
-        for d in devices {
-            if d.snmp.is_some() {
-                snmp_ok += 1;
-            }
-            let device_id = upsert_device(&tx, scan_id, finished_at, d).map_err(e)?;
-            if let Some(report) = &d.snmp {
-                snmp::save_report(&tx, device_id, scan_id, finished_at, d.ip, report).map_err(e)?;
-            }
-            let mut ins = tx
-                .prepare_cached("INSERT INTO observations (scan_id, device_id, time, source, key, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .map_err(e)?;
-            for (source, key, value) in d.observations() {
-                ins.execute(params![scan_id, device_id, finished_at, source, key, value])
-                    .map_err(e)?;
-            }
-        }
-        tx.execute(
-            "UPDATE scans SET finished_at = ?2, status = 'done', hosts_up = ?3, snmp_ok = ?4 WHERE id = ?1",
-            params![scan_id, finished_at, devices.len() as i64, snmp_ok],
-        )
-        .map_err(e)?;
-        tx.commit().map_err(e)
+        let n = derive::rebuild(&tx, engine, opts).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(n)
     }
 
     /// Interrupt scans left `running` by a crash or kill (called at start).
@@ -261,244 +356,68 @@ impl Store {
     pub fn preferred_credentials(
         &self,
     ) -> Result<std::collections::HashMap<std::net::IpAddr, String>, StoreError> {
-        snmp::preferred_credentials(&self.conn).map_err(|e| self.err(e))
+        record::preferred_credentials(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// Delete record rows that were superseded before `cutoff` (RFC 3339):
+    /// for every chain of one subject, job, source and key, rows that ended
+    /// before the cutoff and have a newer row after them. The latest known
+    /// value of everything stays, so the derived tables keep every device.
+    /// Returns how many rows went.
+    pub fn prune(&mut self, cutoff: &str) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM observations WHERE last_seen < ?1 AND EXISTS (
+                    SELECT 1 FROM observations n WHERE n.subject_id = observations.subject_id
+                      AND n.job_id = observations.job_id AND n.source = observations.source
+                      AND n.key = observations.key AND n.first_run > observations.last_run)",
+                params![cutoff],
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// The raw connection, for modules that own their own tables.
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
-fn upsert_device(
-    tx: &rusqlite::Transaction<'_>,
-    scan_id: i64,
-    now: &str,
-    d: &Device,
-) -> Result<i64, rusqlite::Error> {
-    let serial = d
-        .identity
-        .serial
-        .as_deref()
-        .filter(|s| !s.trim().is_empty());
-    let one = |sql: &str, key: &str| -> Result<Option<i64>, rusqlite::Error> {
-        tx.query_row(sql, params![key], |r| r.get(0)).optional()
-    };
-    let by_serial = match serial {
-        Some(s) => one(
-            "SELECT id FROM devices WHERE serial = ?1 ORDER BY last_seen DESC LIMIT 1",
-            s,
-        )?,
-        None => None,
-    };
-    let by_mac = match d.mac.as_deref() {
-        Some(m) => one(
-            "SELECT id FROM devices WHERE mac = ?1 ORDER BY last_seen DESC LIMIT 1",
-            m,
-        )?,
-        None => None,
-    };
-    let by_ip = tx
-        .query_row(
-            "SELECT id, mac FROM devices WHERE ip = ?1 ORDER BY last_seen DESC LIMIT 1",
-            params![d.ip.to_string()],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
-        )
-        .optional()?;
-    let decision = identity::decide(
-        &Candidates {
-            by_serial,
-            by_mac,
-            by_ip,
-        },
-        d.mac.as_deref(),
-    );
-    let json = serde_json::to_string(d)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let id = &d.identity;
-    let credential = d.snmp.as_ref().map(|s| s.credential.as_str());
-    let existing = match decision {
-        Match::Existing(device_id) => Some(device_id),
-        Match::New => None,
-    };
-    // One statement for both cases: a new row (id NULL) keeps first_seen =
-    // now; an existing one keeps its first_seen, MAC, serial and credential
-    // unless this sighting brings them.
-    tx.query_row(
-        "INSERT INTO devices (id, ip, mac, serial, hostname, class, vendor, model, os, vendor_origin, snmp_credential,
-            first_seen, last_seen, last_scan_id, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)
-         ON CONFLICT(id) DO UPDATE SET ip = excluded.ip, mac = COALESCE(excluded.mac, mac),
-            serial = COALESCE(excluded.serial, serial), hostname = excluded.hostname, class = excluded.class,
-            vendor = excluded.vendor, model = excluded.model, os = excluded.os, vendor_origin = excluded.vendor_origin,
-            snmp_credential = COALESCE(excluded.snmp_credential, snmp_credential), last_seen = excluded.last_seen,
-            last_scan_id = excluded.last_scan_id, data = excluded.data
-         RETURNING id",
-        params![
-            existing,
-            d.ip.to_string(),
-            d.mac,
-            serial,
-            d.hostname,
-            id.class,
-            id.vendor,
-            id.model,
-            id.os,
-            id.vendor_origin,
-            credential,
-            now,
-            scan_id,
-            json
-        ],
-        |r| r.get(0),
-    )
+/// What a run is, as it starts.
+#[derive(Debug, Clone)]
+pub struct RunStart<'a> {
+    /// The job's name (`default` for the flat `[scan]` section and `pandian scan`).
+    pub job: &'a str,
+    /// The run's one timestamp (RFC 3339).
+    pub started_at: &'a str,
+    /// What it sweeps, as written.
+    pub targets: &'a str,
+    /// What it leaves out, as written.
+    pub exclude: &'a str,
+    /// How many addresses it sweeps.
+    pub addresses: usize,
+    /// How many addresses the exclusions took out.
+    pub excluded: usize,
+    /// Probe packets per second.
+    pub rate: u32,
+    /// The credentials it tries, by name.
+    pub credentials: Vec<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    /// When (RFC 3339).
+    pub finished_at: String,
+    /// Addresses that answered.
+    pub answered: usize,
+    /// Addresses where SNMP answered.
+    pub snmp_ok: usize,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fingerprint::Identity;
-    use crate::inventory::Source;
-
-    fn temp_db(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("pandian-store-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir.join("nested").join("p.db")
-    }
-
-    fn device(ip: &str, mac: Option<&str>, serial: Option<&str>) -> Device {
-        Device {
-            ip: ip.parse().unwrap(),
-            mac: mac.map(String::from),
-            mac_vendor: None,
-            mac_randomized: false,
-            seen_by: vec![Source::Arp],
-            rtt_ms: Some(0.2),
-            hostname: None,
-            seen_via: None,
-            snmp: None,
-            identity: Identity {
-                serial: serial.map(String::from),
-                ..Identity::default()
-            },
-        }
-    }
-
-    #[test]
-    fn store_migrates_new_file_and_reopens() {
-        let path = temp_db("migrate");
-        let s = Store::open(&path).unwrap();
-        assert_eq!(s.version().unwrap(), schema_version());
-        drop(s);
-        let s = Store::open(&path).unwrap();
-        assert_eq!(s.version().unwrap(), schema_version());
-        let mode: String = s
-            .connection()
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
-    }
-
-    #[test]
-    fn store_refuses_newer_schema() {
-        let path = temp_db("newer");
-        let s = Store::open(&path).unwrap();
-        s.connection()
-            .pragma_update(None, "user_version", schema_version() + 1)
-            .unwrap();
-        drop(s);
-        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
-    }
-
-    #[test]
-    fn store_merges_sightings_and_keeps_first_seen() {
-        let path = temp_db("merge");
-        let mut s = Store::open(&path).unwrap();
-        let a = s
-            .begin_scan("2026-01-01T00:00:00Z", "198.51.100.0/24", 254)
-            .unwrap();
-        s.finish_scan(
-            a,
-            "2026-01-01T00:01:00Z",
-            &[
-                device("198.51.100.7", Some("00:00:0c:00:00:01"), None),
-                device("198.51.100.8", None, None),
-            ],
-        )
-        .unwrap();
-        // Same MAC on a new address; the IP-only device again; a new serial.
-        let b = s
-            .begin_scan("2026-01-02T00:00:00Z", "198.51.100.0/24", 254)
-            .unwrap();
-        s.finish_scan(
-            b,
-            "2026-01-02T00:01:00Z",
-            &[
-                device("198.51.100.9", Some("00:00:0c:00:00:01"), None),
-                device("198.51.100.8", None, None),
-                device("198.51.100.7", Some("00:00:0c:00:00:99"), Some("FOC123")),
-            ],
-        )
-        .unwrap();
-        let rows = s.devices().unwrap();
-        assert_eq!(rows.len(), 3, "{rows:?}");
-        let moved = rows
-            .iter()
-            .find(|r| r.data["ip"] == "198.51.100.9")
-            .unwrap();
-        assert_eq!(moved.first_seen, "2026-01-01T00:01:00Z");
-        assert_eq!(moved.last_seen, "2026-01-02T00:01:00Z");
-        let o = s.overview().unwrap();
-        assert_eq!(o.devices, 3);
-        assert_eq!(o.last_done.unwrap().hosts_up, Some(3));
-        let obs: i64 = s
-            .connection()
-            .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
-            .unwrap();
-        assert!(obs >= 5);
-    }
-
-    #[test]
-    fn store_failed_write_keeps_earlier_data() {
-        let path = temp_db("rollback");
-        let mut s = Store::open(&path).unwrap();
-        let a = s.begin_scan("2026-01-01T00:00:00Z", "t", 1).unwrap();
-        s.finish_scan(
-            a,
-            "2026-01-01T00:01:00Z",
-            &[device("198.51.100.7", Some("00:00:0c:00:00:01"), None)],
-        )
-        .unwrap();
-        let b = s.begin_scan("2026-01-02T00:00:00Z", "t", 1).unwrap();
-        // A trigger makes the second scan's observation insert fail midway.
-        s.connection()
-            .execute_batch("CREATE TRIGGER boom BEFORE INSERT ON observations WHEN NEW.scan_id = 2 BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
-            .unwrap();
-        let err = s
-            .finish_scan(
-                b,
-                "2026-01-02T00:01:00Z",
-                &[device("198.51.100.7", Some("00:00:0c:00:00:01"), None)],
-            )
-            .unwrap_err();
-        assert!(err.to_string().contains("disk full"), "{err}");
-        let rows = s.devices().unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(
-            rows[0].last_seen, "2026-01-01T00:01:00Z",
-            "the failed scan changed nothing"
-        );
-        s.end_scan_without_results(b, "2026-01-02T00:02:00Z", "failed", &err.to_string())
-            .unwrap();
-        assert_eq!(s.scans(10).unwrap()[0].status, "failed");
-    }
-
-    #[test]
-    fn store_closes_stale_running_scans() {
-        let path = temp_db("stale");
-        let mut s = Store::open(&path).unwrap();
-        s.begin_scan("2026-01-01T00:00:00Z", "t", 1).unwrap();
-        assert_eq!(s.close_stale_scans("2026-01-01T00:05:00Z").unwrap(), 1);
-        assert_eq!(s.scans(1).unwrap()[0].status, "interrupted");
-    }
-}
+mod tests;

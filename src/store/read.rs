@@ -1,28 +1,43 @@
-//! Read side of the store: what the web page and API show.
+//! The read model: what the page and the API show, from the derived
+//! tables' typed columns. Lists filter, sort and page in SQL (keyset
+//! paging: a cursor names the last row shown, so page N costs what page 1
+//! costs); a device's SNMP tables are decoded from the record only when
+//! that device is asked for.
 
+use super::derive::ip_key;
 use super::{Store, StoreError};
-use rusqlite::OptionalExtension;
+use crate::record::{self, Tuple};
+use crate::snmp::SnmpReport;
+use ipnetwork::IpNetwork;
+use rusqlite::{OptionalExtension, params_from_iter, types::Value as Sql};
 use serde::Serialize;
+use std::fmt::Write as _;
 
-/// One scan, as listed on the page.
+/// One run, as listed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ScanRow {
-    /// Scan id.
+    /// Run id.
     pub id: i64,
+    /// The job it belongs to.
+    pub job: String,
+    /// `running`, `done`, `failed`, `interrupted`.
+    pub status: String,
     /// Start (RFC 3339).
     pub started_at: String,
     /// End (RFC 3339), None while running.
     pub finished_at: Option<String>,
     /// What was swept.
     pub targets: String,
-    /// How many addresses.
+    /// How many addresses were swept.
     pub addresses: i64,
-    /// How many answered.
+    /// How many addresses the exclusions left out.
+    pub excluded: Option<i64>,
+    /// How many addresses answered.
     pub hosts_up: Option<i64>,
+    /// How many devices those addresses are.
+    pub devices: Option<i64>,
     /// How many answered SNMP.
     pub snmp_ok: Option<i64>,
-    /// running, done, failed, interrupted.
-    pub status: String,
     /// Why it failed.
     pub error: Option<String>,
 }
@@ -30,13 +45,13 @@ pub struct ScanRow {
 /// Counts for the overview.
 #[derive(Debug, Clone, Serialize, Default, PartialEq)]
 pub struct Overview {
-    /// The latest scan, if any.
+    /// The latest run, if any.
     pub last_scan: Option<ScanRow>,
-    /// The latest scan that finished.
+    /// The latest run that finished.
     pub last_done: Option<ScanRow>,
     /// Devices ever seen.
     pub devices: i64,
-    /// Devices seen by the latest finished scan.
+    /// Devices seen by the latest finished run.
     pub devices_last_scan: i64,
     /// Devices per class (unknown as "unknown").
     pub by_class: Vec<(String, i64)>,
@@ -44,21 +59,347 @@ pub struct Overview {
     pub by_origin: Vec<(String, i64)>,
 }
 
-/// One device for the page: the stored sighting plus first/last seen.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeviceRow {
-    /// Store id.
-    pub id: i64,
-    /// First time seen.
+/// One address or MAC of a device, with its history.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Held {
+    /// The address (`ip`) or MAC (`mac`).
+    #[serde(skip)]
+    pub value: String,
+    /// First time seen (RFC 3339).
     pub first_seen: String,
     /// Last time seen.
     pub last_seen: String,
-    /// The latest sighting, as JSON (the scan's device object).
-    pub data: serde_json::Value,
+    /// Still this device's.
+    pub active: bool,
+}
+
+/// One device as listed: the summary columns, its addresses and MACs, and
+/// the fingerprint's evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceRow {
+    /// Store id.
+    pub id: i64,
+    /// Primary address.
+    pub ip: Option<String>,
+    /// Every address.
+    pub addresses: Vec<Held>,
+    /// Primary MAC.
+    pub mac: Option<String>,
+    /// Every MAC.
+    pub macs: Vec<Held>,
+    /// The MAC's registry organisation.
+    pub mac_vendor: Option<String>,
+    /// The MAC is locally administered.
+    pub mac_randomized: bool,
+    /// Probes that saw it in its latest run.
+    pub seen_by: Vec<String>,
+    /// The router whose ARP table gave its MAC.
+    pub seen_via: Option<String>,
+    /// Reverse-DNS name.
+    pub hostname: Option<String>,
+    /// SNMP system group, when an agent answered.
+    pub snmp: Option<SnmpSummary>,
+    /// The fingerprint (class ... evidence) as stored.
+    pub identity: serde_json::Value,
+    /// First seen.
+    pub first_seen: String,
+    /// Last seen.
+    pub last_seen: String,
+}
+
+/// The SNMP part of a listed device.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct SnmpSummary {
+    /// `1`, `2c`, `3`.
+    pub version: Option<String>,
+    /// The credential's name.
+    pub credential: Option<String>,
+    /// sysDescr.
+    pub sys_descr: Option<String>,
+    /// sysObjectID.
+    pub sys_object_id: Option<String>,
+    /// sysName.
+    pub sys_name: Option<String>,
+    /// sysContact.
+    pub sys_contact: Option<String>,
+    /// sysLocation.
+    pub sys_location: Option<String>,
+}
+
+impl DeviceRow {
+    /// The API's device object (the same keys `pandian scan` prints).
+    pub fn to_json(&self) -> serde_json::Value {
+        let held = |list: &[Held], key: &str| -> serde_json::Value {
+            list.iter()
+                .map(|h| {
+                    serde_json::json!({
+                        key: h.value, "first_seen": h.first_seen,
+                        "last_seen": h.last_seen, "active": h.active,
+                    })
+                })
+                .collect()
+        };
+        let mut v = serde_json::json!({
+            "id": self.id,
+            "ip": self.ip,
+            "addresses": held(&self.addresses, "ip"),
+            "mac": self.mac,
+            "macs": held(&self.macs, "mac"),
+            "mac_vendor": self.mac_vendor,
+            "mac_randomized": self.mac_randomized,
+            "seen_by": self.seen_by,
+            "seen_via": self.seen_via,
+            "rtt_ms": null,
+            "hostname": self.hostname,
+            "snmp": self.snmp,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+        });
+        if let (Some(obj), Some(id)) = (v.as_object_mut(), self.identity.as_object()) {
+            for (k, val) in id {
+                obj.insert(k.clone(), val.clone());
+            }
+        }
+        v
+    }
+}
+
+/// What one device page needs beyond its row.
+#[derive(Debug, Clone)]
+pub struct DeviceDetail {
+    /// The row.
+    pub row: DeviceRow,
+    /// SNMP as last read, tables decoded (None: no agent answered).
+    pub snmp: Option<SnmpReport>,
+    /// Identity decisions about it, newest first.
+    pub identity_log: Vec<IdentityEvent>,
+    /// Its identity keys: (kind, value, first seen, last seen).
+    pub keys: Vec<(String, String, String, String)>,
+    /// Recent record rows of its subjects, newest first: (first seen, last
+    /// seen, source, key, value), SNMP subtrees shown by size.
+    pub history: Vec<(String, String, String, String, String)>,
+}
+
+/// One decision about who a device is.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IdentityEvent {
+    /// When (the run's time).
+    pub time: String,
+    /// `new`, `merge`, `split` or `join`.
+    pub kind: String,
+    /// The other device of a merge (merged in) or split (split from).
+    pub other_device: Option<i64>,
+    /// How strong the tie was: `strong`, `mac`, `weak_pair`, `address`, `new`.
+    pub strength: String,
+    /// The facts that decided it.
+    pub facts: Vec<String>,
+}
+
+/// How to sort a device list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// By primary address.
+    Ip,
+    /// By last time seen.
+    LastSeen,
+    /// By first time seen.
+    FirstSeen,
+    /// By vendor.
+    Vendor,
+    /// By class.
+    Class,
+    /// By model.
+    Model,
+    /// By host name.
+    Hostname,
+}
+
+impl SortKey {
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::Ip => "ip_key",
+            SortKey::LastSeen => "last_seen",
+            SortKey::FirstSeen => "first_seen",
+            SortKey::Vendor => "vendor",
+            SortKey::Class => "class",
+            SortKey::Model => "model",
+            SortKey::Hostname => "hostname",
+        }
+    }
+}
+
+/// Why a list query is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// An unknown sort key.
+    #[error(
+        "sort `{0}` is not one of ip, last_seen, first_seen, vendor, class, model, hostname (prefix - for descending)"
+    )]
+    Sort(String),
+    /// A cursor this server did not hand out.
+    #[error("cursor `after` is not one this server gave")]
+    Cursor,
+    /// A subnet that is not a CIDR block.
+    #[error("subnet `{0}` is not a CIDR block (198.51.100.0/24)")]
+    Subnet(String),
+    /// An origin that is not domestic, foreign or unknown.
+    #[error("origin `{0}` is not one of domestic, foreign, unknown")]
+    Origin(String),
+}
+
+/// A device list query (the API's and the page's parameters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceQuery {
+    /// Rows per page (1..=1000).
+    pub limit: u32,
+    /// Continue after this cursor.
+    pub after: Option<String>,
+    /// Sort key and direction.
+    pub sort: SortKey,
+    /// Descending.
+    pub descending: bool,
+    /// Free text over address, MAC, host name, sysName, vendor, model, serial.
+    pub q: Option<String>,
+    /// Class, exact.
+    pub class: Option<String>,
+    /// Vendor, case-insensitive exact.
+    pub vendor: Option<String>,
+    /// `domestic`, `foreign` or `unknown`.
+    pub origin: Option<String>,
+    /// Devices with an address in this block.
+    pub subnet: Option<IpNetwork>,
+}
+
+impl Default for DeviceQuery {
+    fn default() -> Self {
+        DeviceQuery {
+            limit: 100,
+            after: None,
+            sort: SortKey::Ip,
+            descending: false,
+            q: None,
+            class: None,
+            vendor: None,
+            origin: None,
+            subnet: None,
+        }
+    }
+}
+
+impl DeviceQuery {
+    /// Parse `sort` (`ip`, `-last_seen` ...).
+    pub fn set_sort(&mut self, text: &str) -> Result<(), QueryError> {
+        let (desc, name) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        self.sort = match name {
+            "ip" => SortKey::Ip,
+            "last_seen" => SortKey::LastSeen,
+            "first_seen" => SortKey::FirstSeen,
+            "vendor" => SortKey::Vendor,
+            "class" => SortKey::Class,
+            "model" => SortKey::Model,
+            "hostname" => SortKey::Hostname,
+            _ => return Err(QueryError::Sort(text.chars().take(40).collect())),
+        };
+        self.descending = desc;
+        Ok(())
+    }
+
+    /// Parse `subnet`.
+    pub fn set_subnet(&mut self, text: &str) -> Result<(), QueryError> {
+        self.subnet = Some(
+            text.parse()
+                .map_err(|_| QueryError::Subnet(text.chars().take(60).collect()))?,
+        );
+        Ok(())
+    }
+
+    /// Parse `origin`.
+    pub fn set_origin(&mut self, text: &str) -> Result<(), QueryError> {
+        match text {
+            "domestic" | "foreign" | "unknown" => {
+                self.origin = Some(text.to_string());
+                Ok(())
+            }
+            _ => Err(QueryError::Origin(text.chars().take(40).collect())),
+        }
+    }
+}
+
+/// One page of a list and the cursor for the next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Give this as `after` for the next page; None on the last.
+    pub next: Option<String>,
+}
+
+/// A cursor: the sort value and id of the last row, hex-encoded so it is
+/// opaque and URL-safe.
+fn encode_cursor(value: &Sql, id: i64) -> String {
+    let v = match value {
+        Sql::Null => serde_json::Value::Null,
+        Sql::Integer(i) => serde_json::json!({ "i": i }),
+        Sql::Real(f) => serde_json::json!({ "r": f }),
+        Sql::Text(t) => serde_json::json!({ "t": t }),
+        Sql::Blob(b) => {
+            serde_json::json!({ "b": b.iter().map(|x| format!("{x:02x}")).collect::<String>() })
+        }
+    };
+    let text = serde_json::json!([v, id]).to_string();
+    let mut out = String::with_capacity(text.len() * 2);
+    for b in text.as_bytes() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+fn decode_cursor(text: &str) -> Result<(Sql, i64), QueryError> {
+    if text.len() > 4096 || !text.len().is_multiple_of(2) {
+        return Err(QueryError::Cursor);
+    }
+    let bytes: Vec<u8> = (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<_>>()
+        .ok_or(QueryError::Cursor)?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| QueryError::Cursor)?;
+    let id = v
+        .get(1)
+        .and_then(serde_json::Value::as_i64)
+        .ok_or(QueryError::Cursor)?;
+    let value = match v.get(0) {
+        Some(serde_json::Value::Null) => Sql::Null,
+        Some(o) => {
+            if let Some(i) = o.get("i").and_then(serde_json::Value::as_i64) {
+                Sql::Integer(i)
+            } else if let Some(r) = o.get("r").and_then(serde_json::Value::as_f64) {
+                Sql::Real(r)
+            } else if let Some(t) = o.get("t").and_then(serde_json::Value::as_str) {
+                Sql::Text(t.to_string())
+            } else if let Some(b) = o.get("b").and_then(serde_json::Value::as_str) {
+                let bytes: Option<Vec<u8>> = (0..b.len())
+                    .step_by(2)
+                    .map(|i| b.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+                    .collect();
+                Sql::Blob(bytes.ok_or(QueryError::Cursor)?)
+            } else {
+                return Err(QueryError::Cursor);
+            }
+        }
+        None => return Err(QueryError::Cursor),
+    };
+    Ok((value, id))
 }
 
 /// Columns: id, started_at, finished_at, targets, addresses, hosts_up,
-/// snmp_ok, status, error.
+/// snmp_ok, status, error, job, devices, excluded.
 fn scan_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanRow> {
     Ok(ScanRow {
         id: r.get(0)?,
@@ -70,10 +411,54 @@ fn scan_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanRow> {
         snmp_ok: r.get(6)?,
         status: r.get(7)?,
         error: r.get(8)?,
+        job: r.get(9)?,
+        devices: r.get(10)?,
+        excluded: r.get(11)?,
     })
 }
 
-const SCAN_COLUMNS: &str = "SELECT id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status, error FROM scans";
+const SCAN_COLUMNS: &str = "SELECT id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status, error, job, devices, excluded FROM scans";
+
+const DEVICE_COLUMNS: &str = "d.id, d.ip, d.mac, d.mac_vendor, d.mac_randomized, d.seen_by, d.seen_via, d.hostname,
+    d.snmp_version, d.snmp_credential, d.sys_descr, d.sys_object_id, d.sys_name, d.sys_contact, d.sys_location,
+    d.first_seen, d.last_seen, f.identity";
+
+fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    let identity: Option<String> = r.get(17)?;
+    let version: Option<String> = r.get(8)?;
+    let snmp = version.map(|v| SnmpSummary {
+        version: Some(v),
+        credential: r.get(9).ok().flatten(),
+        sys_descr: r.get(10).ok().flatten(),
+        sys_object_id: r.get(11).ok().flatten(),
+        sys_name: r.get(12).ok().flatten(),
+        sys_contact: r.get(13).ok().flatten(),
+        sys_location: r.get(14).ok().flatten(),
+    });
+    let seen_by: String = r.get(5)?;
+    Ok(DeviceRow {
+        id: r.get(0)?,
+        ip: r.get(1)?,
+        addresses: Vec::new(),
+        mac: r.get(2)?,
+        macs: Vec::new(),
+        mac_vendor: r.get(3)?,
+        mac_randomized: r.get(4)?,
+        seen_by: seen_by
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        seen_via: r.get(6)?,
+        hostname: r.get(7)?,
+        snmp,
+        identity: identity
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null),
+        first_seen: r.get(15)?,
+        last_seen: r.get(16)?,
+    })
+}
 
 impl Store {
     fn scan_row(&self, sql: &str) -> Result<Option<ScanRow>, StoreError> {
@@ -83,32 +468,24 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Counts and the latest scans.
+    /// Counts and the latest runs.
     pub fn overview(&self) -> Result<Overview, StoreError> {
         let last_scan = self.scan_row(&format!("{SCAN_COLUMNS} ORDER BY id DESC LIMIT 1"))?;
         let last_done = self.scan_row(&format!(
             "{SCAN_COLUMNS} WHERE status = 'done' ORDER BY id DESC LIMIT 1"
         ))?;
-        let count = |sql: &str| -> Result<i64, StoreError> {
-            self.connection()
-                .query_row(sql, [], |r| r.get(0))
-                .map_err(|e| self.err(e))
-        };
-        let devices = count("SELECT COUNT(*) FROM devices")?;
-        let devices_last_scan = match &last_done {
-            Some(s) => self
-                .connection()
-                .query_row(
-                    "SELECT COUNT(*) FROM devices WHERE last_scan_id = ?1",
-                    [s.id],
-                    |r| r.get(0),
-                )
-                .map_err(|e| self.err(e))?,
-            None => 0,
-        };
+        let devices: i64 = self
+            .connection()
+            .query_row(
+                "SELECT COUNT(*) FROM devices WHERE merged_into IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        let devices_last_scan = last_done.as_ref().and_then(|s| s.devices).unwrap_or(0);
         let group = |col: &str| -> Result<Vec<(String, i64)>, StoreError> {
             let sql = format!(
-                "SELECT COALESCE({col}, 'unknown'), COUNT(*) FROM devices GROUP BY 1 ORDER BY 2 DESC, 1"
+                "SELECT COALESCE({col}, 'unknown'), COUNT(*) FROM devices WHERE merged_into IS NULL GROUP BY 1 ORDER BY 2 DESC, 1"
             );
             let mut stmt = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
             let rows = stmt
@@ -126,101 +503,354 @@ impl Store {
         })
     }
 
-    /// Every device, most recently seen first, then by address.
-    pub fn devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
-        let mut stmt = self
-            .connection()
-            .prepare("SELECT id, first_seen, last_seen, data FROM devices ORDER BY last_scan_id DESC, ip")
-            .map_err(|e| self.err(e))?;
+    /// One page of devices.
+    pub fn devices(
+        &self,
+        q: &DeviceQuery,
+    ) -> Result<Result<Page<DeviceRow>, QueryError>, StoreError> {
+        let col = q.sort.column();
+        let mut sql = format!(
+            "SELECT {DEVICE_COLUMNS}, d.{col} FROM devices d LEFT JOIN fingerprints f ON f.device_id = d.id WHERE d.merged_into IS NULL"
+        );
+        let mut args: Vec<Sql> = Vec::new();
+        if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let escaped: String = text
+                .to_lowercase()
+                .chars()
+                .take(200)
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            sql.push_str(" AND d.search LIKE ? ESCAPE '\\'");
+            args.push(Sql::Text(format!("%{escaped}%")));
+        }
+        if let Some(c) = &q.class {
+            if c == "unknown" {
+                sql.push_str(" AND d.class IS NULL");
+            } else {
+                sql.push_str(" AND d.class = ?");
+                args.push(Sql::Text(c.clone()));
+            }
+        }
+        if let Some(v) = &q.vendor {
+            sql.push_str(" AND lower(d.vendor) = lower(?)");
+            args.push(Sql::Text(v.clone()));
+        }
+        if let Some(o) = &q.origin {
+            if o == "unknown" {
+                sql.push_str(" AND d.vendor_origin IS NULL");
+            } else {
+                sql.push_str(" AND d.vendor_origin = ?");
+                args.push(Sql::Text(o.clone()));
+            }
+        }
+        if let Some(net) = &q.subnet {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM device_addresses a WHERE a.device_id = d.id AND a.ip_key BETWEEN ? AND ?)",
+            );
+            args.push(Sql::Blob(ip_key(net.network())));
+            args.push(Sql::Blob(ip_key(net.broadcast())));
+        }
+        let (op, dir) = if q.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        if let Some(c) = &q.after {
+            let (value, id) = match decode_cursor(c) {
+                Ok(x) => x,
+                Err(e) => return Ok(Err(e)),
+            };
+            // NULLs sort first ascending: (NULL, id) then values.
+            match value {
+                Sql::Null if !q.descending => {
+                    let _ = write!(sql, " AND (d.{col} IS NOT NULL OR d.id {op} ?)");
+                    args.push(Sql::Integer(id));
+                }
+                Sql::Null => {
+                    let _ = write!(sql, " AND d.{col} IS NULL AND d.id {op} ?");
+                    args.push(Sql::Integer(id));
+                }
+                v if !q.descending => {
+                    let _ = write!(sql, " AND (d.{col} > ? OR (d.{col} = ? AND d.id > ?))");
+                    args.extend([v.clone(), v, Sql::Integer(id)]);
+                }
+                v => {
+                    let _ = write!(
+                        sql,
+                        " AND (d.{col} < ? OR d.{col} IS NULL OR (d.{col} = ? AND d.id < ?))"
+                    );
+                    args.extend([v.clone(), v, Sql::Integer(id)]);
+                }
+            }
+        }
+        let limit = q.limit.clamp(1, 1000);
+        let _ = write!(
+            sql,
+            " ORDER BY d.{col} {dir}, d.id {dir} LIMIT {}",
+            limit + 1
+        );
+        let conn = self.connection();
+        let mut stmt = conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok((device_from_row(r)?, r.get::<_, Sql>(18)?))
             })
             .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, first_seen, last_seen, data) = row.map_err(|e| self.err(e))?;
-            let data = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
-                path: self.path.clone(),
-                id,
-                message: e.to_string(),
-            })?;
-            out.push(DeviceRow {
-                id,
-                first_seen,
-                last_seen,
-                data,
-            });
-        }
-        Ok(out)
+        let mut items: Vec<(DeviceRow, Sql)> =
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|(d, v)| encode_cursor(v, d.id))
+        } else {
+            None
+        };
+        let mut out: Vec<DeviceRow> = items.into_iter().map(|(d, _)| d).collect();
+        self.fill_held(&mut out)?;
+        Ok(Ok(Page { items: out, next }))
     }
 
-    /// One device.
-    pub fn device(&self, id: i64) -> Result<Option<DeviceRow>, StoreError> {
-        let row = self
-            .connection()
-            .query_row(
-                "SELECT id, first_seen, last_seen, data FROM devices WHERE id = ?1",
-                [id],
-                |r| {
+    /// Addresses and MACs for a page of devices (two queries for the page).
+    fn fill_held(&self, rows: &mut [DeviceRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Sql> = rows.iter().map(|r| Sql::Integer(r.id)).collect();
+        let marks = vec!["?"; ids.len()].join(",");
+        for (table, col, order) in [
+            ("device_addresses", "ip", "ip_key"),
+            ("device_macs", "mac", "mac"),
+        ] {
+            let sql = format!(
+                "SELECT device_id, {col}, first_seen, last_seen, active FROM {table} WHERE device_id IN ({marks}) ORDER BY device_id, active DESC, {order}"
+            );
+            let mut stmt = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
+            let found = stmt
+                .query_map(params_from_iter(ids.iter()), |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
+                        Held {
+                            value: r.get(1)?,
+                            first_seen: r.get(2)?,
+                            last_seen: r.get(3)?,
+                            active: r.get(4)?,
+                        },
                     ))
-                },
+                })
+                .map_err(|e| self.err(e))?;
+            for item in found {
+                let (id, h) = item.map_err(|e| self.err(e))?;
+                if let Some(row) = rows.iter_mut().find(|r| r.id == id) {
+                    if col == "ip" {
+                        row.addresses.push(h);
+                    } else {
+                        row.macs.push(h);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The device `id` now is (itself, or the device it was merged into).
+    pub fn resolve_device(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        let mut cur = id;
+        for _ in 0..64 {
+            let row: Option<Option<i64>> = self
+                .connection()
+                .query_row(
+                    "SELECT merged_into FROM devices WHERE id = ?1",
+                    [cur],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.err(e))?;
+            match row {
+                None => return Ok(None),
+                Some(None) => return Ok(Some(cur)),
+                Some(Some(next)) => cur = next,
+            }
+        }
+        Ok(None)
+    }
+
+    /// One device with its tables, identity log and recent record rows.
+    pub fn device(&self, id: i64) -> Result<Option<DeviceDetail>, StoreError> {
+        let conn = self.connection();
+        let row = conn
+            .query_row(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN fingerprints f ON f.device_id = d.id WHERE d.id = ?1 AND d.merged_into IS NULL"),
+                [id],
+                device_from_row,
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((id, first_seen, last_seen, data)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
-            path: self.path.clone(),
-            id,
-            message: e.to_string(),
-        })?;
-        Ok(Some(DeviceRow {
-            id,
-            first_seen,
-            last_seen,
-            data,
+        let mut rows = vec![row];
+        self.fill_held(&mut rows)?;
+        let Some(row) = rows.pop() else {
+            return Ok(None);
+        };
+        // The latest record and volatile values of its subjects.
+        let subjects: Vec<(i64, String, String, i64)> = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT s.id, s.ip, s.mac, MAX(ds.last_run) FROM device_subjects ds JOIN subjects s ON s.id = ds.subject_id
+                     WHERE ds.device_id = ?1 GROUP BY s.id ORDER BY 4 DESC, s.id",
+                )
+                .map_err(|e| self.err(e))?;
+            let found = stmt
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(|e| self.err(e))?;
+            found.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let mut snmp: Option<SnmpReport> = None;
+        for (sid, ip, mac, _) in &subjects {
+            let latest = self.latest_tuples(*sid)?;
+            let volatile = self.volatile_tuples(*sid)?;
+            let seen = record::decode(ip, mac, &latest, &volatile);
+            if let Some(s) = seen
+                .snmp
+                .filter(|s| s.walked_at.is_none() || snmp.is_none())
+            {
+                let tables_here = s.walked_at.is_none();
+                let mut report = SnmpReport::from_facts(s.facts);
+                report.version = s.version;
+                report.credential = s.credential;
+                if snmp.is_none() || tables_here {
+                    snmp = Some(report);
+                }
+                if tables_here {
+                    break;
+                }
+            }
+        }
+        let identity_log = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT time, kind, other_id, strength, facts FROM identity_events
+                     WHERE device_id = ?1 OR other_id = ?1 ORDER BY id DESC LIMIT 200",
+                )
+                .map_err(|e| self.err(e))?;
+            let found = stmt
+                .query_map([id], |r| {
+                    let facts: String = r.get(4)?;
+                    Ok(IdentityEvent {
+                        time: r.get(0)?,
+                        kind: r.get(1)?,
+                        other_device: r.get(2)?,
+                        strength: r.get(3)?,
+                        facts: serde_json::from_str(&facts).unwrap_or_default(),
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            found.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let keys = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT kind, value, first_seen, last_seen FROM device_keys WHERE device_id = ?1 ORDER BY kind, value",
+                )
+                .map_err(|e| self.err(e))?;
+            let found = stmt
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(|e| self.err(e))?;
+            found.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let history = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT o.first_seen, o.last_seen, o.source, o.key, CASE WHEN o.key LIKE 'snmp:%'
+                        THEN (length(o.value) - length(replace(o.value, char(10), ''))) || ' values' ELSE o.value END
+                     FROM observations o JOIN device_subjects ds ON ds.subject_id = o.subject_id AND ds.device_id = ?1
+                     WHERE o.first_run <= ds.last_run AND o.last_run >= ds.first_run
+                     ORDER BY o.first_run DESC, o.id DESC LIMIT 200",
+                )
+                .map_err(|e| self.err(e))?;
+            let found = stmt
+                .query_map([id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(|e| self.err(e))?;
+            found.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        Ok(Some(DeviceDetail {
+            row,
+            snmp,
+            identity_log,
+            keys,
+            history,
         }))
     }
 
-    /// A device's most recent observations, newest first: (time, source, key, value).
-    pub fn observations(
-        &self,
-        device_id: i64,
-        limit: u32,
-    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
+    /// The latest row of every (job, source, key) chain of one subject.
+    fn latest_tuples(&self, subject: i64) -> Result<Vec<Tuple>, StoreError> {
         let mut stmt = self
             .connection()
-            .prepare("SELECT time, source, key, value FROM observations WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2")
+            .prepare(
+                "SELECT source, key, value FROM observations o WHERE subject_id = ?1 AND last_run = (
+                    SELECT MAX(last_run) FROM observations p WHERE p.subject_id = o.subject_id
+                      AND p.job_id = o.job_id AND p.source = o.source AND p.key = o.key)
+                 ORDER BY source, key, value",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(rusqlite::params![device_id, limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            .query_map([subject], |r| {
+                Ok(Tuple {
+                    source: r.get(0)?,
+                    key: r.get(1)?,
+                    value: r.get(2)?,
+                })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Recent scans, newest first.
-    pub fn scans(&self, limit: u32) -> Result<Vec<ScanRow>, StoreError> {
+    fn volatile_tuples(&self, subject: i64) -> Result<Vec<Tuple>, StoreError> {
         let mut stmt = self
             .connection()
-            .prepare(&format!("{SCAN_COLUMNS} ORDER BY id DESC LIMIT ?1"))
+            .prepare("SELECT source, key, value FROM latest_values WHERE subject_id = ?1")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([limit], scan_from_row)
+            .query_map([subject], |r| {
+                Ok(Tuple {
+                    source: r.get(0)?,
+                    key: r.get(1)?,
+                    value: r.get(2)?,
+                })
+            })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// A page of runs, newest first.
+    pub fn scans(&self, limit: u32, after: Option<i64>) -> Result<Page<ScanRow>, StoreError> {
+        let limit = limit.clamp(1, 1000);
+        let mut stmt = self
+            .connection()
+            .prepare(&format!(
+                "{SCAN_COLUMNS} WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params![after.unwrap_or(i64::MAX), limit + 1],
+                scan_from_row,
+            )
+            .map_err(|e| self.err(e))?;
+        let mut items: Vec<ScanRow> = rows
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|s| s.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next })
     }
 }

@@ -1,23 +1,30 @@
-//! The read-only status page and JSON API (axum). Reads the store through
-//! its own read-only connection; never writes.
+//! The read-only status page and JSON API (axum). Every request reads the
+//! store through a read-only connection of its own (from a small pool), so
+//! one slow page never holds up another or `/healthz`; lists are filtered,
+//! sorted and paged in SQL.
 //!
-//! Routes: `GET /` (page; `?lang=zh` for Chinese), `GET /api/v1/devices`,
+//! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
+//! `GET /devices/{id}`, `GET /api/v1/devices`, `GET /api/v1/devices/{id}`,
 //! `GET /api/v1/scans`, `GET /healthz`.
 
 pub mod i18n;
 mod view;
 
-use crate::store::{Store, StoreError};
+use crate::store::read::{DeviceQuery, QueryError};
+use crate::store::{ReadPool, Store, StoreError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use i18n::Lang;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use view::{DevicePage, DeviceView, IndexPage};
+
+/// Idle read connections kept for the next requests.
+const IDLE_CONNECTIONS: usize = 8;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -26,8 +33,7 @@ pub struct AppState {
 }
 
 struct Inner {
-    db_path: PathBuf,
-    store: Mutex<Option<Store>>,
+    pool: ReadPool,
     configured: bool,
     config_path: String,
 }
@@ -38,35 +44,25 @@ impl AppState {
     pub fn new(db_path: PathBuf, configured: bool, config_path: String) -> AppState {
         AppState {
             inner: Arc::new(Inner {
-                db_path,
-                store: Mutex::new(None),
+                pool: ReadPool::new(&db_path, IDLE_CONNECTIONS),
                 configured,
                 config_path,
             }),
         }
     }
 
-    /// Run `f` on the read-only store on a blocking thread.
+    /// Run `f` on a read-only store of its own, on a blocking thread.
     async fn with_store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, AppError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = inner
-                .store
-                .lock()
-                .map_err(|_| AppError::Internal("store lock poisoned".into()))?;
-            if guard.is_none() {
-                *guard = Some(
-                    Store::open_read_only(&inner.db_path)
-                        .map_err(|e| AppError::Internal(e.to_string()))?,
-                );
-            }
-            match guard.as_ref() {
-                Some(store) => f(store).map_err(|e| AppError::Internal(e.to_string())),
-                None => Err(AppError::Internal("store not open".into())),
-            }
+            let store = inner
+                .pool
+                .get()
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            f(&store).map_err(|e| AppError::Internal(e.to_string()))
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
@@ -78,17 +74,28 @@ impl AppState {
 pub enum AppError {
     /// Something on our side.
     Internal(String),
+    /// A query parameter the client got wrong (said back, it names nothing of ours).
+    BadRequest(String),
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let AppError::Internal(detail) = self;
-        tracing::error!(%detail, "web request failed");
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the inventory database is not readable right now; see the daemon's log\n",
-        )
-            .into_response()
+        match self {
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "web request failed");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the inventory database is not readable right now; see the daemon's log\n",
+                )
+                    .into_response()
+            }
+            AppError::BadRequest(why) => (
+                StatusCode::BAD_REQUEST,
+                [(header::X_CONTENT_TYPE_OPTIONS, "nosniff")],
+                Json(serde_json::json!({ "error": why })),
+            )
+                .into_response(),
+        }
     }
 }
 
@@ -98,46 +105,116 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(index))
         .route("/devices/{id}", get(device_page))
         .route("/api/v1/devices", get(api_devices))
+        .route("/api/v1/devices/{id}", get(api_device))
         .route("/api/v1/scans", get(api_scans))
         .route("/healthz", get(healthz))
         .with_state(state)
 }
 
-#[derive(serde::Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
+/// Query parameters, read leniently: a repeated key keeps its first value
+/// (so `?lang=zh&lang=en` is Chinese, not an error), unknown keys are
+/// ignored, values are bounded.
+#[derive(Debug, Default, Clone)]
+struct Params {
+    pairs: Vec<(String, String)>,
 }
 
-async fn index(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let lang = pick_lang(&q, &headers);
-    let (overview, rows) = state
-        .with_store(|s| Ok((s.overview()?, s.devices()?)))
-        .await?;
-    let page = IndexPage {
-        lang_code: lang.code(),
-        lang_query: lang_query(lang),
-        l: lang.labels(),
-        configured: state.inner.configured,
-        config_path: state.inner.config_path.clone(),
-        overview,
-        devices: rows.iter().map(DeviceView::from_row).collect(),
-    };
-    let html = page
-        .render()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Html(html).into_response())
+impl Params {
+    fn parse(raw: Option<&str>) -> Params {
+        let mut pairs = Vec::new();
+        for part in raw.unwrap_or("").split('&').take(64) {
+            if part.is_empty() {
+                continue;
+            }
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            let decode = |s: &str| -> String {
+                let s = s.replace('+', " ");
+                let bytes = s.as_bytes();
+                let mut out = Vec::with_capacity(bytes.len());
+                let mut i = 0;
+                while i < bytes.len() {
+                    if bytes[i] == b'%'
+                        && let Some(b) = s
+                            .get(i + 1..i + 3)
+                            .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+                String::from_utf8_lossy(&out).chars().take(512).collect()
+            };
+            pairs.push((decode(k), decode(v)));
+        }
+        Params { pairs }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The device list query these parameters ask for.
+    fn device_query(&self) -> Result<DeviceQuery, QueryError> {
+        let mut q = DeviceQuery::default();
+        if let Some(l) = self.get("limit") {
+            q.limit = l.parse::<u32>().unwrap_or(100).clamp(1, 1000);
+        }
+        q.after = self.get("after").map(str::to_string);
+        if let Some(s) = self.get("sort") {
+            q.set_sort(s)?;
+        }
+        q.q = self.get("q").map(str::to_string);
+        q.class = self.get("class").map(str::to_string);
+        q.vendor = self.get("vendor").map(str::to_string);
+        if let Some(o) = self.get("origin") {
+            q.set_origin(o)?;
+        }
+        if let Some(s) = self.get("subnet") {
+            q.set_subnet(s)?;
+        }
+        Ok(q)
+    }
+
+    /// These parameters without `after` and `lang`, plus `after=CURSOR`.
+    fn with_after(&self, cursor: &str) -> String {
+        let mut parts: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "after")
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        parts.push(format!("after={}", enc(cursor)));
+        parts.join("&")
+    }
+}
+
+/// Percent-encode for a query string.
+fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char);
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// `?lang=` first, then the browser's Accept-Language.
-fn pick_lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
+fn pick_lang(p: &Params, headers: &HeaderMap) -> Lang {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    Lang::pick(q.lang.as_deref(), accept)
+    Lang::pick(p.get("lang"), accept)
 }
 
 fn lang_query(lang: Lang) -> &'static str {
@@ -147,53 +224,180 @@ fn lang_query(lang: Lang) -> &'static str {
     }
 }
 
-async fn device_page(
+/// A device id as written in a path: digits only (no sign, no spaces).
+fn device_id(text: &str) -> Option<i64> {
+    if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+async fn index(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
-    Query(q): Query<LangQuery>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let lang = pick_lang(&q, &headers);
-    let found = state
-        .with_store(move |s| match s.device(id)? {
-            Some(row) => Ok(Some((row, s.observations(id, 100)?))),
-            None => Ok(None),
-        })
-        .await?;
-    let Some((row, history)) = found else {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            Html(format!("<p>{}</p>", lang.labels().not_found)),
-        )
-            .into_response());
+    let params = Params::parse(raw.as_deref());
+    let lang = pick_lang(&params, &headers);
+    let query = match params.device_query() {
+        Ok(q) => q,
+        Err(e) => return Err(AppError::BadRequest(e.to_string())),
     };
-    let page = DevicePage::build(lang.code(), lang_query(lang), lang.labels(), &row, history);
+    let filtered = query.q.is_some()
+        || query.class.is_some()
+        || query.vendor.is_some()
+        || query.origin.is_some()
+        || query.subnet.is_some();
+    let (overview, page) = state
+        .with_store(move |s| Ok((s.overview()?, s.devices(&query)?)))
+        .await?;
+    let page = page.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let next_link = page.next.as_deref().map(|c| params.with_after(c));
+    let page = IndexPage {
+        lang_code: lang.code(),
+        lang_query: lang_query(lang),
+        l: lang.labels(),
+        configured: state.inner.configured,
+        config_path: state.inner.config_path.clone(),
+        overview,
+        devices: page.items.iter().map(DeviceView::from_row).collect(),
+        q: params.get("q").unwrap_or("").to_string(),
+        class: params.get("class").unwrap_or("").to_string(),
+        origin: params.get("origin").unwrap_or("").to_string(),
+        subnet: params.get("subnet").unwrap_or("").to_string(),
+        paged: params.get("after").is_some(),
+        filtered,
+        next_link,
+    };
     let html = page
         .render()
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Html(html).into_response())
 }
 
-async fn api_devices(State(state): State<AppState>) -> Result<Response, AppError> {
-    let rows = state.with_store(|s| s.devices()).await?;
-    let out: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|r| {
-            let mut v = r.data;
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("id".into(), r.id.into());
-                obj.insert("first_seen".into(), r.first_seen.into());
-                obj.insert("last_seen".into(), r.last_seen.into());
-            }
-            v
+async fn device_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let params = Params::parse(raw.as_deref());
+    let lang = pick_lang(&params, &headers);
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            Html(format!("<p>{}</p>", lang.labels().not_found)),
+        )
+            .into_response()
+    };
+    let Some(id) = device_id(&id) else {
+        return Ok(not_found());
+    };
+    let found = state
+        .with_store(move |s| match s.resolve_device(id)? {
+            Some(now) if now != id => Ok(Err(now)),
+            Some(_) => Ok(Ok(s.device(id)?)),
+            None => Ok(Ok(None)),
         })
-        .collect();
-    Ok(Json(out).into_response())
+        .await?;
+    let detail = match found {
+        // A device found to be another: its page is the survivor's.
+        Err(now) => {
+            return Ok(
+                Redirect::permanent(&format!("/devices/{now}{}", lang_query(lang))).into_response(),
+            );
+        }
+        Ok(None) => return Ok(not_found()),
+        Ok(Some(d)) => d,
+    };
+    let page = DevicePage::build(lang.code(), lang_query(lang), lang.labels(), &detail);
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Html(html).into_response())
 }
 
-async fn api_scans(State(state): State<AppState>) -> Result<Response, AppError> {
-    let scans = state.with_store(|s| s.scans(100)).await?;
-    Ok(Json(scans).into_response())
+async fn api_devices(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = Params::parse(raw.as_deref());
+    let query = params
+        .device_query()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let page = state
+        .with_store(move |s| s.devices(&query))
+        .await?
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let items: Vec<serde_json::Value> = page.items.iter().map(|d| d.to_json()).collect();
+    Ok(Json(serde_json::json!({ "items": items, "next": page.next })).into_response())
+}
+
+async fn api_device(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let Some(id) = device_id(&id) else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "no such device"})),
+        )
+            .into_response());
+    };
+    let found = state
+        .with_store(move |s| match s.resolve_device(id)? {
+            Some(now) => s.device(now),
+            None => Ok(None),
+        })
+        .await?;
+    let Some(d) = found else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "no such device"})),
+        )
+            .into_response());
+    };
+    let mut v = d.row.to_json();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "snmp".into(),
+            serde_json::to_value(&d.snmp).unwrap_or(serde_json::Value::Null),
+        );
+        obj.insert(
+            "identity_log".into(),
+            serde_json::to_value(&d.identity_log).unwrap_or_default(),
+        );
+        obj.insert(
+            "keys".into(),
+            d.keys
+                .iter()
+                .map(|(kind, value, first, last)| {
+                    serde_json::json!({"kind": kind, "value": value, "first_seen": first, "last_seen": last})
+                })
+                .collect(),
+        );
+    }
+    Ok(Json(v).into_response())
+}
+
+async fn api_scans(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = Params::parse(raw.as_deref());
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse::<u32>().ok())
+        .unwrap_or(100);
+    let after = match params.get("after") {
+        Some(a) => Some(
+            a.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(QueryError::Cursor.to_string()))?,
+        ),
+        None => None,
+    };
+    let page = state.with_store(move |s| s.scans(limit, after)).await?;
+    Ok(Json(serde_json::json!({ "items": page.items, "next": page.next })).into_response())
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -202,131 +406,4 @@ async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fingerprint::Identity;
-    use crate::inventory::{Device, Source};
-    use axum::body::Body;
-    use axum::http::Request;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-
-    fn db_with_hostile_device(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("pandian-web-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let path = dir.join("w.db");
-        let mut s = Store::open(&path).unwrap();
-        let id = s
-            .begin_scan("2026-01-01T00:00:00Z", "198.51.100.0/24", 254)
-            .unwrap();
-        let d = Device {
-            ip: "198.51.100.7".parse().unwrap(),
-            mac: Some("00:e0:fc:00:00:01".into()),
-            mac_vendor: Some("HUAWEI TECHNOLOGIES CO.,LTD".into()),
-            mac_randomized: false,
-            seen_by: vec![Source::Arp, Source::Dns],
-            rtt_ms: Some(0.1),
-            hostname: Some("<script>alert(1)</script>".into()),
-            seen_via: None,
-            snmp: None,
-            identity: Identity {
-                vendor: Some("Huawei".into()),
-                vendor_origin: Some("domestic".into()),
-                ..Identity::default()
-            },
-        };
-        s.finish_scan(id, "2026-01-01T00:01:00Z", &[d]).unwrap();
-        path
-    }
-
-    async fn get(app: Router, uri: &str, accept_language: Option<&str>) -> (StatusCode, String) {
-        let mut req = Request::builder().uri(uri);
-        if let Some(a) = accept_language {
-            req = req.header(header::ACCEPT_LANGUAGE, a);
-        }
-        let resp = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
-        let status = resp.status();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8_lossy(&body).into_owned())
-    }
-
-    #[tokio::test]
-    async fn web_page_escapes_device_strings_and_speaks_chinese() {
-        let app = app(AppState::new(
-            db_with_hostile_device("page"),
-            true,
-            "/etc/pandian.toml".into(),
-        ));
-        let (status, html) = get(app.clone(), "/", None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(html.contains("198.51.100.7"));
-        assert!(
-            !html.contains("<script>alert(1)"),
-            "hostile hostname must be escaped"
-        );
-        assert!(!html.contains("not-configured"));
-        let (_, zh) = get(app.clone(), "/", Some("zh-CN,zh;q=0.9")).await;
-        assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("国产"), "{zh}");
-    }
-
-    #[tokio::test]
-    async fn web_api_devices_adds_first_and_last_seen() {
-        let app = app(AppState::new(
-            db_with_hostile_device("api"),
-            true,
-            "x".into(),
-        ));
-        let (status, body) = get(app.clone(), "/api/v1/devices", None).await;
-        assert_eq!(status, StatusCode::OK);
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(v[0]["first_seen"], "2026-01-01T00:01:00Z");
-        assert_eq!(v[0]["vendor_origin"], "domestic");
-        assert_eq!(v[0]["seen_by"], serde_json::json!(["arp", "dns"]));
-        let (status, body) = get(app, "/healthz", None).await;
-        assert_eq!(
-            (status, body.contains("schema_version")),
-            (StatusCode::OK, true)
-        );
-    }
-
-    #[tokio::test]
-    async fn web_device_page_shows_identity_evidence_and_history() {
-        let app = app(AppState::new(
-            db_with_hostile_device("device"),
-            true,
-            "x".into(),
-        ));
-        let (status, html) = get(app.clone(), "/devices/1", None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(
-            html.contains("198.51.100.7") && html.contains("Huawei"),
-            "{html}"
-        );
-        assert!(!html.contains("<script>alert(1)"), "escaped");
-        assert!(
-            html.contains("id=\"history\"") && html.contains("hostname"),
-            "observation history"
-        );
-        let (status, _) = get(app.clone(), "/devices/999", None).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = get(app, "/devices/not-a-number", None).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-    }
-
-    #[tokio::test]
-    async fn web_unreadable_database_is_503_not_a_panic() {
-        let app = app(AppState::new(
-            PathBuf::from("/nonexistent/dir/p.db"),
-            true,
-            "x".into(),
-        ));
-        for uri in ["/", "/api/v1/devices", "/healthz"] {
-            let (status, body) = get(app.clone(), uri, None).await;
-            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
-            assert!(
-                !body.contains("/nonexistent"),
-                "details stay in the log: {body}"
-            );
-        }
-    }
-}
+mod tests;

@@ -1,7 +1,8 @@
-//! What the templates see: plain strings pulled out of stored JSON.
+//! What the templates see: plain strings pulled out of the read model.
 
 use super::i18n::Labels;
-use crate::store::{DeviceRow, Overview};
+use crate::store::Overview;
+use crate::store::read::{DeviceDetail, DeviceRow, Held};
 use askama::Template;
 use serde_json::Value;
 
@@ -15,11 +16,22 @@ pub(super) struct IndexPage {
     pub config_path: String,
     pub overview: Overview,
     pub devices: Vec<DeviceView>,
+    pub q: String,
+    pub class: String,
+    pub origin: String,
+    pub subnet: String,
+    /// This is not the first page.
+    pub paged: bool,
+    /// A filter is on.
+    pub filtered: bool,
+    /// Query string of the next page, if any.
+    pub next_link: Option<String>,
 }
 
 pub(super) struct DeviceView {
     pub id: i64,
     pub ip: String,
+    pub more_addresses: usize,
     pub mac: String,
     pub randomized: bool,
     pub mac_vendor: String,
@@ -44,37 +56,38 @@ fn text(v: &Value, key: &str) -> String {
     }
 }
 
+fn opt(v: &Option<String>) -> String {
+    v.as_deref().map(crate::text::printable).unwrap_or_default()
+}
+
 impl DeviceView {
     pub fn from_row(r: &DeviceRow) -> DeviceView {
-        let d = &r.data;
-        let snmp = d.get("snmp").cloned().unwrap_or(Value::Null);
+        let id = &r.identity;
         DeviceView {
             id: r.id,
-            ip: text(d, "ip"),
-            mac: text(d, "mac"),
-            randomized: d
-                .get("mac_randomized")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            mac_vendor: text(d, "mac_vendor"),
-            hostname: text(d, "hostname"),
-            sys_name: text(&snmp, "sys_name"),
-            class: text(d, "class"),
-            vendor: text(d, "vendor"),
-            model: text(d, "model"),
-            serial: text(d, "serial"),
-            os: text(d, "os"),
-            origin: text(d, "vendor_origin"),
-            seen_by: d
-                .get("seen_by")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
+            ip: opt(&r.ip),
+            more_addresses: r
+                .addresses
+                .iter()
+                .filter(|a| a.active)
+                .count()
+                .saturating_sub(1),
+            mac: opt(&r.mac),
+            randomized: r.mac_randomized,
+            mac_vendor: opt(&r.mac_vendor),
+            hostname: opt(&r.hostname),
+            sys_name: r
+                .snmp
+                .as_ref()
+                .map(|s| opt(&s.sys_name))
                 .unwrap_or_default(),
+            class: text(id, "class"),
+            vendor: text(id, "vendor"),
+            model: text(id, "model"),
+            serial: text(id, "serial"),
+            os: text(id, "os"),
+            origin: text(id, "vendor_origin"),
+            seen_by: r.seen_by.clone(),
             first_seen: r.first_seen.clone(),
             last_seen: r.last_seen.clone(),
         }
@@ -90,11 +103,19 @@ pub(super) struct DevicePage {
     pub lang_code: &'static str,
     pub lang_query: &'static str,
     pub l: &'static Labels,
+    pub id: i64,
     pub ip: String,
     pub identity: Vec<(&'static str, String)>,
+    /// (kind: ip/mac, value, first seen, last seen, active)
+    pub held: Vec<(&'static str, String, String, String, bool)>,
     pub evidence: Vec<EvidenceView>,
     pub tables: Vec<TableView>,
-    pub history: Vec<(String, String, String, String)>,
+    /// (time, kind, other device, strength, facts)
+    pub identity_log: Vec<(String, String, String, String, String)>,
+    /// (kind, value, first seen, last seen)
+    pub keys: Vec<(String, String, String, String)>,
+    /// (first seen, last seen, source, key, value)
+    pub history: Vec<(String, String, String, String, String)>,
 }
 
 pub(super) struct EvidenceView {
@@ -151,29 +172,47 @@ fn table(title: &'static str, rows: Option<&Value>) -> Option<TableView> {
     })
 }
 
+fn held(kind: &'static str, list: &[Held]) -> Vec<(&'static str, String, String, String, bool)> {
+    list.iter()
+        .map(|h| {
+            (
+                kind,
+                crate::text::printable(&h.value),
+                h.first_seen.clone(),
+                h.last_seen.clone(),
+                h.active,
+            )
+        })
+        .collect()
+}
+
 impl DevicePage {
     pub fn build(
         lang_code: &'static str,
         lang_query: &'static str,
         l: &'static Labels,
-        r: &DeviceRow,
-        history: Vec<(String, String, String, String)>,
+        d: &DeviceDetail,
     ) -> DevicePage {
-        let d = &r.data;
-        let snmp = d.get("snmp").cloned().unwrap_or(Value::Null);
+        let r = &d.row;
+        let id = &r.identity;
+        let snmp = d
+            .snmp
+            .as_ref()
+            .and_then(|s| serde_json::to_value(s).ok())
+            .unwrap_or(Value::Null);
         let mut identity: Vec<(&'static str, String)> = vec![
-            (l.ip, text(d, "ip")),
-            (l.mac, text(d, "mac")),
-            (l.mac_vendor, text(d, "mac_vendor")),
-            (l.hostname, text(d, "hostname")),
-            (l.class, l.value(&text(d, "class")).to_string()),
-            (l.vendor, text(d, "vendor")),
-            (l.model, text(d, "model")),
-            (l.serial, text(d, "serial")),
-            (l.os, text(d, "os")),
-            (l.firmware, text(d, "firmware")),
-            (l.origin, l.value(&text(d, "vendor_origin")).to_string()),
-            (l.confidence, text(d, "confidence")),
+            (l.ip, opt(&r.ip)),
+            (l.mac, opt(&r.mac)),
+            (l.mac_vendor, opt(&r.mac_vendor)),
+            (l.hostname, opt(&r.hostname)),
+            (l.class, l.value(&text(id, "class")).to_string()),
+            (l.vendor, text(id, "vendor")),
+            (l.model, text(id, "model")),
+            (l.serial, text(id, "serial")),
+            (l.os, text(id, "os")),
+            (l.firmware, text(id, "firmware")),
+            (l.origin, l.value(&text(id, "vendor_origin")).to_string()),
+            (l.confidence, text(id, "confidence")),
             (l.first_seen, r.first_seen.clone()),
             (l.last_seen, r.last_seen.clone()),
         ];
@@ -200,7 +239,7 @@ impl DevicePage {
                 identity.push((label, v));
             }
         }
-        let evidence = d
+        let evidence = id
             .get("evidence")
             .and_then(Value::as_array)
             .map(|list| {
@@ -233,15 +272,49 @@ impl DevicePage {
         .into_iter()
         .filter_map(|(title, key)| table(title, snmp.get(key)))
         .collect();
+        let mut all_held = held("IP", &r.addresses);
+        all_held.extend(held("MAC", &r.macs));
         DevicePage {
             lang_code,
             lang_query,
             l,
-            ip: text(d, "ip"),
+            id: r.id,
+            ip: opt(&r.ip),
             identity,
+            held: all_held,
             evidence,
             tables,
-            history,
+            identity_log: d
+                .identity_log
+                .iter()
+                .map(|e| {
+                    (
+                        e.time.clone(),
+                        l.value(&e.kind).to_string(),
+                        e.other_device.map(|o| o.to_string()).unwrap_or_default(),
+                        e.strength.clone(),
+                        crate::text::printable(&e.facts.join("; ")),
+                    )
+                })
+                .collect(),
+            keys: d
+                .keys
+                .iter()
+                .map(|(k, v, f, la)| (k.clone(), crate::text::printable(v), f.clone(), la.clone()))
+                .collect(),
+            history: d
+                .history
+                .iter()
+                .map(|(f, la, s, k, v)| {
+                    (
+                        f.clone(),
+                        la.clone(),
+                        s.clone(),
+                        k.clone(),
+                        crate::text::printable(v),
+                    )
+                })
+                .collect(),
         }
     }
 }

@@ -120,3 +120,38 @@ pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
 }
+
+/// Every derived table of a Pandian database, row by row, as text (for
+/// comparing a rebuild with the incremental tables).
+pub fn dump_derived(db: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    let mut out = Vec::new();
+    for (table, order) in [
+        ("devices", "id"),
+        ("device_addresses", "device_id, ip"),
+        ("device_macs", "device_id, mac"),
+        ("device_keys", "device_id, kind, value"),
+        ("device_subjects", "subject_id, first_run"),
+        ("identity_events", "id"),
+        ("fingerprints", "device_id"),
+    ] {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+            .expect("query");
+        let cols = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut line = format!("{table}:");
+                for i in 0..cols {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    line.push_str(&format!(" {v:?}"));
+                }
+                Ok(line)
+            })
+            .expect("rows");
+        for r in rows {
+            out.push(r.expect("row"));
+        }
+    }
+    out
+}

@@ -1,0 +1,730 @@
+use super::*;
+use crate::facts::{Oid, SnmpFacts, Value};
+use crate::inventory::Source;
+use crate::record::SnmpSeen;
+use crate::store::read::DeviceQuery;
+use rusqlite::OptionalExtension;
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pandian-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("nested").join("p.db")
+}
+
+fn engine() -> Engine {
+    Engine::builtin().unwrap()
+}
+
+fn mac(last: u8) -> [u8; 6] {
+    [0x00, 0x1b, 0x54, 0x00, 0x00, last]
+}
+
+fn seen(ip: &str, m: Option<[u8; 6]>) -> Seen {
+    Seen {
+        ip: Some(ip.parse().unwrap()),
+        mac: m,
+        sources: if m.is_some() {
+            vec![Source::Arp, Source::Icmp]
+        } else {
+            vec![Source::Icmp]
+        },
+        rtt_ms: Some(0.3),
+        ..Seen::default()
+    }
+}
+
+fn o(s: &str) -> Oid {
+    Oid::parse(s).unwrap()
+}
+
+/// An agent: sysDescr, sysObjectID (Cisco), sysName, engine ID, its own
+/// addresses, and a chassis serial.
+fn agent(s: &mut Seen, engine_id: &[u8], own: &[&str], serial: Option<&str>) {
+    let mut f = SnmpFacts::new();
+    f.insert(
+        o("1.3.6.1.2.1.1.1.0"),
+        Value::OctetString(
+            b"Cisco IOS Software, C3750E Software (C3750E-UNIVERSALK9-M), Version 15.0(2)SE11"
+                .to_vec(),
+        ),
+    );
+    f.insert(
+        o("1.3.6.1.2.1.1.2.0"),
+        Value::ObjectId(o("1.3.6.1.4.1.9.1.516")),
+    );
+    f.insert(o("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(4242));
+    f.insert(
+        o("1.3.6.1.2.1.1.5.0"),
+        Value::OctetString(b"core-rtr".to_vec()),
+    );
+    f.insert(
+        o("1.3.6.1.6.3.10.2.1.1.0"),
+        Value::OctetString(engine_id.to_vec()),
+    );
+    for (i, a) in own.iter().enumerate() {
+        f.insert(
+            o(&format!("1.3.6.1.2.1.4.20.1.2.{a}")),
+            Value::Integer(i64::try_from(i).unwrap() + 1),
+        );
+    }
+    if let Some(sn) = serial {
+        f.insert(o("1.3.6.1.2.1.47.1.1.1.1.5.1"), Value::Integer(3));
+        f.insert(
+            o("1.3.6.1.2.1.47.1.1.1.1.11.1"),
+            Value::OctetString(sn.as_bytes().to_vec()),
+        );
+    }
+    s.sources.push(Source::Snmp);
+    s.sources.sort();
+    s.snmp = Some(SnmpSeen {
+        version: "2c".into(),
+        credential: "office".into(),
+        facts: f,
+        walked_at: None,
+    });
+}
+
+fn run(store: &mut Store, time: &str, targets: &str, seen: &[Seen]) -> (i64, Applied) {
+    let id = store
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: time,
+            targets,
+            exclude: "",
+            addresses: 254,
+            excluded: 0,
+            rate: 100,
+            credentials: vec!["office".into()],
+        })
+        .unwrap();
+    store.record(id, seen).unwrap();
+    let applied = store
+        .finish_run(
+            id,
+            &RunEnd {
+                finished_at: time.to_string(),
+                answered: seen.len(),
+                snmp_ok: seen.iter().filter(|s| s.snmp.is_some()).count(),
+            },
+            &engine(),
+            &DeriveOptions::default(),
+        )
+        .unwrap();
+    (id, applied)
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn all_devices(store: &Store) -> Vec<read::DeviceRow> {
+    store
+        .devices(&DeviceQuery {
+            limit: 1000,
+            ..DeviceQuery::default()
+        })
+        .unwrap()
+        .unwrap()
+        .items
+}
+
+/// Every derived table, row by row, as text.
+fn dump_derived(store: &Store) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, order) in [
+        ("devices", "id"),
+        ("device_addresses", "device_id, ip"),
+        ("device_macs", "device_id, mac"),
+        ("device_keys", "device_id, kind, value"),
+        ("device_subjects", "subject_id, first_run"),
+        ("identity_events", "id"),
+        ("fingerprints", "device_id"),
+    ] {
+        let conn = store.connection();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+            .unwrap();
+        let cols = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut line = format!("{table}:");
+                for i in 0..cols {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    line.push_str(&format!(" {v:?}"));
+                }
+                Ok(line)
+            })
+            .unwrap();
+        for r in rows {
+            out.push(r.unwrap());
+        }
+    }
+    let seqs = {
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT id, applied_seq, devices FROM scans ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok(format!(
+                "scans: {} {:?} {:?}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<i64>>(2)?
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>()
+    };
+    out.extend(seqs);
+    out
+}
+
+#[test]
+fn store_migrates_new_file_and_reopens() {
+    let path = temp_db("migrate");
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.version().unwrap(), schema_version());
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.version().unwrap(), 3);
+    let mode: String = s
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn store_refuses_newer_schema() {
+    let path = temp_db("newer");
+    let s = Store::open(&path).unwrap();
+    s.connection()
+        .pragma_update(None, "user_version", schema_version() + 1)
+        .unwrap();
+    drop(s);
+    assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
+}
+
+#[test]
+fn store_record_collapses_unchanged_values() {
+    let path = temp_db("collapse");
+    let mut s = Store::open(&path).unwrap();
+    let mut a = seen("198.51.100.7", Some(mac(7)));
+    a.hostname = Some("sw7.example.test".into());
+    agent(
+        &mut a,
+        &[0x80, 0, 0, 9, 3, 1, 7],
+        &["198.51.100.7"],
+        Some("FOC1"),
+    );
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&a),
+    );
+    let rows = count(&s, "SELECT COUNT(*) FROM observations");
+    // The same again (uptime and round trip differ: volatile, not recorded).
+    let mut b = a.clone();
+    b.rtt_ms = Some(9.9);
+    if let Some(snmp) = b.snmp.as_mut() {
+        snmp.facts
+            .insert(o("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(99_999));
+    }
+    run(
+        &mut s,
+        "2026-01-01T00:15:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&b),
+    );
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM observations"),
+        rows,
+        "unchanged: no new rows"
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM observations WHERE first_run = 1 AND last_run = 2"
+        ),
+        rows
+    );
+    // A changed host name adds one row; the old one ends at run 2.
+    b.hostname = Some("sw7-new.example.test".into());
+    run(
+        &mut s,
+        "2026-01-01T00:30:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&b),
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM observations"), rows + 1);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT last_run FROM observations WHERE key = 'ptr' AND value = 'sw7.example.test'"
+        ),
+        2
+    );
+    let uptime: String = s
+        .connection()
+        .query_row(
+            "SELECT value FROM latest_values WHERE key = 'volatile'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(uptime.contains("1.3.6.1.2.1.1.3.0|67|99999"), "{uptime}");
+    let devices = all_devices(&s);
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].hostname.as_deref(), Some("sw7-new.example.test"));
+}
+
+#[test]
+fn store_host_that_moves_stays_one_device() {
+    let path = temp_db("move");
+    let mut s = Store::open(&path).unwrap();
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        &[seen("198.51.100.50", Some(mac(1)))],
+    );
+    run(
+        &mut s,
+        "2026-01-02T00:00:00Z",
+        "198.51.100.0/24",
+        &[seen("198.51.100.51", Some(mac(1)))],
+    );
+    let d = all_devices(&s);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].ip.as_deref(), Some("198.51.100.51"));
+    let addrs: Vec<(&str, bool)> = d[0]
+        .addresses
+        .iter()
+        .map(|a| (a.value.as_str(), a.active))
+        .collect();
+    assert_eq!(
+        addrs,
+        vec![("198.51.100.51", true), ("198.51.100.50", false)]
+    );
+    assert_eq!(d[0].first_seen, "2026-01-01T00:00:00Z");
+    // Another host takes the old address: a new device.
+    run(
+        &mut s,
+        "2026-01-03T00:00:00Z",
+        "198.51.100.0/24",
+        &[
+            seen("198.51.100.50", Some(mac(2))),
+            seen("198.51.100.51", Some(mac(1))),
+        ],
+    );
+    assert_eq!(all_devices(&s).len(), 2);
+}
+
+#[test]
+fn store_router_with_two_addresses_is_one_device() {
+    let path = temp_db("router");
+    let mut s = Store::open(&path).unwrap();
+    let own = ["198.51.100.1", "203.0.113.1"];
+    let engine_id = [0x80, 0, 0x1f, 0x88, 0x80, 1, 2, 3, 4];
+    let mut a = seen("198.51.100.1", Some(mac(1)));
+    agent(&mut a, &engine_id, &own, Some("FTX1"));
+    let mut b = seen("203.0.113.1", None);
+    agent(&mut b, &engine_id, &own, Some("FTX1"));
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24 203.0.113.0/24",
+        &[a.clone(), b.clone()],
+    );
+    let d = all_devices(&s);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].addresses.len(), 2);
+    // Seen again at one address only (the other segment not scanned): still
+    // both addresses, both active.
+    run(&mut s, "2026-01-01T00:15:00Z", "198.51.100.0/24", &[a]);
+    let d = all_devices(&s);
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].addresses.iter().all(|x| x.active),
+        "{:?}",
+        d[0].addresses
+    );
+}
+
+#[test]
+fn store_rebuild_equals_incremental_row_for_row() {
+    let path = temp_db("rebuild");
+    let mut s = Store::open(&path).unwrap();
+    let eid = [0x80, 0, 0x1f, 0x88, 0x80, 9, 9, 9, 9];
+    // Run 1: a host by ARP only, a switch with SNMP, a routed host.
+    let mut sw = seen("198.51.100.10", Some(mac(10)));
+    agent(&mut sw, &eid, &["198.51.100.10"], Some("FOC10"));
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        &[
+            seen("198.51.100.20", Some(mac(20))),
+            sw.clone(),
+            seen("198.51.100.30", None),
+        ],
+    );
+    // Run 2: the ARP-only host answers SNMP with the switch's serial from a
+    // second interface (a merge), the routed host moved, a new one appears.
+    let mut sw2 = seen("198.51.100.20", Some(mac(20)));
+    agent(
+        &mut sw2,
+        &[0x80, 1, 2, 3, 4, 5],
+        &["198.51.100.20"],
+        Some("FOC10"),
+    );
+    run(
+        &mut s,
+        "2026-01-02T00:00:00Z",
+        "198.51.100.0/24",
+        &[
+            sw.clone(),
+            sw2,
+            seen("198.51.100.31", Some(mac(31))),
+            seen("198.51.100.30", Some(mac(30))),
+        ],
+    );
+    // Run 3: two MACs on two addresses the device had (a split), names change.
+    let mut h = seen("198.51.100.31", Some(mac(31)));
+    h.hostname = Some("laptop.example.test".into());
+    run(
+        &mut s,
+        "2026-01-03T00:00:00Z",
+        "198.51.100.0/24",
+        &[sw, h, seen("198.51.100.30", Some(mac(99)))],
+    );
+    let before = dump_derived(&s);
+    assert!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM identity_events WHERE kind = 'merge'"
+        ) >= 1,
+        "{before:#?}"
+    );
+    let n = s.rebuild(&engine(), &DeriveOptions::default()).unwrap();
+    assert_eq!(n, 3);
+    let after = dump_derived(&s);
+    assert_eq!(
+        before, after,
+        "rebuild must give the same rows, ids included"
+    );
+}
+
+#[test]
+fn store_failed_write_keeps_earlier_data() {
+    let path = temp_db("rollback");
+    let mut s = Store::open(&path).unwrap();
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        &[seen("198.51.100.7", Some(mac(7)))],
+    );
+    let id = s
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: "2026-01-02T00:00:00Z",
+            targets: "198.51.100.0/24",
+            exclude: "",
+            addresses: 254,
+            excluded: 0,
+            rate: 100,
+            credentials: vec![],
+        })
+        .unwrap();
+    s.connection()
+        .execute_batch("CREATE TRIGGER boom BEFORE INSERT ON observations WHEN NEW.first_run = 2 BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+        .unwrap();
+    let err = s
+        .record(id, &[seen("198.51.100.8", Some(mac(8)))])
+        .unwrap_err();
+    assert!(err.to_string().contains("disk full"), "{err}");
+    let d = all_devices(&s);
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        d[0].last_seen, "2026-01-01T00:00:00Z",
+        "the failed run changed nothing"
+    );
+    s.end_run_without_results(id, "2026-01-02T00:02:00Z", "failed", &err.to_string())
+        .unwrap();
+    assert_eq!(s.scans(10, None).unwrap().items[0].status, "failed");
+}
+
+#[test]
+fn store_run_written_but_not_applied_is_taken_in_later() {
+    let path = temp_db("pending");
+    let mut s = Store::open(&path).unwrap();
+    let id = s
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: "2026-01-01T00:00:00Z",
+            targets: "198.51.100.0/24",
+            exclude: "",
+            addresses: 254,
+            excluded: 0,
+            rate: 100,
+            credentials: vec![],
+        })
+        .unwrap();
+    s.record(id, &[seen("198.51.100.7", Some(mac(7)))]).unwrap();
+    // A kill here: the run stays 'running'.
+    drop(s);
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.close_stale_scans("2026-01-01T00:05:00Z").unwrap(), 1);
+    assert_eq!(s.scans(1, None).unwrap().items[0].status, "interrupted");
+    assert_eq!(
+        s.ensure_derived(&engine(), &DeriveOptions::default())
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        all_devices(&s).len(),
+        1,
+        "what the interrupted run saw is kept"
+    );
+}
+
+#[test]
+fn store_prune_keeps_the_latest_of_everything() {
+    let path = temp_db("prune");
+    let mut s = Store::open(&path).unwrap();
+    let mut a = seen("198.51.100.7", Some(mac(7)));
+    a.hostname = Some("old.example.test".into());
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&a),
+    );
+    a.hostname = Some("new.example.test".into());
+    run(
+        &mut s,
+        "2026-03-01T00:00:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&a),
+    );
+    let gone = s.prune("2026-02-01T00:00:00Z").unwrap();
+    assert_eq!(gone, 1, "only the superseded host name");
+    let left: Vec<String> = {
+        let mut stmt = s
+            .connection()
+            .prepare("SELECT value FROM observations WHERE key = 'ptr'")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(left, vec!["new.example.test".to_string()]);
+    s.rebuild(&engine(), &DeriveOptions::default()).unwrap();
+    assert_eq!(all_devices(&s).len(), 1);
+}
+
+#[test]
+fn store_device_list_pages_filters_and_sorts_in_sql() {
+    let path = temp_db("pages");
+    let mut s = Store::open(&path).unwrap();
+    let seen_list: Vec<Seen> = (1..=250u8)
+        .map(|i| {
+            let mut x = seen(&format!("198.51.100.{i}"), Some(mac(i)));
+            if i % 5 == 0 {
+                x.hostname = Some(format!("printer-{i}.example.test"));
+            }
+            x
+        })
+        .collect();
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        &seen_list,
+    );
+    let mut q = DeviceQuery::default();
+    let mut got: Vec<String> = Vec::new();
+    for _ in 0..10 {
+        let page = s.devices(&q).unwrap().unwrap();
+        got.extend(page.items.iter().filter_map(|d| d.ip.clone()));
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    let want: Vec<String> = (1..=250).map(|i| format!("198.51.100.{i}")).collect();
+    assert_eq!(
+        got, want,
+        "keyset paging by address gives every device once, in order"
+    );
+
+    let mut q = DeviceQuery {
+        limit: 7,
+        ..DeviceQuery::default()
+    };
+    q.set_sort("-hostname").unwrap();
+    q.q = Some("PRINTER".into());
+    let mut names = Vec::new();
+    for _ in 0..20 {
+        let page = s.devices(&q).unwrap().unwrap();
+        names.extend(page.items.iter().filter_map(|d| d.hostname.clone()));
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 50);
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted);
+
+    let mut q = DeviceQuery::default();
+    q.set_subnet("198.51.100.0/28").unwrap();
+    assert_eq!(s.devices(&q).unwrap().unwrap().items.len(), 15);
+    assert!(q.set_sort("nonsense").is_err());
+    q.after = Some("zz".into());
+    assert!(
+        s.devices(&q).unwrap().is_err(),
+        "a forged cursor is refused"
+    );
+    q.after = Some("7b7d".into());
+    assert!(s.devices(&q).unwrap().is_err());
+}
+
+/// Write a database the way Pandian versions 1 and 2 did.
+fn legacy_db(path: &Path, version: i64) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(include_str!("migrations/0001_init.sql"))
+        .unwrap();
+    if version >= 2 {
+        conn.execute_batch(include_str!("migrations/0002_snmp.sql"))
+            .unwrap();
+    }
+    conn.pragma_update(None, "user_version", version).unwrap();
+    conn.execute_batch(
+        "INSERT INTO scans (id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status)
+           VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:05Z', '198.51.100.0/24', 254, 2, 1, 'done'),
+                  (2, '2026-01-02T00:00:00Z', '2026-01-02T00:00:05Z', '198.51.100.0/24', 254, 2, 1, 'done');
+         INSERT INTO devices (id, ip, mac, serial, hostname, class, vendor, first_seen, last_seen, last_scan_id, data)
+           VALUES (1, '198.51.100.7', '00:1b:54:00:00:07', NULL, 'sw7.example.test', 'switch', 'Cisco', '2026-01-01T00:00:05Z', '2026-01-02T00:00:05Z', 2, '{}'),
+                  (2, '198.51.100.9', '00:1b:54:00:00:09', NULL, NULL, NULL, NULL, '2026-01-01T00:00:05Z', '2026-01-02T00:00:05Z', 2, '{}');
+         INSERT INTO observations (scan_id, device_id, time, source, key, value) VALUES
+           (1, 1, 't', 'arp', 'ip', '198.51.100.7'), (1, 1, 't', 'snmp', 'ip', '198.51.100.7'),
+           (1, 1, 't', 'arp', 'mac', '00:1b:54:00:00:07'), (1, 1, 't', 'dns', 'hostname', 'sw7.example.test'),
+           (1, 1, 't', 'snmp', 'credential', 'office'),
+           (1, 1, 't', 'snmp', 'sysDescr', 'Cisco IOS Software, C3750E Software (C3750E-UNIVERSALK9-M), Version 15.0(2)SE11'),
+           (1, 1, 't', 'snmp', 'sysObjectID', '1.3.6.1.4.1.9.1.516'),
+           (1, 1, 't', 'fingerprint', 'class', 'switch'),
+           (1, 2, 't', 'arp', 'ip', '198.51.100.9'), (1, 2, 't', 'arp', 'mac', '00:1b:54:00:00:09'),
+           (2, 1, 't', 'arp', 'ip', '198.51.100.7'), (2, 1, 't', 'snmp', 'ip', '198.51.100.7'),
+           (2, 1, 't', 'arp', 'mac', '00:1b:54:00:00:07'), (2, 1, 't', 'dns', 'hostname', 'sw7.example.test'),
+           (2, 1, 't', 'snmp', 'credential', 'office'),
+           (2, 1, 't', 'snmp', 'sysDescr', 'Cisco IOS Software, C3750E Software (C3750E-UNIVERSALK9-M), Version 15.0(2)SE11'),
+           (2, 1, 't', 'snmp', 'sysObjectID', '1.3.6.1.4.1.9.1.516'),
+           (2, 2, 't', 'arp', 'ip', '198.51.100.9'), (2, 2, 't', 'arp', 'mac', '00:1b:54:00:00:09');",
+    )
+    .unwrap();
+    if version >= 2 {
+        let mut f = SnmpFacts::new();
+        f.insert(
+            o("1.3.6.1.2.1.1.1.0"),
+            Value::OctetString(
+                b"Cisco IOS Software, C3750E Software (C3750E-UNIVERSALK9-M), Version 15.0(2)SE11"
+                    .to_vec(),
+            ),
+        );
+        f.insert(
+            o("1.3.6.1.2.1.1.2.0"),
+            Value::ObjectId(o("1.3.6.1.4.1.9.1.516")),
+        );
+        f.insert(o("1.3.6.1.2.1.47.1.1.1.1.5.1"), Value::Integer(3));
+        f.insert(
+            o("1.3.6.1.2.1.47.1.1.1.1.11.1"),
+            Value::OctetString(b"FOC1234X0AB".to_vec()),
+        );
+        conn.execute(
+            "INSERT INTO snmp_facts (device_id, scan_id, time, facts) VALUES (1, 2, 't', ?1)",
+            [crate::record::facts_to_snmprec(&f)],
+        )
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO snmp_tables (device_id, table_name, rows, row_count, first_seen, last_seen, first_scan_id, last_scan_id)
+               VALUES (1, 'interfaces', '[]', 0, 't', 't', 1, 2);
+             INSERT INTO snmp_credential_memory (device_id, ip, credential, version, last_success)
+               VALUES (1, '198.51.100.7', 'office', '2c', '2026-01-02T00:00:05Z');",
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn store_upgrades_v1_and_v2_files_in_place() {
+    for version in [1, 2] {
+        let path = temp_db(&format!("legacy{version}"));
+        legacy_db(&path, version);
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(s.version().unwrap(), 3);
+        // Nothing lost: the old tables stay, renamed, with every row.
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM legacy_observations"), 19);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM legacy_devices"), 2);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM scans"), 2);
+        assert_eq!(
+            s.ensure_derived(&engine(), &DeriveOptions::default())
+                .unwrap(),
+            2,
+            "both runs replayed"
+        );
+        let d = all_devices(&s);
+        assert_eq!(d.len(), 2, "v{version}: {d:?}");
+        let sw = d
+            .iter()
+            .find(|x| x.ip.as_deref() == Some("198.51.100.7"))
+            .unwrap();
+        assert_eq!(sw.id, 1, "ids follow first sightings, as before");
+        assert_eq!(sw.hostname.as_deref(), Some("sw7.example.test"));
+        assert_eq!(sw.first_seen, "2026-01-01T00:00:00Z");
+        assert_eq!(
+            sw.identity["vendor"], "Cisco",
+            "v{version}: {:?}",
+            sw.identity
+        );
+        if version == 2 {
+            assert_eq!(
+                sw.identity["serial"], "FOC1234X0AB",
+                "the latest raw SNMP values carried over"
+            );
+            assert_eq!(
+                s.preferred_credentials()
+                    .unwrap()
+                    .get(&"198.51.100.7".parse().unwrap())
+                    .map(String::as_str),
+                Some("office")
+            );
+        }
+        // Opening again changes nothing.
+        drop(s);
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(
+            s.ensure_derived(&engine(), &DeriveOptions::default())
+                .unwrap(),
+            0
+        );
+        let state: Option<String> = s
+            .connection()
+            .query_row(
+                "SELECT value FROM store_state WHERE key = 'derived'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap();
+        assert_eq!(state.as_deref(), Some("current"));
+    }
+}

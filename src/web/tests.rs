@@ -1,0 +1,207 @@
+use super::*;
+use crate::fingerprint::Engine;
+use crate::inventory::Source;
+use crate::record::Seen;
+use crate::store::{DeriveOptions, RunEnd, RunStart};
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+fn store_with(name: &str, seen: &[Seen]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pandian-web-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("w.db");
+    let mut s = Store::open(&path).unwrap();
+    let id = s
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: "2026-01-01T00:00:00Z",
+            targets: "198.51.100.0/24",
+            exclude: "",
+            addresses: 254,
+            excluded: 0,
+            rate: 100,
+            credentials: vec![],
+        })
+        .unwrap();
+    s.record(id, seen).unwrap();
+    s.finish_run(
+        id,
+        &RunEnd {
+            finished_at: "2026-01-01T00:01:00Z".into(),
+            answered: seen.len(),
+            snmp_ok: 0,
+        },
+        &Engine::builtin().unwrap(),
+        &DeriveOptions::default(),
+    )
+    .unwrap();
+    path
+}
+
+fn hostile() -> Seen {
+    Seen {
+        ip: Some("198.51.100.7".parse().unwrap()),
+        mac: Some([0x00, 0xe0, 0xfc, 0, 0, 1]),
+        sources: vec![Source::Arp, Source::Dns],
+        hostname: Some("<script>alert(1)</script>".into()),
+        ..Seen::default()
+    }
+}
+
+async fn get(app: Router, uri: &str, accept_language: Option<&str>) -> (StatusCode, String) {
+    let mut req = Request::builder().uri(uri);
+    if let Some(a) = accept_language {
+        req = req.header(header::ACCEPT_LANGUAGE, a);
+    }
+    let resp = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn web_page_escapes_device_strings_and_speaks_chinese() {
+    let app = app(AppState::new(
+        store_with("page", &[hostile()]),
+        true,
+        "/etc/pandian.toml".into(),
+    ));
+    let (status, html) = get(app.clone(), "/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("198.51.100.7"));
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "hostile hostname must be escaped"
+    );
+    assert!(!html.contains("not-configured"));
+    let (_, zh) = get(app.clone(), "/", Some("zh-CN,zh;q=0.9")).await;
+    assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("国产"), "{zh}");
+    // A repeated key keeps its first value instead of failing.
+    let (status, zh) = get(app, "/?lang=zh&lang=en", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(zh.contains("lang=\"zh-CN\""));
+}
+
+#[tokio::test]
+async fn web_api_devices_is_an_envelope_with_addresses_and_macs() {
+    let app = app(AppState::new(
+        store_with("api", &[hostile()]),
+        true,
+        "x".into(),
+    ));
+    let (status, body) = get(app.clone(), "/api/v1/devices", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let d = &v["items"][0];
+    assert_eq!(v["next"], serde_json::Value::Null);
+    assert_eq!(d["first_seen"], "2026-01-01T00:00:00Z");
+    assert_eq!(d["ip"], "198.51.100.7");
+    assert_eq!(d["addresses"][0]["ip"], "198.51.100.7");
+    assert_eq!(d["addresses"][0]["active"], true);
+    assert_eq!(d["macs"][0]["mac"], "00:e0:fc:00:00:01");
+    assert_eq!(d["vendor_origin"], "domestic", "{d}");
+    assert_eq!(d["seen_by"], serde_json::json!(["arp", "dns"]));
+    let (status, one) = get(app.clone(), "/api/v1/devices/1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let one: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(one["identity_log"][0]["kind"], "new");
+    let (status, body) = get(app.clone(), "/api/v1/devices?sort=bogus", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("sort"), "{body}");
+    let (status, body) = get(app.clone(), "/api/v1/scans", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["items"][0]["job"], "default");
+    assert_eq!(v["items"][0]["status"], "done");
+    let (status, body) = get(app, "/healthz", None).await;
+    assert_eq!(
+        (status, body.contains("schema_version")),
+        (StatusCode::OK, true)
+    );
+}
+
+#[tokio::test]
+async fn web_device_page_shows_identity_addresses_and_history() {
+    let app = app(AppState::new(
+        store_with("device", &[hostile()]),
+        true,
+        "x".into(),
+    ));
+    let (status, html) = get(app.clone(), "/devices/1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("198.51.100.7") && html.contains("Huawei"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)"), "escaped");
+    assert!(
+        html.contains("id=\"history\"") && html.contains("ptr"),
+        "record history"
+    );
+    assert!(html.contains("id=\"held\""));
+    for bad in [
+        "/devices/999",
+        "/devices/not-a-number",
+        "/devices/+1",
+        "/devices/%201",
+    ] {
+        let (status, _) = get(app.clone(), bad, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn web_list_filters_and_pages() {
+    let seen: Vec<Seen> = (1..=30u8)
+        .map(|i| Seen {
+            ip: Some(format!("198.51.100.{i}").parse().unwrap()),
+            mac: Some([0x00, 0x1b, 0x54, 0, 0, i]),
+            sources: vec![Source::Arp],
+            ..Seen::default()
+        })
+        .collect();
+    let app = app(AppState::new(store_with("pages", &seen), true, "x".into()));
+    let (_, body) = get(app.clone(), "/api/v1/devices?limit=20", None).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(20));
+    let next = v["next"].as_str().unwrap().to_string();
+    let (_, body) = get(
+        app.clone(),
+        &format!("/api/v1/devices?limit=20&after={next}"),
+        None,
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(10));
+    assert_eq!(v["items"][0]["ip"], "198.51.100.21");
+    let (_, body) = get(
+        app.clone(),
+        "/api/v1/devices?subnet=198.51.100.0/29&q=00:1b:54",
+        None,
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(7));
+    let (status, html) = get(app, "/?limit=10", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"next-page\""), "a next-page link");
+}
+
+#[tokio::test]
+async fn web_unreadable_database_is_503_not_a_panic() {
+    let app = app(AppState::new(
+        PathBuf::from("/nonexistent/dir/p.db"),
+        true,
+        "x".into(),
+    ));
+    for uri in ["/", "/api/v1/devices", "/healthz"] {
+        let (status, body) = get(app.clone(), uri, None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+        assert!(
+            !body.contains("/nonexistent"),
+            "details stay in the log: {body}"
+        );
+    }
+}
