@@ -13,6 +13,7 @@
 //! | [`identity`] | who is who: which sightings are one device, with the facts that decide | yes |
 //! | [`record`] | a run's sightings as observation tuples and back | yes |
 //! | [`inventory`] | the device object `pandian scan` prints and the API serves | yes |
+//! | [`schedule`] | job schedules: intervals and cron expressions, jitter | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
 //! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |
@@ -31,6 +32,7 @@ pub mod record;
 pub mod recording;
 pub mod registry;
 pub mod scan;
+pub mod schedule;
 pub mod snmp;
 pub mod store;
 pub mod sweep;

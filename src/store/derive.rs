@@ -68,7 +68,7 @@ pub fn ip_key(ip: IpAddr) -> Vec<u8> {
 
 struct Run {
     id: i64,
-    job: String,
+    job_id: i64,
     time: String,
     unix: i64,
     targets: Vec<ScanTarget>,
@@ -93,10 +93,16 @@ impl Run {
             .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
             .and_then(|v| v.get("exclude").and_then(|e| e.as_str()).map(&parse))
             .unwrap_or_default();
+        let job_id: i64 = conn
+            .query_row("SELECT id FROM jobs WHERE name = ?1", params![job], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(0);
         Ok(Run {
             id,
             unix: timefmt::parse(&time).unwrap_or(0),
-            job,
+            job_id,
             time,
             targets: parse(&targets),
             exclude,
@@ -167,12 +173,11 @@ fn seen_subjects(conn: &Connection, run: &Run) -> rusqlite::Result<(Vec<Subject>
     let ids: Vec<(i64, String, String)> = {
         let mut stmt = conn.prepare_cached(
             "SELECT DISTINCT o.subject_id, s.ip, s.mac FROM observations o
-             JOIN jobs j ON j.id = o.job_id AND j.name = ?2
              JOIN subjects s ON s.id = o.subject_id
-             WHERE o.last_run >= ?1 AND o.first_run <= ?1
+             WHERE o.job_id = ?2 AND o.last_run >= ?1 AND o.first_run <= ?1
              ORDER BY o.subject_id",
         )?;
-        let rows = stmt.query_map(params![run.id, run.job], |r| {
+        let rows = stmt.query_map(params![run.id, run.job_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         rows.collect::<Result<_, _>>()?
@@ -180,12 +185,7 @@ fn seen_subjects(conn: &Connection, run: &Run) -> rusqlite::Result<(Vec<Subject>
     let mut subjects = Vec::with_capacity(ids.len());
     let mut sightings = Vec::with_capacity(ids.len());
     for (id, ip, mac) in ids {
-        let tuples = tuples_at(conn, id, run.id)?;
-        let changed: bool = conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM observations WHERE subject_id = ?1 AND first_run = ?2)",
-            )?
-            .query_row(params![id, run.id], |r| r.get(0))?;
+        let (tuples, changed) = tuples_at(conn, id, run.job_id, run.id)?;
         let seen: Seen = record::decode(&ip, &mac, &tuples, &[]);
         let sys = seen
             .snmp
@@ -776,7 +776,24 @@ fn apply_as(
 ) -> rusqlite::Result<Applied> {
     let run = Run::load(conn, run_id)?;
     let (subjects, sightings) = seen_subjects(conn, &run)?;
-    let groups = identity::group(&sightings);
+    let mut groups = identity::group(&sightings);
+    // A MAC that once answered for several addresses stays nobody's key.
+    for g in &mut groups {
+        let mut keep = Vec::with_capacity(g.macs.len());
+        for m in std::mem::take(&mut g.macs) {
+            let shared: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM shared_macs WHERE mac = ?1)")?
+                .query_row(params![format_mac(m)], |r| r.get(0))?;
+            if shared {
+                g.shared_macs.push(m);
+            } else {
+                keep.push(m);
+            }
+        }
+        g.macs = keep;
+        g.shared_macs.sort();
+        g.shared_macs.dedup();
+    }
     let plan = plan_run(conn, &run, &groups, &sightings, opts)?;
     let mut out = Applied::default();
 
@@ -845,6 +862,15 @@ fn apply_as(
             refingerprint.insert(dev);
         }
         device_of.push(dev);
+    }
+    for m in groups.iter().flat_map(|g| g.shared_macs.iter()) {
+        let added = conn
+            .prepare_cached("INSERT OR IGNORE INTO shared_macs (mac, first_run) VALUES (?1, ?2)")?
+            .execute(params![format_mac(*m), run.id])?;
+        if added > 0 {
+            conn.prepare_cached("UPDATE device_macs SET active = 0 WHERE mac = ?1")?
+                .execute(params![format_mac(*m)])?;
+        }
     }
     let seen_devices: BTreeSet<i64> = device_of.iter().copied().collect();
     for &dev in &seen_devices {
@@ -935,7 +961,9 @@ fn apply_as(
 pub fn pending(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = conn.prepare(
         "SELECT id FROM scans WHERE applied_seq IS NULL AND status != 'running'
-           AND EXISTS (SELECT 1 FROM observations WHERE first_run = scans.id OR last_run = scans.id)
+           AND (EXISTS (SELECT 1 FROM observations WHERE first_run = scans.id)
+             OR EXISTS (SELECT 1 FROM observations o JOIN jobs j ON j.id = o.job_id
+                        WHERE j.name = scans.job AND o.last_run = scans.id))
          ORDER BY COALESCE(finished_at, started_at), id",
     )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
@@ -958,7 +986,7 @@ pub fn rebuild(
         rows.collect::<Result<_, _>>()?
     };
     conn.execute_batch(
-        "DELETE FROM identity_events; DELETE FROM fingerprints; DELETE FROM device_subjects;
+        "DELETE FROM identity_events; DELETE FROM fingerprints; DELETE FROM device_subjects; DELETE FROM shared_macs;
          DELETE FROM device_keys; DELETE FROM device_macs; DELETE FROM device_addresses;
          DELETE FROM devices; UPDATE scans SET applied_seq = NULL, devices = NULL;",
     )?;

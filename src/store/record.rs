@@ -120,23 +120,37 @@ pub fn write(
     Ok(())
 }
 
-/// The tuples of one subject that run `run_id` saw (from its job's rows),
-/// sorted.
-pub fn tuples_at(conn: &Connection, subject: i64, run_id: i64) -> rusqlite::Result<Vec<Tuple>> {
+/// The tuples of one subject that run `run_id` of job `job_id` saw, sorted,
+/// and whether any of them was new in that run.
+pub fn tuples_at(
+    conn: &Connection,
+    subject: i64,
+    job_id: i64,
+    run_id: i64,
+) -> rusqlite::Result<(Vec<Tuple>, bool)> {
     let mut stmt = conn.prepare_cached(
-        "SELECT o.source, o.key, o.value FROM observations o JOIN scans r ON r.id = ?2
-         JOIN jobs j ON j.id = o.job_id AND j.name = r.job
-         WHERE o.subject_id = ?1 AND o.first_run <= ?2 AND o.last_run >= ?2
-         ORDER BY o.source, o.key, o.value",
+        "SELECT source, key, value, first_run FROM observations INDEXED BY observations_chain
+         WHERE subject_id = ?1 AND job_id = ?2 AND last_run >= ?3 AND first_run <= ?3
+         ORDER BY source, key, value",
     )?;
-    let rows = stmt.query_map(params![subject, run_id], |r| {
-        Ok(Tuple {
-            source: r.get(0)?,
-            key: r.get(1)?,
-            value: r.get(2)?,
-        })
+    let rows = stmt.query_map(params![subject, job_id, run_id], |r| {
+        Ok((
+            Tuple {
+                source: r.get(0)?,
+                key: r.get(1)?,
+                value: r.get(2)?,
+            },
+            r.get::<_, i64>(3)?,
+        ))
     })?;
-    rows.collect()
+    let mut out = Vec::new();
+    let mut changed = false;
+    for row in rows {
+        let (t, first) = row?;
+        changed |= first == run_id;
+        out.push(t);
+    }
+    Ok((out, changed))
 }
 
 /// The credential name that last worked, per address.

@@ -137,6 +137,7 @@ fn dump_derived(store: &Store) -> Vec<String> {
         ("device_macs", "device_id, mac"),
         ("device_keys", "device_id, kind, value"),
         ("device_subjects", "subject_id, first_run"),
+        ("shared_macs", "mac"),
         ("identity_events", "id"),
         ("fingerprints", "device_id"),
     ] {
@@ -320,6 +321,36 @@ fn store_host_that_moves_stays_one_device() {
         ],
     );
     assert_eq!(all_devices(&s).len(), 2);
+}
+
+#[test]
+fn store_a_mac_once_shared_never_joins_addresses_later() {
+    let path = temp_db("shared");
+    let mut s = Store::open(&path).unwrap();
+    let proxy = mac(200);
+    // Run 1: the proxy MAC answers for two addresses.
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        &[
+            seen("198.51.100.20", Some(proxy)),
+            seen("198.51.100.21", Some(proxy)),
+        ],
+    );
+    // Run 2: only a third address is asked, and the proxy answers for it.
+    run(
+        &mut s,
+        "2026-01-02T00:00:00Z",
+        "198.51.100.22",
+        &[seen("198.51.100.22", Some(proxy))],
+    );
+    let d = all_devices(&s);
+    assert_eq!(d.len(), 3, "{d:?}");
+    assert!(
+        d.iter().all(|x| x.mac.is_none()),
+        "the proxy MAC is nobody's: {d:?}"
+    );
 }
 
 #[test]

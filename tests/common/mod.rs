@@ -132,6 +132,7 @@ pub fn dump_derived(db: &std::path::Path) -> Vec<String> {
         ("device_macs", "device_id, mac"),
         ("device_keys", "device_id, kind, value"),
         ("device_subjects", "subject_id, first_run"),
+        ("shared_macs", "mac"),
         ("identity_events", "id"),
         ("fingerprints", "device_id"),
     ] {

@@ -117,6 +117,7 @@ CREATE TABLE devices (
     first_run       INTEGER NOT NULL,
     last_run        INTEGER NOT NULL
 );
+CREATE INDEX devices_merged ON devices(merged_into);
 CREATE INDEX devices_live_ip ON devices(ip_key, id) WHERE merged_into IS NULL;
 CREATE INDEX devices_live_last ON devices(last_seen, id) WHERE merged_into IS NULL;
 CREATE INDEX devices_live_first ON devices(first_seen, id) WHERE merged_into IS NULL;
@@ -158,6 +159,13 @@ CREATE TABLE device_keys (
     PRIMARY KEY (device_id, kind, value)
 ) WITHOUT ROWID;
 CREATE INDEX device_keys_value ON device_keys(kind, value);
+
+-- MACs seen answering for several addresses in one run (proxy ARP, a
+-- router answering for a routed subnet): never an identity key again.
+CREATE TABLE shared_macs (
+    mac        TEXT PRIMARY KEY,
+    first_run  INTEGER NOT NULL
+) WITHOUT ROWID;
 
 -- Which device each subject was, over which runs.
 CREATE TABLE device_subjects (

@@ -1,0 +1,370 @@
+//! Store benchmark: what the record costs at scale, through the real ingest
+//! (`Store::record` in batches, then `Store::finish_run`, which derives
+//! devices, identities and fingerprints) and the real read model.
+//!
+//! `cargo bench --bench store` ingests 65,000 devices (a /16 of hosts seen
+//! by ARP and ICMP, one in a hundred an SNMP agent read from a fixture
+//! recording in ../shared/fixtures when present, else a small synthetic
+//! agent) in three runs: a first sighting, the same again, and one where 5%
+//! moved address and 1% changed name. It prints each run's time, the
+//! database size after it, the peak RSS, and read timings (a page of the
+//! device list, a filtered search, one device page).
+//!
+//! `cargo bench --bench store -- --office-lab N` (root) also runs
+//! `pandian scan --db` N times (200 in the note) on the standard lab and
+//! prints the database size: what months of an office's scans cost.
+//!
+//! Figures, not assertions: sizes and times are for reading.
+
+use pandian::facts::{Oid, SnmpFacts, Value};
+use pandian::fingerprint::Engine;
+use pandian::inventory::Source;
+use pandian::record::{Seen, SnmpSeen};
+use pandian::store::read::DeviceQuery;
+use pandian::store::{DeriveOptions, RunEnd, RunStart, Store};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const DEVICES: u32 = 65_000;
+const BATCH: usize = 1_000;
+
+fn rss_peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn db_size_mib(path: &Path) -> f64 {
+    ["", "-wal"]
+        .iter()
+        .filter_map(|ext| std::fs::metadata(format!("{}{ext}", path.display())).ok())
+        .map(|m| m.len() as f64)
+        .sum::<f64>()
+        / (1024.0 * 1024.0)
+}
+
+/// SNMP agents to clone: fixture recordings when present.
+fn agents() -> Vec<SnmpFacts> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/snmprec");
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for f in files.iter().step_by(37).take(20) {
+            if let Ok(bytes) = std::fs::read(f) {
+                let facts = pandian::recording::parse(&bytes).facts;
+                if !facts.is_empty() {
+                    out.push(facts);
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        let mut f = SnmpFacts::new();
+        let o = |s: &str| Oid::parse(s).unwrap_or_else(|_| Oid::from_arcs(vec![1, 3]));
+        f.insert(
+            o("1.3.6.1.2.1.1.1.0"),
+            Value::OctetString(b"Cisco IOS Software, C2960X Software, Version 15.2(7)E4".to_vec()),
+        );
+        f.insert(
+            o("1.3.6.1.2.1.1.2.0"),
+            Value::ObjectId(o("1.3.6.1.4.1.9.1.1208")),
+        );
+        for i in 1..=48u32 {
+            f.insert(
+                o(&format!("1.3.6.1.2.1.2.2.1.2.{i}")),
+                Value::OctetString(format!("Gi1/0/{i}").into_bytes()),
+            );
+        }
+        out.push(f);
+    }
+    out
+}
+
+fn sighting(round: u32, i: u32, agents: &[SnmpFacts]) -> Seen {
+    {
+        {
+            // 5% of hosts moved to another address in round 3.
+            let moved = round == 3 && i.is_multiple_of(20);
+            let host = if moved { i + DEVICES } else { i };
+            let ip = Ipv4Addr::from(0xC612_0000u32 + 1 + (host % 131_000));
+            let mac = [0x00, 0x1b, 0x21, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+            let renamed = round == 3 && i % 100 == 1;
+            let mut s = Seen {
+                ip: Some(IpAddr::V4(ip)),
+                mac: Some(mac),
+                sources: vec![Source::Arp, Source::Icmp, Source::Dns],
+                rtt_ms: Some(f64::from(i % 7) / 10.0),
+                hostname: Some(format!(
+                    "host{i}{}.example.test",
+                    if renamed { "-new" } else { "" }
+                )),
+                ..Seen::default()
+            };
+            if i.is_multiple_of(100) {
+                let mut facts = agents[(i as usize / 100) % agents.len()].clone();
+                // Each clone its own serials and bridge MAC (a clone is another
+                // device of the same model), and its own engine ID.
+                let suffix = format!("-{i}");
+                let serial_cols = [
+                    Oid::from_arcs(vec![1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 11]),
+                    Oid::from_arcs(vec![1, 3, 6, 1, 2, 1, 43, 5, 1, 1, 17]),
+                ];
+                let renamed: Vec<(Oid, Value)> = serial_cols
+                    .iter()
+                    .flat_map(|col| {
+                        facts
+                            .subtree(col)
+                            .map(|(o, v)| (o.clone(), v.clone()))
+                            .collect::<Vec<_>>()
+                    })
+                    .filter_map(|(o, v)| match v {
+                        Value::OctetString(mut b) if !b.is_empty() => {
+                            b.extend_from_slice(suffix.as_bytes());
+                            Some((o, Value::OctetString(b)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                for (o, v) in renamed {
+                    facts.insert(o, v);
+                }
+                for base in [
+                    Oid::from_arcs(vec![1, 3, 6, 1, 2, 1, 17, 1, 1, 0]),
+                    Oid::from_arcs(vec![1, 0, 8802, 1, 1, 2, 1, 3, 2, 0]),
+                ] {
+                    if facts.get(&base).is_some() {
+                        facts.insert(
+                            base,
+                            Value::OctetString(vec![
+                                0x00,
+                                0x1b,
+                                0x22,
+                                (i >> 16) as u8,
+                                (i >> 8) as u8,
+                                i as u8,
+                            ]),
+                        );
+                    }
+                }
+                // Each clone its own engine ID, so identity keeps them apart.
+                facts.insert(
+                    Oid::from_arcs(vec![1, 3, 6, 1, 6, 3, 10, 2, 1, 1, 0]),
+                    Value::OctetString(
+                        [0x80, 0, 0x1f, 0x88, 0x80]
+                            .into_iter()
+                            .chain(i.to_be_bytes())
+                            .collect(),
+                    ),
+                );
+                s.sources.push(Source::Snmp);
+                s.sources.sort();
+                s.snmp = Some(SnmpSeen {
+                    version: "2c".into(),
+                    credential: "office".into(),
+                    facts,
+                    walked_at: None,
+                });
+            }
+            s
+        }
+    }
+}
+
+fn ingest(store: &mut Store, engine: &Engine, round: u32, agents: &[SnmpFacts], path: &Path) {
+    let started = format!("2026-01-0{round}T00:00:00Z");
+    let t = Instant::now();
+    let id = store
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: &started,
+            targets: "198.18.0.0/15",
+            exclude: "",
+            addresses: 131_070,
+            excluded: 0,
+            rate: 10_000,
+            credentials: vec!["office".into()],
+        })
+        .expect("begin");
+    // Sightings made a batch at a time, as a scan streams them.
+    let mut i = 0;
+    while i < DEVICES {
+        let batch: Vec<Seen> = (i..(i + BATCH as u32).min(DEVICES))
+            .map(|n| sighting(round, n, agents))
+            .collect();
+        store.record(id, &batch).expect("record");
+        i += BATCH as u32;
+    }
+    let write = t.elapsed();
+    let applied = store
+        .finish_run(
+            id,
+            &RunEnd {
+                finished_at: started.clone(),
+                answered: DEVICES as usize,
+                snmp_ok: (DEVICES / 100) as usize,
+            },
+            engine,
+            &DeriveOptions::default(),
+        )
+        .expect("finish");
+    println!(
+        "run {round}: record {:.1}s, derive {:.1}s ({} devices, {} new, {} fingerprinted); database {:.1} MiB; peak RSS {:.0} MiB",
+        write.as_secs_f64(),
+        (t.elapsed() - write).as_secs_f64(),
+        applied.devices,
+        applied.new_devices,
+        applied.fingerprinted,
+        db_size_mib(path),
+        rss_peak_mib()
+    );
+}
+
+fn reads(path: &Path) {
+    let store = Store::open_read_only(path).expect("open");
+    let time = |label: &str, f: &dyn Fn()| {
+        let t = Instant::now();
+        for _ in 0..5 {
+            f();
+        }
+        println!(
+            "read {label}: {:.1} ms",
+            t.elapsed().as_secs_f64() * 1000.0 / 5.0
+        );
+    };
+    time("first page of 100 by address", &|| {
+        let _ = store.devices(&DeviceQuery::default());
+    });
+    let mut q = DeviceQuery::default();
+    let _ = q.set_sort("-last_seen");
+    time("page of 100 by last seen", &|| {
+        let _ = store.devices(&q);
+    });
+    let q = DeviceQuery {
+        q: Some("host6400".into()),
+        ..DeviceQuery::default()
+    };
+    time("search 'host6400'", &|| {
+        let _ = store.devices(&q);
+    });
+    let mut q = DeviceQuery::default();
+    let _ = q.set_subnet("198.18.200.0/24");
+    time("subnet filter /24", &|| {
+        let _ = store.devices(&q);
+    });
+    time("one SNMP device's page", &|| {
+        let _ = store.device(101);
+    });
+    time("overview", &|| {
+        let _ = store.overview();
+    });
+}
+
+fn office_lab(scans: usize) {
+    if !pandian::lab::is_root() {
+        println!("office lab: SKIPPED (needs root for the lab's namespaces)");
+        return;
+    }
+    let lab = match pandian::lab::Lab::up(pandian::lab::standard(
+        &format!("pbs{}", std::process::id() % 100_000),
+        0,
+    )) {
+        Ok(l) => l,
+        Err(e) => {
+            println!("office lab: SKIPPED ({e})");
+            return;
+        }
+    };
+    let db = lab.dir().join("office.db");
+    let bin = env!("CARGO_BIN_EXE_pandian");
+    let t = Instant::now();
+    for i in 0..scans {
+        let out = pandian::lab::run_in(&lab.scanner_ns(), bin)
+            .args([
+                "scan",
+                "198.18.0.0/24",
+                "198.18.1.0/24",
+                "-c",
+                "public",
+                "-c",
+                "huawei-ro",
+                "--timeout",
+                "300",
+                "--format",
+                "jsonl",
+                "--db",
+            ])
+            .arg(&db)
+            .output()
+            .expect("scan");
+        if !out.status.success() {
+            println!(
+                "office lab: scan {i} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return;
+        }
+    }
+    let store = Store::open_read_only(&db).expect("open");
+    let rows: i64 = store
+        .connection()
+        .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
+        .unwrap_or(0);
+    println!(
+        "office lab: {scans} scans in {:.0}s; database {:.2} MiB; {rows} observation rows; {} devices",
+        t.elapsed().as_secs_f64(),
+        db_size_mib(&db),
+        store.overview().map(|o| o.devices).unwrap_or(0)
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--office-lab") {
+        let n = args
+            .get(pos + 1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(200);
+        office_lab(n);
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("pandian-store-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("bench.db");
+    let engine = Engine::builtin().expect("rules");
+    let agents = agents();
+    println!(
+        "store bench: {DEVICES} devices, {} SNMP agents cloned from {} recordings; RSS before ingest {:.0} MiB",
+        DEVICES / 100,
+        agents.len(),
+        rss_peak_mib()
+    );
+    let mut store = Store::open(&path).expect("open");
+    for round in 1..=3 {
+        ingest(&mut store, &engine, round, &agents, &path);
+    }
+    drop(store);
+    reads(&path);
+    let t = Instant::now();
+    let mut store = Store::open(&path).expect("open");
+    let n = store
+        .rebuild(&engine, &DeriveOptions::default())
+        .expect("rebuild");
+    println!(
+        "rebuild: {n} runs in {:.1}s; database {:.1} MiB",
+        t.elapsed().as_secs_f64(),
+        db_size_mib(&path)
+    );
+    if std::env::var_os("PANDIAN_BENCH_KEEP").is_some() {
+        println!("kept {}", path.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
