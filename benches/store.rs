@@ -207,6 +207,8 @@ fn ingest(store: &mut Store, engine: &Engine, round: u32, agents: &[SnmpFacts], 
         .finish_run(
             id,
             &RunEnd {
+                status: pandian::store::RunStatus::Done,
+                error: None,
                 finished_at: started.clone(),
                 answered: DEVICES as usize,
                 snmp_ok: (DEVICES / 100) as usize,

@@ -11,34 +11,7 @@ use crate::snmp::SnmpReport;
 use serde::Serialize;
 use std::net::IpAddr;
 
-/// How a device was seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Answered an ARP who-has on an attached subnet.
-    Arp,
-    /// Answered an ICMP echo request.
-    Icmp,
-    /// Answered SNMP with one of the configured credentials.
-    Snmp,
-    /// Has a reverse-DNS name.
-    Dns,
-    /// Listed in a router's ARP table (read over SNMP).
-    RouterArp,
-}
-
-impl Source {
-    /// The lowercase name used in JSON and the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Arp => "arp",
-            Source::Icmp => "icmp",
-            Source::Snmp => "snmp",
-            Source::Dns => "dns",
-            Source::RouterArp => "router_arp",
-        }
-    }
-}
+pub use crate::record::Source;
 
 /// An address of a device, with when it was seen.
 #[derive(Debug, Clone, Serialize, PartialEq)]

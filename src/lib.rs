@@ -16,6 +16,7 @@
 //! | [`schedule`] | job schedules: intervals and cron expressions, jitter | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
+//! | [`pipeline`] | one run of a job: probes under one packet budget, batches to the store | I/O |
 //! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |
 //! | [`web`] | read-only status page and JSON API (axum) | I/O |
 //! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
@@ -28,6 +29,7 @@ pub mod fingerprint;
 pub mod identity;
 pub mod inventory;
 pub mod lab;
+pub mod pipeline;
 pub mod record;
 pub mod recording;
 pub mod registry;

@@ -152,10 +152,12 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
         .unwrap_or_default();
     assert_eq!(router_ips, ["198.18.0.254", "198.18.1.254"], "{router}");
     assert_eq!(router["snmp"]["sys_name"], "edge-rtr");
+    // Its ARP table as read when it answered (the quiet host behind it
+    // comes from a second read after the sweep, see its `seen_via`).
     assert!(
         router["snmp"]["arp"]
             .as_array()
-            .is_some_and(|a| a.len() >= 3),
+            .is_some_and(|a| !a.is_empty()),
         "{router}"
     );
     assert!(

@@ -654,6 +654,8 @@ async fn check_recordings() -> Result<(), String> {
                 .finish_run(
                     id,
                     &RunEnd {
+                        status: pandian::store::RunStatus::Done,
+                        error: None,
                         finished_at: "2026-01-01T00:00:01Z".into(),
                         answered: 1,
                         snmp_ok: 1,

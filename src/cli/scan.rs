@@ -3,9 +3,9 @@
 use anyhow::Context;
 use pandian::fingerprint::Engine;
 use pandian::inventory::{self, Device};
-use pandian::scan::{self, Plan};
+use pandian::pipeline::{self, Probes, RunPlan};
 use pandian::snmp::{self, Collector, CollectorOptions, Depth};
-use pandian::store::{DeriveOptions, RunEnd, RunStart, Store};
+use pandian::store::{DeriveOptions, Store};
 use pandian::target::{self, Target};
 use pandian::timefmt;
 use std::io::Write;
@@ -71,6 +71,15 @@ pub struct ScanArgs {
     pub db: Option<PathBuf>,
 }
 
+/// A different order of targets for every run.
+fn seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        ^ u64::from(std::process::id())
+}
+
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let targets: Vec<Target> = target::parse_all(&args.targets)?;
     let exclude: Vec<Target> = target::parse_all(&args.exclude)?;
@@ -91,29 +100,29 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let plan = Plan {
+    let plan = RunPlan {
         targets: targets.clone(),
         exclude,
         rate: args.rate,
         probe_timeout: Duration::from_millis(args.timeout),
         passes: 2,
-        reverse_dns: args.resolve,
+        probes: Probes {
+            dns: args.resolve,
+            ..Probes::default()
+        },
         resolv_conf: None,
         credentials,
         concurrency: 64,
+        seed: seed(),
     };
     let rt = super::runtime()?;
-    let preferred = match &store {
-        Some(s) => s.preferred_credentials()?,
-        None => Default::default(),
-    };
     // With a database, DES salts continue from the stored state; without
     // one the collector derives a fresh epoch.
     let des_salt = match &store {
         Some(s) => Some(pandian::store::snmp::des_salt_state(s.connection())?),
         None => None,
     };
-    let outcome = rt.block_on(async {
+    let run = rt.block_on(async {
         let collector = Collector::new(CollectorOptions {
             des_salt,
             timeout: Duration::from_millis(args.snmp_timeout),
@@ -125,44 +134,27 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             ..CollectorOptions::default()
         })
         .await?;
-        anyhow::Ok(scan::run(&plan, &collector, &preferred).await?)
+        anyhow::Ok(
+            pipeline::execute(
+                "default",
+                &plan,
+                &collector,
+                &engine,
+                store.as_mut(),
+                true,
+                None,
+                Duration::from_secs(5),
+            )
+            .await
+            .context("the scan")?,
+        )
     })?;
-    for w in &outcome.warnings {
+    for w in &run.outcome.warnings {
         eprintln!("warning: {w}");
     }
-    let started = timefmt::system(outcome.started);
-    let devices = inventory::assemble(&outcome.probed, &engine, &started);
-    if let Some(store) = store.as_mut() {
-        let credentials: Vec<String> = plan
-            .credentials
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect();
-        let id = store.begin_run(&RunStart {
-            job: "default",
-            started_at: &started,
-            targets: &scan::describe(&targets),
-            exclude: &scan::describe(&plan.exclude),
-            addresses: addresses.len(),
-            excluded: 0,
-            rate: plan.rate,
-            credentials,
-        })?;
-        let seen: Vec<_> = outcome.probed.iter().map(|p| p.seen.clone()).collect();
-        store.record(id, &seen).context("storing the scan")?;
-        store
-            .finish_run(
-                id,
-                &RunEnd {
-                    finished_at: timefmt::system(outcome.finished),
-                    answered: outcome.answered(),
-                    snmp_ok: outcome.snmp_ok(),
-                },
-                &engine,
-                &DeriveOptions::default(),
-            )
-            .context("storing the scan")?;
-    }
+    let started = timefmt::system(run.outcome.started);
+    let devices = inventory::assemble(&run.probed, &engine, &started);
+    let outcome = run.outcome;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {

@@ -9,9 +9,9 @@ pub mod netns;
 
 use crate::config::Settings;
 use crate::fingerprint::Engine;
-use crate::scan::{self, Plan};
+use crate::pipeline::{self, Probes, RunPlan};
 use crate::snmp::{Collector, CollectorOptions, Depth};
-use crate::store::{DeriveOptions, RunEnd, RunStart, Store, StoreError};
+use crate::store::{DeriveOptions, Store, StoreError};
 use crate::timefmt;
 use crate::web::{self, AppState};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 /// How long a running scan may go on after a stop is asked for.
-pub const SCAN_GRACE: Duration = Duration::from_secs(10);
+pub const SCAN_GRACE: Duration = Duration::from_secs(3);
 
 /// Why the daemon could not start (once running, it does not stop on errors).
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,11 @@ impl Stop {
     /// Whether a stop was asked for.
     pub fn is_set(&self) -> bool {
         *self.rx.borrow()
+    }
+
+    /// The channel itself (true once a stop is asked for).
+    pub fn receiver(&self) -> watch::Receiver<bool> {
+        self.rx.clone()
     }
 }
 
@@ -184,24 +189,36 @@ async fn schedule(
     engine: &Engine,
     mut stop: Stop,
 ) {
-    let plan = Plan {
+    let mut plan = RunPlan {
         targets: settings.subnets.clone(),
         exclude: settings.exclude.clone(),
         rate: settings.rate,
         probe_timeout: settings.probe_timeout,
         passes: 2,
-        reverse_dns: settings.reverse_dns,
+        probes: Probes {
+            dns: settings.reverse_dns,
+            ..Probes::default()
+        },
         resolv_conf: settings.resolv_conf.clone(),
         credentials: settings.credentials.clone(),
         concurrency: 64,
+        seed: 0,
     };
-    let addresses = crate::target::expand(&plan.targets, &plan.exclude)
-        .map(|a| a.len())
-        .unwrap_or(0);
     let mut last_prune: Option<tokio::time::Instant> = None;
-    loop {
+    for round in 0u64.. {
         let next = tokio::time::Instant::now() + settings.interval;
-        one_scan(&plan, addresses, store, collector, engine, stop.clone()).await;
+        plan.seed = round.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(std::process::id());
+        let _ = pipeline::execute(
+            "default",
+            &plan,
+            collector,
+            engine,
+            Some(store),
+            false,
+            Some(stop.receiver()),
+            SCAN_GRACE,
+        )
+        .await;
         if let Some(keep) = settings.retention {
             let due = last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400));
             if due {
@@ -215,102 +232,6 @@ async fn schedule(
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {}
             _ = stop.wait() => return,
-        }
-    }
-}
-
-async fn one_scan(
-    plan: &Plan,
-    addresses: usize,
-    store: &mut Store,
-    collector: &Collector,
-    engine: &Engine,
-    stop: Stop,
-) {
-    let now = || timefmt::system(SystemTime::now());
-    let started = now();
-    let credentials: Vec<String> = plan
-        .credentials
-        .iter()
-        .map(|c| c.name().to_string())
-        .collect();
-    let start = RunStart {
-        job: "default",
-        started_at: &started,
-        targets: &scan::describe(&plan.targets),
-        exclude: &scan::describe(&plan.exclude),
-        addresses,
-        excluded: 0,
-        rate: plan.rate,
-        credentials,
-    };
-    let scan_id = match store.begin_run(&start) {
-        Ok(id) => id,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot record the scan; skipping this round (stored data is untouched)");
-            return;
-        }
-    };
-    let preferred = store.preferred_credentials().unwrap_or_default();
-    let span = tracing::info_span!("scan", scan_id);
-    let _enter = span.enter();
-    tracing::info!(targets = %scan::describe(&plan.targets), addresses, "scan started");
-    let work = scan::run(plan, collector, &preferred);
-    tokio::pin!(work);
-    let mut stop_wait = stop.clone();
-    let result = tokio::select! {
-        r = &mut work => Some(r),
-        _ = stop_wait.wait() => {
-            tracing::info!("stop asked during a scan; giving it {SCAN_GRACE:?} to finish");
-            tokio::time::timeout(SCAN_GRACE, &mut work).await.ok()
-        }
-    };
-    let outcome = match result {
-        Some(Ok(o)) => o,
-        Some(Err(e)) => {
-            tracing::error!(error = %e, "scan failed");
-            let _ = store.end_run_without_results(scan_id, &now(), "failed", &e.to_string());
-            return;
-        }
-        None => {
-            let _ = store.end_run_without_results(
-                scan_id,
-                &now(),
-                "interrupted",
-                "Pandian was stopped during this scan",
-            );
-            return;
-        }
-    };
-    for w in &outcome.warnings {
-        tracing::warn!("{w}");
-    }
-    let up = outcome.answered();
-    let seen: Vec<_> = outcome.probed.iter().map(|p| p.seen.clone()).collect();
-    let stored = store.record(scan_id, &seen).and_then(|()| {
-        store.finish_run(
-            scan_id,
-            &RunEnd {
-                finished_at: timefmt::system(outcome.finished),
-                answered: up,
-                snmp_ok: outcome.snmp_ok(),
-            },
-            engine,
-            &DeriveOptions::default(),
-        )
-    });
-    match stored {
-        Ok(applied) => tracing::info!(
-            up,
-            devices = applied.devices,
-            new = applied.new_devices,
-            merges = applied.merges,
-            splits = applied.splits,
-            "scan stored"
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "could not store this scan's results (earlier data is intact; the next scan tries again)");
-            let _ = store.end_run_without_results(scan_id, &now(), "failed", &e.to_string());
         }
     }
 }

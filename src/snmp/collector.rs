@@ -9,6 +9,7 @@ use super::oids;
 use super::report::SnmpReport;
 use super::walk::{Step, WalkEnd, WalkGuard, shrink_repetitions};
 use crate::facts::{Oid, SnmpFacts, Value};
+use crate::pipeline::Bucket;
 use async_snmp::{Auth, Client, EngineCache, ErrorStatus, Retry, UdpHandle, UdpTransport};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -119,16 +120,25 @@ impl std::fmt::Debug for Collector {
     }
 }
 
-/// Per-probe limits.
+/// Per-probe limits, and the run's packet budget every request pays into.
 struct Budget {
     deadline: Instant,
     requests: u32,
     max_requests: u32,
+    bucket: Option<Arc<Bucket>>,
 }
 
 impl Budget {
     fn exhausted(&self) -> bool {
         self.requests >= self.max_requests || Instant::now() >= self.deadline
+    }
+
+    /// Count one request, waiting for the run's bucket to allow it.
+    async fn spend(&mut self) {
+        self.requests += 1;
+        if let Some(b) = &self.bucket {
+            b.acquire(1).await;
+        }
     }
 }
 
@@ -136,6 +146,14 @@ impl Budget {
 struct Walked {
     rows: Vec<(Oid, Value)>,
     end: WalkEnd,
+}
+
+/// One way to ask a device: a credential's variant.
+struct Attempt {
+    credential: String,
+    auth: Auth,
+    version: SnmpVersion,
+    retry: Retry,
 }
 
 /// An agent that answered the system group: what it said, and the client
@@ -457,6 +475,18 @@ impl Collector {
         creds: &[Credential],
         preferred: Option<&str>,
     ) -> Result<Option<Answered>, SnmpError> {
+        self.answer_paced(ip, creds, preferred, None).await
+    }
+
+    /// [`Collector::answer`], every request paid for from `bucket` (the
+    /// run's one packet budget).
+    pub async fn answer_paced(
+        &self,
+        ip: IpAddr,
+        creds: &[Credential],
+        preferred: Option<&str>,
+        bucket: Option<Arc<Bucket>>,
+    ) -> Result<Option<Answered>, SnmpError> {
         let _permit = self
             .inner
             .limit
@@ -466,8 +496,11 @@ impl Collector {
         let started = Instant::now();
         let budget_time = self.inner.opts.device_budget;
         let hard_stop = budget_time + self.inner.opts.timeout;
-        match tokio::time::timeout(hard_stop, self.answer_inner(ip, creds, preferred, started))
-            .await
+        match tokio::time::timeout(
+            hard_stop,
+            self.answer_inner(ip, creds, preferred, started, bucket),
+        )
+        .await
         {
             Ok(r) => Ok(r),
             Err(_) => {
@@ -505,77 +538,121 @@ impl Collector {
         creds: &[Credential],
         preferred: Option<&str>,
         started: Instant,
+        bucket: Option<Arc<Bucket>>,
     ) -> Option<Answered> {
         let opts = &self.inner.opts;
-        let mut order: Vec<&Credential> = Vec::with_capacity(creds.len());
-        if let Some(p) = preferred {
-            order.extend(creds.iter().filter(|c| c.name() == p));
-        }
-        order.extend(creds.iter().filter(|c| Some(c.name()) != preferred));
-        order.retain(|c| c.applies_to(ip));
-        if order.is_empty() {
+        let usable: Vec<&Credential> = creds.iter().filter(|c| c.applies_to(ip)).collect();
+        if usable.is_empty() {
             tracing::debug!(%ip, "no SNMP credential applies to this address");
             return None;
         }
-        let mut budget = Budget {
+        // Every way to ask: each credential's variants, and a v2c community
+        // once more as SNMPv1 (v1-only agents ignore v2c).
+        let mut attempts: Vec<Attempt> = Vec::new();
+        for cred in &usable {
+            for auth in cred.auths() {
+                attempts.push(Attempt {
+                    credential: cred.name().to_string(),
+                    auth,
+                    version: cred.version(),
+                    retry: self.inner.retry.clone(),
+                });
+            }
+            if cred.version() == SnmpVersion::V2c
+                && opts.v1_fallback
+                && let Some(Auth::Community { community, .. }) = cred.auths().into_iter().next()
+            {
+                attempts.push(Attempt {
+                    credential: cred.name().to_string(),
+                    auth: Auth::v1(community),
+                    version: SnmpVersion::V1,
+                    retry: Retry::none(),
+                });
+            }
+        }
+        let budget = || Budget {
             deadline: started + opts.device_budget,
             requests: 0,
             max_requests: opts.max_requests_per_device,
+            bucket: bucket.clone(),
         };
-        for cred in order {
-            let mut attempts: Vec<(Auth, SnmpVersion, Duration, Retry)> = cred
-                .auths()
-                .into_iter()
-                .map(|a| (a, cred.version(), opts.timeout, self.inner.retry.clone()))
-                .collect();
-            if cred.version() == SnmpVersion::V2c && opts.v1_fallback {
-                // Same community as SNMPv1, one quick try.
-                if let Some(Auth::Community { community, .. }) =
-                    attempts.first().map(|a| a.0.clone())
-                {
-                    attempts.push((
-                        Auth::v1(community),
-                        SnmpVersion::V1,
-                        opts.timeout,
-                        Retry::none(),
-                    ));
-                }
-            }
-            for (auth, version, timeout, retry) in attempts {
-                if budget.exhausted() {
-                    tracing::debug!(%ip, credential = cred.name(), "SNMP budget spent before a credential answered");
-                    return None;
-                }
-                let Some(client) = self.client(ip, auth, timeout, retry).await else {
-                    continue;
-                };
-                match self.system(&client, version, &mut budget).await {
+        // The credential that worked last time, alone first: one request.
+        let (first, rest): (Vec<Attempt>, Vec<Attempt>) = attempts.into_iter().partition(|a| {
+            Some(a.credential.as_str()) == preferred && a.version != SnmpVersion::V1
+        });
+        if !first.is_empty()
+            && let Some(a) = self.race(ip, first, &budget, started).await
+        {
+            return Some(a);
+        }
+        // Everything else at once: a silent host costs one timeout, not one
+        // per credential.
+        let found = self.race(ip, rest, &budget, started).await;
+        if found.is_none() {
+            tracing::debug!(%ip, "no SNMP answer with any credential (no response or bad credentials)");
+        }
+        found
+    }
+
+    /// Try `attempts` at the same time; the first that answers wins (the
+    /// others are dropped).
+    async fn race(
+        &self,
+        ip: IpAddr,
+        attempts: Vec<Attempt>,
+        budget: &(dyn Fn() -> Budget + Sync),
+        started: Instant,
+    ) -> Option<Answered> {
+        let mut set = tokio::task::JoinSet::new();
+        for a in attempts {
+            let me = self.clone();
+            let mut b = budget();
+            set.spawn(async move {
+                let client = me
+                    .client(ip, a.auth, me.inner.opts.timeout, a.retry)
+                    .await?;
+                match me.system(&client, a.version, &mut b).await {
                     Ok(facts) => {
-                        tracing::debug!(%ip, credential = cred.name(), version = version.label(), "SNMP agent answered");
-                        return Some(Answered {
+                        tracing::debug!(%ip, credential = a.credential, version = a.version.label(), "SNMP agent answered");
+                        Some(Answered {
                             ip,
                             client,
-                            version,
-                            credential: cred.name().to_string(),
+                            version: a.version,
+                            credential: a.credential,
                             facts,
-                            budget,
+                            budget: b,
                             started,
-                        });
+                        })
                     }
                     Err(reason) => {
-                        tracing::debug!(
-                            %ip,
-                            credential = cred.name(),
-                            version = version.label(),
-                            %reason,
-                            "no response or bad credentials"
-                        );
+                        tracing::debug!(%ip, credential = a.credential, version = a.version.label(), %reason, "no response or bad credentials");
+                        None
                     }
                 }
-            }
+            });
         }
-        tracing::debug!(%ip, "no SNMP answer with any credential (no response or bad credentials)");
-        None
+        let mut v1: Option<Answered> = None;
+        while let Some(done) = set.join_next().await {
+            let Ok(Some(answered)) = done else { continue };
+            if answered.version != SnmpVersion::V1 {
+                return Some(answered);
+            }
+            // An agent that speaks v2c answers the v1 request too, as
+            // fast: give the v2c request the same community sent a moment
+            // to arrive before settling for v1 (no GETBULK).
+            v1.get_or_insert(answered);
+            let grace = Duration::from_millis(300).min(self.inner.opts.timeout);
+            let deadline = tokio::time::Instant::now() + grace;
+            while let Ok(Some(more)) = tokio::time::timeout_at(deadline, set.join_next()).await {
+                if let Ok(Some(a)) = more
+                    && a.version != SnmpVersion::V1
+                {
+                    return Some(a);
+                }
+            }
+            return v1;
+        }
+        v1
     }
 
     /// GET the system group. Ok when the agent answered (even with errors);
@@ -589,7 +666,7 @@ impl Collector {
         let oids = system_oids();
         let wire: Vec<async_snmp::Oid> = oids.iter().map(to_wire_oid).collect();
         let mut facts = SnmpFacts::new();
-        budget.requests += 1;
+        budget.spend().await;
         match tokio::time::timeout_at(budget.deadline, client.get_many(&wire)).await {
             Err(_) => return Err("device budget spent".into()),
             Ok(Ok(resp)) => {
@@ -607,7 +684,7 @@ impl Collector {
                     if budget.exhausted() {
                         break;
                     }
-                    budget.requests += 1;
+                    budget.spend().await;
                     if let Ok(Ok(resp)) =
                         tokio::time::timeout_at(budget.deadline, client.get(o)).await
                     {
@@ -763,7 +840,7 @@ impl Collector {
                 break;
             }
             let wire: Vec<async_snmp::Oid> = group.iter().map(to_wire_oid).collect();
-            budget.requests += 1;
+            budget.spend().await;
             let resp =
                 match tokio::time::timeout_at(budget.deadline, client.get_next_many(&wire)).await {
                     Ok(Ok(resp)) => {
@@ -843,6 +920,7 @@ impl Collector {
             deadline: Instant::now() + self.inner.opts.device_budget,
             requests: 0,
             max_requests: self.inner.opts.max_requests_per_device,
+            bucket: None,
         };
         let mut reps = self.inner.opts.max_repetitions;
         let st = Subtree {
@@ -876,7 +954,7 @@ impl Collector {
                 };
             }
             let cursor = to_wire_oid(guard.cursor());
-            budget.requests += 1;
+            budget.spend().await;
             let res = if v1 {
                 tokio::time::timeout_at(budget.deadline, async {
                     client.get_next(&cursor).await.map(|r| r.varbinds)

@@ -248,7 +248,8 @@ impl Store {
         tx.commit().map_err(e)
     }
 
-    /// Close run `run_id` as done and take it into the derived tables, in
+    /// Close run `run_id` (as `end.status`: done, or interrupted when a stop
+    /// cut it short) and take what it recorded into the derived tables, in
     /// one transaction: either the run counts, with its devices, or it
     /// stays open (and is taken in at the next start).
     pub fn finish_run(
@@ -265,8 +266,15 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(e)?;
         tx.execute(
-            "UPDATE scans SET finished_at = ?2, status = 'done', hosts_up = ?3, snmp_ok = ?4 WHERE id = ?1",
-            params![run_id, end.finished_at, end.answered as i64, end.snmp_ok as i64],
+            "UPDATE scans SET finished_at = ?2, status = ?5, hosts_up = ?3, snmp_ok = ?4, error = ?6 WHERE id = ?1",
+            params![
+                run_id,
+                end.finished_at,
+                end.answered as i64,
+                end.snmp_ok as i64,
+                end.status.as_str(),
+                end.error
+            ],
         )
         .map_err(e)?;
         let applied = derive::apply(&tx, run_id, engine, opts).map_err(e)?;
@@ -387,6 +395,25 @@ impl Store {
     }
 }
 
+/// How a run that recorded something ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// It swept everything.
+    Done,
+    /// A stop cut it short; what it saw counts.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Done => "done",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// What a run is, as it starts.
 #[derive(Debug, Clone)]
 pub struct RunStart<'a> {
@@ -411,6 +438,10 @@ pub struct RunStart<'a> {
 /// How a run ended.
 #[derive(Debug, Clone)]
 pub struct RunEnd {
+    /// `done`, or `interrupted` when a stop cut it short.
+    pub status: RunStatus,
+    /// Why it ended early, if it did.
+    pub error: Option<String>,
     /// When (RFC 3339).
     pub finished_at: String,
     /// Addresses that answered.

@@ -102,6 +102,8 @@ fn run(store: &mut Store, time: &str, targets: &str, seen: &[Seen]) -> (i64, App
         .finish_run(
             id,
             &RunEnd {
+                status: crate::store::RunStatus::Done,
+                error: None,
                 finished_at: time.to_string(),
                 answered: seen.len(),
                 snmp_ok: seen.iter().filter(|s| s.snmp.is_some()).count(),

@@ -27,10 +27,10 @@ pub struct ArpHit {
 /// One interface that can reach some targets by ARP.
 #[derive(Debug, Clone)]
 pub struct Attached {
-    iface: NetworkInterface,
-    mac: [u8; 6],
-    src: Ipv4Addr,
-    targets: Vec<Ipv4Addr>,
+    pub(crate) iface: NetworkInterface,
+    pub(crate) mac: [u8; 6],
+    pub(crate) src: Ipv4Addr,
+    pub(crate) targets: Vec<Ipv4Addr>,
 }
 
 /// The machine's own IPv4 addresses (never probed).

@@ -19,7 +19,8 @@ pub struct IcmpHit {
     pub rtt: Duration,
 }
 
-fn open() -> Result<UdpSocket, SweepError> {
+/// A non-blocking raw ICMP socket with a big receive buffer.
+pub(crate) fn open() -> Result<UdpSocket, SweepError> {
     let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4))
         .map_err(|e| SweepError::io("ICMP", "-", e))?;
     sock.set_nonblocking(true)

@@ -29,6 +29,8 @@ fn store_with(name: &str, seen: &[Seen]) -> PathBuf {
     s.finish_run(
         id,
         &RunEnd {
+            status: crate::store::RunStatus::Done,
+            error: None,
             finished_at: "2026-01-01T00:01:00Z".into(),
             answered: seen.len(),
             snmp_ok: 0,

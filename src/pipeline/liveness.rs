@@ -1,0 +1,443 @@
+//! Liveness probes that stream: ARP on each attached subnet (a blocking
+//! thread per interface, pnet frames) and ICMP echo (one raw socket), both
+//! asking targets in a random order, each packet paid for from the run's
+//! bucket, each reply sent on as an [`Alive`] the moment it arrives so the
+//! host's SNMP can start at once.
+//!
+//! A target is asked again in later passes only while no probe has heard
+//! from it. After a pass a probe waits for late replies ten times the
+//! slowest round trip any probe measured (at least 200 ms, at most the
+//! configured timeout; the full timeout when nothing answered yet), and
+//! stops early once it heard every target it asked.
+
+use super::bucket::Bucket;
+use super::order::Permutation;
+use crate::record::Source;
+use crate::sweep::arp::Attached;
+use crate::sweep::{SweepError, icmp as icmp_sock};
+use crate::wire::arp::{self as arp_wire, Op};
+use crate::wire::icmp as icmp_wire;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// A target that answered a liveness probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alive {
+    /// Its address.
+    pub ip: Ipv4Addr,
+    /// Its MAC (ARP replies only).
+    pub mac: Option<[u8; 6]>,
+    /// Which probe heard it.
+    pub source: Source,
+    /// From the last request to the reply.
+    pub rtt: Duration,
+}
+
+/// What every liveness probe of a run shares: the targets (sorted), which
+/// of them answered anything, the slowest round trip seen, a stop flag.
+#[derive(Debug)]
+pub struct Shared {
+    targets: Vec<Ipv4Addr>,
+    answered: Vec<AtomicU64>,
+    max_rtt_us: AtomicU32,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    /// For a run over `targets` (sorted, unique).
+    pub fn new(targets: Vec<Ipv4Addr>) -> Shared {
+        let words = targets.len().div_ceil(64);
+        Shared {
+            answered: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            targets,
+            max_rtt_us: AtomicU32::new(0),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    /// The run's targets, sorted.
+    pub fn targets(&self) -> &[Ipv4Addr] {
+        &self.targets
+    }
+
+    fn index(&self, ip: Ipv4Addr) -> Option<usize> {
+        self.targets.binary_search(&ip).ok()
+    }
+
+    /// Record that `ip` answered; true when it is a target.
+    pub fn mark(&self, ip: Ipv4Addr, rtt: Duration) -> bool {
+        let Some(i) = self.index(ip) else {
+            return false;
+        };
+        if let Some(w) = self.answered.get(i / 64) {
+            w.fetch_or(1 << (i % 64), Ordering::Relaxed);
+        }
+        let us = u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX);
+        self.max_rtt_us.fetch_max(us, Ordering::Relaxed);
+        true
+    }
+
+    /// Whether `ip` answered some probe.
+    pub fn has_answered(&self, ip: Ipv4Addr) -> bool {
+        self.index(ip).is_some_and(|i| {
+            self.answered
+                .get(i / 64)
+                .is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (i % 64)) != 0)
+        })
+    }
+
+    /// How many targets answered something.
+    pub fn answered_count(&self) -> usize {
+        self.answered
+            .iter()
+            .map(|w| w.load(Ordering::Relaxed).count_ones() as usize)
+            .sum()
+    }
+
+    /// Ask every probe to stop sending.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// How long to wait for late replies after a pass.
+    pub fn grace(&self, timeout: Duration, last: bool) -> Duration {
+        let rtt = Duration::from_micros(u64::from(self.max_rtt_us.load(Ordering::Relaxed)));
+        let base = if rtt.is_zero() {
+            timeout
+        } else {
+            (rtt * 10).clamp(Duration::from_millis(200), timeout)
+        };
+        if last { base } else { base / 2 }
+    }
+}
+
+/// Per-probe settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Passes {
+    /// Rounds of requests to targets nobody heard from.
+    pub passes: u32,
+    /// The longest wait for replies after a round.
+    pub timeout: Duration,
+    /// The order's seed.
+    pub seed: u64,
+}
+
+/// ICMP echo to every target in `list` (a subset of the run's), streaming
+/// replies to `tx`.
+pub async fn icmp(
+    list: Vec<Ipv4Addr>,
+    shared: Arc<Shared>,
+    bucket: Arc<Bucket>,
+    p: Passes,
+    tx: mpsc::Sender<Alive>,
+) -> Result<u64, SweepError> {
+    if list.is_empty() {
+        return Ok(0);
+    }
+    let sock = Arc::new(icmp_sock::open()?);
+    let ident = (std::process::id() as u16) ^ 0x5044;
+    let start = Instant::now();
+    // When each target was last asked (µs since start, 0: never).
+    let sent: Arc<Vec<AtomicU64>> = Arc::new(list.iter().map(|_| AtomicU64::new(0)).collect());
+    let list = Arc::new(list);
+    let mine_left = Arc::new(AtomicU64::new(list.len() as u64));
+    let heard: Arc<Vec<AtomicBool>> =
+        Arc::new(list.iter().map(|_| AtomicBool::new(false)).collect());
+    let receiver = {
+        let (sock, list, sent, heard, shared, tx, mine_left) = (
+            sock.clone(),
+            list.clone(),
+            sent.clone(),
+            heard.clone(),
+            shared.clone(),
+            tx.clone(),
+            mine_left.clone(),
+        );
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 2048];
+            loop {
+                let Ok((len, _)) = sock.recv_from(&mut buf).await else {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                };
+                let Some(packet) = buf.get(..len) else {
+                    continue;
+                };
+                // Foreign and malformed packets are ignored, never fatal.
+                let Ok(Some(reply)) = icmp_wire::decode_reply(packet) else {
+                    continue;
+                };
+                if reply.ident != ident {
+                    continue;
+                }
+                let Ok(i) = list.binary_search(&reply.source) else {
+                    continue;
+                };
+                let (Some(h), Some(s)) = (heard.get(i), sent.get(i)) else {
+                    continue;
+                };
+                if h.swap(true, Ordering::Relaxed) {
+                    continue;
+                }
+                mine_left.fetch_sub(1, Ordering::Relaxed);
+                let asked = Duration::from_micros(s.load(Ordering::Relaxed));
+                let rtt = start.elapsed().saturating_sub(asked);
+                shared.mark(reply.source, rtt);
+                let _ = tx
+                    .send(Alive {
+                        ip: reply.source,
+                        mac: None,
+                        source: Source::Icmp,
+                        rtt,
+                    })
+                    .await;
+            }
+        })
+    };
+    let mut packets = 0u64;
+    let mut result = Ok(());
+    'passes: for pass in 0..p.passes.max(1) {
+        let mut asked = 0u64;
+        for idx in Permutation::new(list.len() as u64, p.seed.wrapping_add(u64::from(pass))) {
+            if shared.stopped() {
+                break 'passes;
+            }
+            let Some(&t) = usize::try_from(idx).ok().and_then(|i| list.get(i)) else {
+                continue;
+            };
+            let i = usize::try_from(idx).unwrap_or(0);
+            if heard.get(i).is_some_and(|h| h.load(Ordering::Relaxed))
+                || (pass > 0 && shared.has_answered(t))
+            {
+                continue;
+            }
+            bucket.acquire(1).await;
+            if let Some(s) = sent.get(i) {
+                s.store(
+                    u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+                    Ordering::Relaxed,
+                );
+            }
+            let seq = u16::try_from(idx & 0xffff).unwrap_or(0);
+            let pkt = icmp_wire::echo_request(ident, seq, b"pandian-sweep");
+            packets += 1;
+            asked += 1;
+            match sock
+                .send_to(&pkt, SocketAddr::V4(SocketAddrV4::new(t, 0)))
+                .await
+            {
+                Ok(_) => {}
+                // No route to one target loses that probe, not the sweep.
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::ENETUNREACH | libc::EHOSTUNREACH | libc::ENOBUFS)
+                    ) => {}
+                // A firewall refusing some destinations is not fatal after the first.
+                Err(e)
+                    if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES))
+                        && packets > 1 => {}
+                Err(e) => {
+                    result = Err(SweepError::io("ICMP", "-", e));
+                    break 'passes;
+                }
+            }
+        }
+        if asked == 0 {
+            break;
+        }
+        let last = pass + 1 == p.passes.max(1);
+        wait_for(&shared, &heard, p.timeout, last).await;
+    }
+    receiver.abort();
+    result.map(|()| packets)
+}
+
+/// Wait out the grace after a pass, ending early once this probe heard
+/// every target it asked (or a stop is asked for).
+async fn wait_for(shared: &Shared, heard: &[AtomicBool], timeout: Duration, last: bool) {
+    let deadline = tokio::time::Instant::now() + shared.grace(timeout, last);
+    let mut cursor = 0usize;
+    for _ in 0..100_000 {
+        while heard.get(cursor).is_some_and(|h| h.load(Ordering::Relaxed)) {
+            cursor += 1;
+        }
+        if cursor >= heard.len() || shared.stopped() || tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// ARP who-has to every target of one attached subnet, on a blocking
+/// thread; replies stream to `tx`.
+pub fn arp(
+    g: &Attached,
+    shared: &Shared,
+    bucket: &Bucket,
+    p: Passes,
+    tx: &mpsc::Sender<Alive>,
+) -> Result<u64, SweepError> {
+    use pnet_datalink::{Channel, Config};
+    let name = g.iface.name.clone();
+    let config = Config {
+        read_timeout: Some(Duration::from_millis(20)),
+        ..Config::default()
+    };
+    let (mut sender, mut rx) = match pnet_datalink::channel(&g.iface, config) {
+        Ok(Channel::Ethernet(tx, rx)) => (tx, rx),
+        Ok(_) => {
+            return Err(SweepError::io(
+                "ARP",
+                &name,
+                std::io::Error::other("unsupported datalink channel"),
+            ));
+        }
+        Err(e) => return Err(SweepError::io("ARP", &name, e)),
+    };
+    let mut list = g.targets.clone();
+    list.sort_unstable();
+    list.dedup();
+    let start = Instant::now();
+    let sent: Vec<AtomicU64> = list.iter().map(|_| AtomicU64::new(0)).collect();
+    let heard: Vec<AtomicBool> = list.iter().map(|_| AtomicBool::new(false)).collect();
+    let done = AtomicBool::new(false);
+    let mut packets = 0u64;
+    let mut send_error = None;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                let Ok(frame) = rx.next() else { continue };
+                // Malformed or foreign frames are simply not ours.
+                let Ok(Some(a)) = arp_wire::decode_frame(frame) else {
+                    continue;
+                };
+                if a.op != Op::Reply && a.target_ip != g.src {
+                    continue;
+                }
+                let Ok(i) = list.binary_search(&a.sender_ip) else {
+                    continue;
+                };
+                let (Some(h), Some(sent_at)) = (heard.get(i), sent.get(i)) else {
+                    continue;
+                };
+                if h.swap(true, Ordering::Relaxed) {
+                    continue;
+                }
+                let asked = Duration::from_micros(sent_at.load(Ordering::Relaxed));
+                let rtt = start.elapsed().saturating_sub(asked);
+                shared.mark(a.sender_ip, rtt);
+                let _ = tx.blocking_send(Alive {
+                    ip: a.sender_ip,
+                    mac: Some(a.sender_mac),
+                    source: Source::Arp,
+                    rtt,
+                });
+            }
+        });
+        'passes: for pass in 0..p.passes.max(1) {
+            let mut asked = 0u64;
+            for idx in Permutation::new(list.len() as u64, p.seed.wrapping_add(u64::from(pass))) {
+                if shared.stopped() {
+                    break 'passes;
+                }
+                let i = usize::try_from(idx).unwrap_or(usize::MAX);
+                let Some(&t) = list.get(i) else { continue };
+                if heard.get(i).is_some_and(|h| h.load(Ordering::Relaxed))
+                    || (pass > 0 && shared.has_answered(t))
+                {
+                    continue;
+                }
+                bucket.acquire_blocking(1);
+                if let Some(s) = sent.get(i) {
+                    s.store(
+                        u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+                        Ordering::Relaxed,
+                    );
+                }
+                let frame = arp_wire::request(g.mac, g.src, t);
+                packets += 1;
+                asked += 1;
+                match sender.send_to(&frame, None) {
+                    Some(Ok(())) | None => {}
+                    Some(Err(e)) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    Some(Err(e)) => {
+                        send_error = Some(e);
+                        break 'passes;
+                    }
+                }
+            }
+            if asked == 0 {
+                break;
+            }
+            let last = pass + 1 == p.passes.max(1);
+            let deadline = Instant::now() + shared.grace(p.timeout, last);
+            let mut cursor = 0usize;
+            while Instant::now() < deadline && !shared.stopped() {
+                while heard.get(cursor).is_some_and(|h| h.load(Ordering::Relaxed)) {
+                    cursor += 1;
+                }
+                if cursor >= list.len() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        // Let the receiver read what is already queued.
+        std::thread::sleep(Duration::from_millis(30));
+        done.store(true, Ordering::Relaxed);
+    });
+    match send_error {
+        // The channel is open, so this is not about privileges.
+        Some(source) => Err(SweepError::Io {
+            probe: "ARP",
+            iface: name,
+            source,
+        }),
+        None => Ok(packets),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_marks_only_targets_and_adapts_the_grace() {
+        let t: Vec<Ipv4Addr> = (1..=100u8)
+            .map(|o| Ipv4Addr::new(198, 51, 100, o))
+            .collect();
+        let s = Shared::new(t);
+        let timeout = Duration::from_millis(1000);
+        assert_eq!(
+            s.grace(timeout, true),
+            timeout,
+            "nothing heard: the full timeout"
+        );
+        assert!(!s.mark(Ipv4Addr::new(203, 0, 113, 1), Duration::from_millis(1)));
+        assert!(s.mark(Ipv4Addr::new(198, 51, 100, 64), Duration::from_millis(3)));
+        assert!(s.has_answered(Ipv4Addr::new(198, 51, 100, 64)));
+        assert!(!s.has_answered(Ipv4Addr::new(198, 51, 100, 65)));
+        assert_eq!(s.answered_count(), 1);
+        assert_eq!(
+            s.grace(timeout, true),
+            Duration::from_millis(200),
+            "10x rtt, at least 200 ms"
+        );
+        s.mark(Ipv4Addr::new(198, 51, 100, 1), Duration::from_millis(50));
+        assert_eq!(s.grace(timeout, true), Duration::from_millis(500));
+        assert_eq!(s.grace(timeout, false), Duration::from_millis(250));
+        s.mark(Ipv4Addr::new(198, 51, 100, 2), Duration::from_secs(5));
+        assert_eq!(s.grace(timeout, true), timeout, "never past the timeout");
+    }
+}

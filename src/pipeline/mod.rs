@@ -1,0 +1,793 @@
+//! The probe pipeline: one run of a job. Every probe sends under one packet
+//! budget ([`bucket`]); targets are asked in a random order ([`order`]);
+//! liveness replies stream out as they arrive ([`liveness`]) and a host's
+//! SNMP and DNS start the moment it answers ([`host`]), with no phase
+//! barrier; what was seen goes to a [`Sink`] in bounded batches, so memory
+//! does not grow with the number of targets and a kill loses at most the
+//! batch in flight. `pandian scan` and the daemon run this same code.
+//!
+//! ```text
+//!  targets ─▶ ARP (thread per attached subnet) ─┐
+//!          └▶ ICMP (one raw socket) ────────────┴▶ alive ─▶ dispatcher ─▶ host tasks
+//!                                                              │            (SNMP, DNS)
+//!                                                              ▼
+//!                                                  batches ─▶ Sink (store / memory)
+//! ```
+
+pub mod bucket;
+pub mod host;
+pub mod liveness;
+pub mod order;
+
+pub use bucket::Bucket;
+
+use crate::inventory::Probed;
+use crate::record::{Seen, SnmpSeen, Source};
+use crate::snmp::{Collector, Credential, SnmpReport};
+use crate::sweep::{SweepError, arp, dns};
+use crate::target::{self, Target, TargetError};
+use liveness::{Alive, Passes, Shared};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// Which probes a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probes {
+    /// ARP on attached subnets.
+    pub arp: bool,
+    /// ICMP echo.
+    pub icmp: bool,
+    /// SNMP on live hosts (when credentials are given).
+    pub snmp: bool,
+    /// Reverse DNS on live hosts.
+    pub dns: bool,
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Probes {
+            arp: true,
+            icmp: true,
+            snmp: true,
+            dns: true,
+        }
+    }
+}
+
+/// Everything one run needs to know.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// What to sweep.
+    pub targets: Vec<Target>,
+    /// What never to touch.
+    pub exclude: Vec<Target>,
+    /// Packets per second, every probe together.
+    pub rate: u32,
+    /// The longest wait for ARP/ICMP replies after a round.
+    pub probe_timeout: Duration,
+    /// Rounds of ARP/ICMP requests to targets nobody heard from.
+    pub passes: u32,
+    /// Which probes.
+    pub probes: Probes,
+    /// Resolver configuration for reverse DNS (None: /etc/resolv.conf).
+    pub resolv_conf: Option<std::path::PathBuf>,
+    /// SNMP credentials (none: no SNMP).
+    pub credentials: Vec<Credential>,
+    /// Live hosts probed by SNMP/DNS at once.
+    pub concurrency: usize,
+    /// Seed of the order targets are asked in (vary it per run).
+    pub seed: u64,
+}
+
+/// Where a run's sightings go, batch by batch.
+pub trait Sink: Send {
+    /// Take one batch. An error stops the run (the store is unwritable).
+    fn put(&mut self, batch: Vec<Probed>) -> Result<(), String>;
+}
+
+/// Writes each batch to the record of run `run` and, when `keep` is set,
+/// keeps the sightings too (`pandian scan --db` prints them).
+pub struct StoreSink<'a> {
+    /// The store.
+    pub store: &'a mut crate::store::Store,
+    /// The run the batches belong to.
+    pub run: i64,
+    /// Everything written so far, when asked for.
+    pub keep: Option<Vec<Probed>>,
+}
+
+impl Sink for StoreSink<'_> {
+    fn put(&mut self, batch: Vec<Probed>) -> Result<(), String> {
+        let seen: Vec<Seen> = batch.iter().map(|p| p.seen.clone()).collect();
+        self.store
+            .record(self.run, &seen)
+            .map_err(|e| e.to_string())?;
+        if let Some(k) = self.keep.as_mut() {
+            k.extend(batch);
+        }
+        Ok(())
+    }
+}
+
+/// Keeps everything in memory (`pandian scan` prints it all anyway).
+#[derive(Debug, Default)]
+pub struct Collect(pub Vec<Probed>);
+
+impl Sink for Collect {
+    fn put(&mut self, batch: Vec<Probed>) -> Result<(), String> {
+        self.0.extend(batch);
+        Ok(())
+    }
+}
+
+/// How a run went.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// When it started.
+    pub started: SystemTime,
+    /// When it ended.
+    pub finished: SystemTime,
+    /// Addresses swept.
+    pub addresses: usize,
+    /// Addresses that answered a probe.
+    pub answered: usize,
+    /// Addresses where SNMP answered.
+    pub snmp_ok: usize,
+    /// Packets sent through the bucket.
+    pub packets: u64,
+    /// Probes that could not run (e.g. ICMP without CAP_NET_RAW).
+    pub warnings: Vec<String>,
+    /// A stop cut the run short.
+    pub interrupted: bool,
+}
+
+/// A run that could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A target or exclusion is malformed.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Neither ARP nor ICMP could run.
+    #[error("no liveness probe could run: {0}")]
+    NoProbe(SweepError),
+    /// The sink refused a batch (the database is unwritable).
+    #[error("storing the run's results: {0}")]
+    Sink(String),
+}
+
+/// Batches of this many sightings, or older than [`BATCH_AGE`], go to the sink.
+pub const BATCH: usize = 256;
+/// The longest a sighting waits in a batch.
+pub const BATCH_AGE: Duration = Duration::from_secs(2);
+
+/// What a host task gives back: the address, the MAC known when it
+/// started, SNMP (report, and where the tables were read if elsewhere), the
+/// reverse-DNS name.
+type HostDone = (
+    Ipv4Addr,
+    Option<[u8; 6]>,
+    Option<(SnmpReport, Option<IpAddr>)>,
+    Option<String>,
+);
+
+/// A routed host a router's ARP table gave: its MAC and the routers.
+type RouterSeen = ([u8; 6], Vec<IpAddr>);
+
+/// Compact liveness state of one live address.
+#[derive(Debug, Clone, Default)]
+struct HostState {
+    mac: Option<[u8; 6]>,
+    sources: Vec<Source>,
+    rtt: Option<Duration>,
+    /// Sources already handed to the sink.
+    reported: Vec<Source>,
+    /// The host task finished (or there was none).
+    done: bool,
+}
+
+/// The batcher: sightings in, batches to the sink.
+struct Batcher<'a> {
+    sink: &'a mut dyn Sink,
+    pending: Vec<Probed>,
+    since: Option<Instant>,
+}
+
+impl Batcher<'_> {
+    fn push(&mut self, p: Probed) -> Result<(), RunError> {
+        self.since.get_or_insert_with(Instant::now);
+        self.pending.push(p);
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn due(&self) -> bool {
+        self.since.is_some_and(|s| s.elapsed() >= BATCH_AGE)
+    }
+
+    fn flush(&mut self) -> Result<(), RunError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        self.since = None;
+        let sink = &mut *self.sink;
+        tokio::task::block_in_place(|| sink.put(batch)).map_err(RunError::Sink)
+    }
+}
+
+fn rtt_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// Run one job's sweep: liveness, then SNMP and DNS per live host as it
+/// answers, then what routers' ARP tables add; sightings to `sink`.
+/// `stop`: when it turns true, sending stops, hosts in flight get `grace`,
+/// and what was seen is flushed.
+pub async fn run(
+    plan: &RunPlan,
+    collector: &Collector,
+    preferred: &HashMap<IpAddr, String>,
+    sink: &mut dyn Sink,
+    mut stop: Option<watch::Receiver<bool>>,
+    grace: Duration,
+) -> Result<Outcome, RunError> {
+    let started = SystemTime::now();
+    let mut addresses = target::expand(&plan.targets, &plan.exclude)?;
+    // Pandian never probes the machine it runs on.
+    let own = arp::own_addresses();
+    addresses.retain(|a| !own.contains(a));
+    addresses.sort_unstable();
+    addresses.dedup();
+    let n_addresses = addresses.len();
+    let (groups, _routed) = arp::partition(&addresses);
+    let shared = Arc::new(Shared::new(addresses.clone()));
+    let bucket = Arc::new(Bucket::new(plan.rate));
+    let passes = Passes {
+        passes: plan.passes.max(1),
+        timeout: plan.probe_timeout,
+        seed: plan.seed,
+    };
+    let (alive_tx, mut alive_rx) = mpsc::channel::<Alive>(4096);
+    let mut warnings = Vec::new();
+
+    // Liveness probes.
+    let icmp_task = plan.probes.icmp.then(|| {
+        let (list, shared, bucket, tx) =
+            (addresses, shared.clone(), bucket.clone(), alive_tx.clone());
+        tokio::spawn(liveness::icmp(list, shared, bucket, passes, tx))
+    });
+    let arp_task = (plan.probes.arp && !groups.is_empty()).then(|| {
+        let (shared, bucket, tx) = (shared.clone(), bucket.clone(), alive_tx.clone());
+        tokio::task::spawn_blocking(move || {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = groups
+                    .iter()
+                    .map(|g| s.spawn(|| liveness::arp(g, &shared, &bucket, passes, &tx)))
+                    .collect();
+                let mut packets = 0u64;
+                let mut first_err = None;
+                for h in handles {
+                    match h.join() {
+                        Ok(Ok(p)) => packets += p,
+                        Ok(Err(e)) => first_err = first_err.or(Some(e)),
+                        Err(_) => {}
+                    }
+                }
+                match first_err {
+                    Some(e) if packets == 0 => Err(e),
+                    _ => Ok(packets),
+                }
+            })
+        })
+    });
+    drop(alive_tx);
+
+    let resolver = match (plan.probes.dns, &plan.resolv_conf) {
+        (false, _) => None,
+        (true, Some(path)) => dns::Reverse::from_file(path, Duration::from_millis(800)),
+        (true, None) => dns::Reverse::from_system(Duration::from_millis(800)),
+    };
+    let snmp_on = plan.probes.snmp && !plan.credentials.is_empty();
+    let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let walks = Arc::new(host::Walks::default());
+    let creds: Arc<Vec<Credential>> = Arc::new(plan.credentials.clone());
+    let mut hosts: HashMap<Ipv4Addr, HostState> = HashMap::new();
+    let mut tasks: tokio::task::JoinSet<HostDone> = tokio::task::JoinSet::new();
+    // Routers' ARP entries for targets: (MAC, routers).
+    let mut routed: HashMap<Ipv4Addr, RouterSeen> = HashMap::new();
+    let mut batcher = Batcher {
+        sink,
+        pending: Vec::new(),
+        since: None,
+    };
+    let mut snmp_ok = 0usize;
+    // Agents with an ARP table: read it again once the sweep is over (the
+    // sweep itself makes routers ask for hosts that answer only ARP).
+    let mut arp_agents: Vec<(IpAddr, String)> = Vec::new();
+    let mut interrupted = false;
+    let mut alive_open = true;
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    for _ in 0..u64::MAX {
+        if !alive_open && tasks.is_empty() {
+            break;
+        }
+        let stopped = async {
+            match stop.as_mut() {
+                Some(s) => {
+                    let _ = s.wait_for(|v| *v).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            a = alive_rx.recv(), if alive_open => {
+                let Some(a) = a else {
+                    alive_open = false;
+                    continue;
+                };
+                let st = hosts.entry(a.ip).or_default();
+                let first = st.sources.is_empty();
+                if !st.sources.contains(&a.source) {
+                    st.sources.push(a.source);
+                }
+                st.mac = st.mac.or(a.mac);
+                st.rtt = Some(st.rtt.map_or(a.rtt, |r| r.min(a.rtt)));
+                if first {
+                    let ip = a.ip;
+                    let mac = st.mac;
+                    if snmp_on || resolver.is_some() {
+                        let (collector, creds, walks, bucket, limit, resolver) = (
+                            collector.clone(), creds.clone(), walks.clone(), bucket.clone(), limit.clone(), resolver.clone(),
+                        );
+                        let pref = preferred.get(&IpAddr::V4(ip)).cloned();
+                        tasks.spawn(async move {
+                            let _permit = limit.acquire_owned().await;
+                            let addr = IpAddr::V4(ip);
+                            let snmp = async {
+                                if snmp_on {
+                                    host::snmp(&collector, &walks, addr, &creds, pref.as_deref(), bucket.clone()).await
+                                } else {
+                                    None
+                                }
+                            };
+                            let name = async {
+                                match &resolver {
+                                    Some(r) => host::reverse(r, addr, &bucket).await,
+                                    None => None,
+                                }
+                            };
+                            let (snmp, name) = tokio::join!(snmp, name);
+                            (ip, mac, snmp, name)
+                        });
+                    } else {
+                        st.done = true;
+                        st.reported = st.sources.clone();
+                        batcher.push(liveness_only(ip, st))?;
+                    }
+                } else if st.done && !st.reported.contains(&a.source) {
+                    // A second probe heard a host already reported.
+                    st.reported.push(a.source);
+                    let mut p = liveness_only(a.ip, st);
+                    p.seen.sources = vec![a.source];
+                    batcher.push(p)?;
+                }
+            }
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                let Ok((ip, mac, snmp, name)) = joined else { continue };
+                let st = hosts.entry(ip).or_default();
+                st.done = true;
+                st.reported = st.sources.clone();
+                if let Some((report, _)) = &snmp {
+                    snmp_ok += 1;
+                    collect_router_arp(&shared, report, IpAddr::V4(ip), &mut routed);
+                    if !report.arp.is_empty() {
+                        arp_agents.push((IpAddr::V4(ip), report.credential.clone()));
+                    }
+                }
+                batcher.push(probed(ip, mac.or(st.mac), st, snmp, name))?;
+            }
+            _ = tick.tick() => {
+                if batcher.due() {
+                    batcher.flush()?;
+                }
+            }
+            () = stopped => {
+                interrupted = true;
+                shared.stop();
+                // Hosts in flight get a bounded grace, then are dropped.
+                let deadline = tokio::time::Instant::now() + grace;
+                while let Ok(Some(joined)) = tokio::time::timeout_at(deadline, tasks.join_next()).await {
+                    let Ok((ip, mac, snmp, name)) = joined else { continue };
+                    let st = hosts.entry(ip).or_default();
+                    st.done = true;
+                    batcher.push(probed(ip, mac.or(st.mac), st, snmp, name))?;
+                }
+                tasks.abort_all();
+                break;
+            }
+        }
+    }
+    // Liveness probe results (and whether any could run).
+    let mut packets_ok = false;
+    if let Some(t) = icmp_task {
+        match t.await {
+            Ok(Ok(_)) => packets_ok = true,
+            Ok(Err(e)) => warnings.push(format!("ICMP sweep failed: {e}")),
+            Err(e) => warnings.push(format!("ICMP sweep failed: {e}")),
+        }
+    }
+    if let Some(t) = arp_task {
+        match t.await {
+            Ok(Ok(_)) => packets_ok = true,
+            Ok(Err(e)) => warnings.push(format!("ARP sweep failed: {e}")),
+            Err(e) => warnings.push(format!("ARP sweep failed: {e}")),
+        }
+    }
+    if !packets_ok && n_addresses > 0 && !interrupted && hosts.is_empty() {
+        batcher.flush()?;
+        let reason = warnings.join("; ");
+        return Err(RunError::NoProbe(SweepError::Io {
+            probe: "ARP/ICMP",
+            iface: "-".into(),
+            source: std::io::Error::other(reason),
+        }));
+    }
+    // Routers' ARP tables once more, for targets still unheard.
+    let unheard = shared.targets().len() > shared.answered_count();
+    if unheard && !interrupted {
+        for (router, cred_name) in &arp_agents {
+            let Some(cred) = plan.credentials.iter().find(|c| c.name() == cred_name) else {
+                continue;
+            };
+            let mut facts = crate::facts::SnmpFacts::new();
+            for col in [
+                &crate::snmp::oids::IP_NET_TO_PHYSICAL_PHYS_ADDRESS,
+                &crate::snmp::oids::IP_NET_TO_PHYSICAL_TYPE,
+                &crate::snmp::oids::IP_NET_TO_MEDIA_PHYS_ADDRESS,
+                &crate::snmp::oids::IP_NET_TO_MEDIA_TYPE,
+            ] {
+                let Ok(root) = crate::facts::Oid::parse(col.oid) else {
+                    continue;
+                };
+                if let Ok((rows, _, requests)) =
+                    collector.walk_subtree(*router, cred, &root, 20_000).await
+                {
+                    bucket.acquire(requests).await;
+                    for (o, v) in rows {
+                        facts.insert(o, v);
+                    }
+                }
+            }
+            let late = SnmpReport {
+                arp: crate::snmp::tables::arp(&facts),
+                ..SnmpReport::default()
+            };
+            collect_router_arp(&shared, &late, *router, &mut routed);
+        }
+    }
+    // What only routers' ARP tables know.
+    let mut extra: Vec<(Ipv4Addr, RouterSeen)> = routed.into_iter().collect();
+    extra.sort_by_key(|(ip, _)| *ip);
+    for (ip, (mac, routers)) in extra {
+        match hosts.get(&ip) {
+            Some(st) if st.mac.is_some() => {}
+            _ => batcher.push(Probed {
+                seen: Seen {
+                    ip: Some(IpAddr::V4(ip)),
+                    mac: Some(mac),
+                    via: routers,
+                    sources: vec![Source::RouterArp],
+                    ..Seen::default()
+                },
+                report: None,
+            })?,
+        }
+    }
+    batcher.flush()?;
+    Ok(Outcome {
+        started,
+        finished: SystemTime::now(),
+        addresses: n_addresses,
+        answered: hosts.len(),
+        snmp_ok,
+        packets: bucket.taken(),
+        warnings,
+        interrupted,
+    })
+}
+
+fn liveness_only(ip: Ipv4Addr, st: &HostState) -> Probed {
+    let mut sources = st.sources.clone();
+    sources.sort();
+    Probed {
+        seen: Seen {
+            ip: Some(IpAddr::V4(ip)),
+            mac: st.mac,
+            sources,
+            rtt_ms: st.rtt.map(rtt_ms),
+            ..Seen::default()
+        },
+        report: None,
+    }
+}
+
+fn probed(
+    ip: Ipv4Addr,
+    mac: Option<[u8; 6]>,
+    st: &HostState,
+    snmp: Option<(SnmpReport, Option<IpAddr>)>,
+    name: Option<String>,
+) -> Probed {
+    let mut sources = st.sources.clone();
+    if snmp.is_some() {
+        sources.push(Source::Snmp);
+    }
+    let hostname = name
+        .map(|h| crate::snmp::text::clean(&h, 255))
+        .filter(|h| !h.is_empty());
+    if hostname.is_some() {
+        sources.push(Source::Dns);
+    }
+    sources.sort();
+    sources.dedup();
+    let (report, walked_at) = match snmp {
+        Some((r, w)) => (Some(r), w),
+        None => (None, None),
+    };
+    Probed {
+        seen: Seen {
+            ip: Some(IpAddr::V4(ip)),
+            mac,
+            via: Vec::new(),
+            sources,
+            rtt_ms: st.rtt.map(rtt_ms),
+            hostname,
+            snmp: report.as_ref().map(|r| SnmpSeen {
+                version: r.version.clone(),
+                credential: r.credential.clone(),
+                facts: r.facts().clone(),
+                walked_at,
+            }),
+        },
+        report,
+    }
+}
+
+/// Keep a router's ARP entries for this run's targets (valid, unicast, not
+/// the router itself): the first MAC given, every router giving it.
+fn collect_router_arp(
+    shared: &Shared,
+    report: &SnmpReport,
+    router: IpAddr,
+    out: &mut HashMap<Ipv4Addr, RouterSeen>,
+) {
+    for row in &report.arp {
+        let IpAddr::V4(ip) = row.ip else { continue };
+        if row.entry_type.as_deref() == Some("invalid")
+            || IpAddr::V4(ip) == router
+            || shared.targets().binary_search(&ip).is_err()
+        {
+            continue;
+        }
+        let Some(mac) = crate::wire::parse_mac(&row.mac) else {
+            continue;
+        };
+        if !crate::identity::is_unicast(mac) {
+            continue;
+        }
+        let e = out.entry(ip).or_insert((mac, Vec::new()));
+        if e.0 == mac && !e.1.contains(&router) {
+            e.1.push(router);
+        }
+    }
+}
+
+/// What [`execute`] did.
+#[derive(Debug)]
+pub struct Execution {
+    /// How the run went.
+    pub outcome: Outcome,
+    /// Its id in the store, when there was one.
+    pub run_id: Option<i64>,
+    /// What deriving it did, when there was a store.
+    pub applied: Option<crate::store::Applied>,
+    /// Every sighting, when asked to keep them.
+    pub probed: Vec<Probed>,
+}
+
+/// Why [`execute`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The run could not go on.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The store refused (the run's record so far is kept).
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// One run of job `job`, start to end: recorded in `store` when given
+/// (begin, batches, then closed and derived in one transaction), sightings
+/// kept when `keep` (for printing). `pandian scan` and the daemon both run
+/// jobs through here.
+#[allow(clippy::too_many_arguments)]
+pub async fn execute(
+    job: &str,
+    plan: &RunPlan,
+    collector: &Collector,
+    engine: &crate::fingerprint::Engine,
+    store: Option<&mut crate::store::Store>,
+    keep: bool,
+    stop: Option<watch::Receiver<bool>>,
+    grace: Duration,
+) -> Result<Execution, ExecError> {
+    use crate::store::{DeriveOptions, RunEnd, RunStart, RunStatus};
+    let describe = |t: &[Target]| {
+        t.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let Some(store) = store else {
+        let mut sink = Collect::default();
+        let outcome = run(plan, collector, &HashMap::new(), &mut sink, stop, grace).await?;
+        return Ok(Execution {
+            outcome,
+            run_id: None,
+            applied: None,
+            probed: sink.0,
+        });
+    };
+    let preferred = store.preferred_credentials().unwrap_or_default();
+    let all = target::expand(&plan.targets, &[])
+        .map(|a| a.len())
+        .unwrap_or(0);
+    let asked = target::expand(&plan.targets, &plan.exclude)
+        .map(|a| a.len())
+        .unwrap_or(0);
+    let started = crate::timefmt::system(SystemTime::now());
+    let run_id = store.begin_run(&RunStart {
+        job,
+        started_at: &started,
+        targets: &describe(&plan.targets),
+        exclude: &describe(&plan.exclude),
+        addresses: asked,
+        excluded: all.saturating_sub(asked),
+        rate: plan.rate,
+        credentials: plan
+            .credentials
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect(),
+    })?;
+    let span = tracing::info_span!("run", job, run_id);
+    let _enter = span.enter();
+    tracing::info!(targets = %describe(&plan.targets), addresses = asked, "run started");
+    let mut sink = StoreSink {
+        store,
+        run: run_id,
+        keep: keep.then(Vec::new),
+    };
+    let result = run(plan, collector, &preferred, &mut sink, stop, grace).await;
+    let probed = sink.keep.take().unwrap_or_default();
+    let store = sink.store;
+    let now = || crate::timefmt::system(SystemTime::now());
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "run failed");
+            let _ = store.end_run_without_results(run_id, &now(), "failed", &e.to_string());
+            return Err(e.into());
+        }
+    };
+    for w in &outcome.warnings {
+        tracing::warn!("{w}");
+    }
+    let end = RunEnd {
+        status: if outcome.interrupted {
+            RunStatus::Interrupted
+        } else {
+            RunStatus::Done
+        },
+        error: outcome
+            .interrupted
+            .then(|| "Pandian was stopped during this run; what it saw is kept".to_string()),
+        finished_at: crate::timefmt::system(outcome.finished),
+        answered: outcome.answered,
+        snmp_ok: outcome.snmp_ok,
+    };
+    let applied = tokio::task::block_in_place(|| {
+        store.finish_run(run_id, &end, engine, &DeriveOptions::default())
+    });
+    match applied {
+        Ok(applied) => {
+            tracing::info!(
+                answered = outcome.answered,
+                devices = applied.devices,
+                new = applied.new_devices,
+                merges = applied.merges,
+                splits = applied.splits,
+                packets = outcome.packets,
+                "run stored"
+            );
+            Ok(Execution {
+                outcome,
+                run_id: Some(run_id),
+                applied: Some(applied),
+                probed,
+            })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not close this run (its record is kept and taken in at the next start)");
+            let _ = store.end_run_without_results(run_id, &now(), "failed", &e.to_string());
+            Err(e.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snmp::tables::ArpRow;
+
+    #[test]
+    fn router_arp_adds_only_targets_valid_unicast_neighbours() {
+        let wanted: Vec<Ipv4Addr> = [
+            "198.51.100.1",
+            "198.51.100.7",
+            "198.51.100.8",
+            "198.51.100.9",
+            "198.51.100.10",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        let shared = Shared::new(wanted);
+        let report = |rows: &[(&str, &str, &str)]| SnmpReport {
+            arp: rows
+                .iter()
+                .map(|(ip, mac, kind)| ArpRow {
+                    ip: ip.parse().unwrap(),
+                    mac: (*mac).into(),
+                    if_index: Some(2),
+                    entry_type: Some((*kind).into()),
+                })
+                .collect(),
+            ..SnmpReport::default()
+        };
+        let mut out = HashMap::new();
+        let r1: IpAddr = "198.51.100.1".parse().unwrap();
+        collect_router_arp(
+            &shared,
+            &report(&[
+                ("198.51.100.7", "00:00:0c:00:00:07", "dynamic"),
+                ("198.51.100.8", "00:00:0c:00:00:08", "invalid"),
+                ("203.0.113.5", "00:00:0c:00:00:05", "dynamic"),
+                ("198.51.100.9", "01:00:5e:00:00:09", "dynamic"),
+                ("198.51.100.1", "00:00:0c:00:00:01", "local"),
+                ("198.51.100.10", "not a mac", "dynamic"),
+            ]),
+            r1,
+            &mut out,
+        );
+        let r2: IpAddr = "198.51.100.2".parse().unwrap();
+        collect_router_arp(
+            &shared,
+            &report(&[("198.51.100.7", "00:00:0c:00:00:77", "dynamic")]),
+            r2,
+            &mut out,
+        );
+        let ip7: Ipv4Addr = "198.51.100.7".parse().unwrap();
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(
+            out[&ip7],
+            ([0, 0, 0x0c, 0, 0, 7], vec![r1]),
+            "first router's MAC wins"
+        );
+    }
+}
