@@ -130,36 +130,44 @@ pub struct Passes {
     pub seed: u64,
 }
 
-/// ICMP echo to every target in `list` (a subset of the run's), streaming
-/// replies to `tx`.
+/// ICMP echo: swept to every target of `routed` (those no attached subnet
+/// reaches) in passes, and sent once to each address that arrives on
+/// `follow` (attached hosts that answered ARP: asking only them keeps the
+/// kernel's neighbour table to live hosts). Replies stream to `tx`; the
+/// probe ends after its passes, once `follow` is closed, and a last grace.
 pub async fn icmp(
-    list: Vec<Ipv4Addr>,
+    routed: Vec<Ipv4Addr>,
+    mut follow: mpsc::Receiver<Ipv4Addr>,
     shared: Arc<Shared>,
     bucket: Arc<Bucket>,
     p: Passes,
     tx: mpsc::Sender<Alive>,
 ) -> Result<u64, SweepError> {
-    if list.is_empty() {
-        return Ok(0);
-    }
-    let sock = Arc::new(icmp_sock::open()?);
+    let all = Arc::new(shared.targets().to_vec());
+    let sock = match icmp_sock::open() {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            // Nothing to do without a socket; let ARP's follow-ups drain.
+            while follow.recv().await.is_some() {}
+            return Err(e);
+        }
+    };
     let ident = (std::process::id() as u16) ^ 0x5044;
     let start = Instant::now();
-    // When each target was last asked (µs since start, 0: never).
-    let sent: Arc<Vec<AtomicU64>> = Arc::new(list.iter().map(|_| AtomicU64::new(0)).collect());
-    let list = Arc::new(list);
-    let mine_left = Arc::new(AtomicU64::new(list.len() as u64));
+    // Per run target: when last asked (µs since start), whether heard.
+    let sent: Arc<Vec<AtomicU64>> = Arc::new(all.iter().map(|_| AtomicU64::new(0)).collect());
     let heard: Arc<Vec<AtomicBool>> =
-        Arc::new(list.iter().map(|_| AtomicBool::new(false)).collect());
+        Arc::new(all.iter().map(|_| AtomicBool::new(false)).collect());
+    let heard_count = Arc::new(AtomicU64::new(0));
     let receiver = {
-        let (sock, list, sent, heard, shared, tx, mine_left) = (
+        let (sock, all, sent, heard, heard_count, shared, tx) = (
             sock.clone(),
-            list.clone(),
+            all.clone(),
             sent.clone(),
             heard.clone(),
+            heard_count.clone(),
             shared.clone(),
             tx.clone(),
-            mine_left.clone(),
         );
         tokio::spawn(async move {
             let mut buf = vec![0u8; 2048];
@@ -178,16 +186,16 @@ pub async fn icmp(
                 if reply.ident != ident {
                     continue;
                 }
-                let Ok(i) = list.binary_search(&reply.source) else {
+                let Ok(i) = all.binary_search(&reply.source) else {
                     continue;
                 };
                 let (Some(h), Some(s)) = (heard.get(i), sent.get(i)) else {
                     continue;
                 };
-                if h.swap(true, Ordering::Relaxed) {
+                if s.load(Ordering::Relaxed) == 0 || h.swap(true, Ordering::Relaxed) {
                     continue;
                 }
-                mine_left.fetch_sub(1, Ordering::Relaxed);
+                heard_count.fetch_add(1, Ordering::Relaxed);
                 let asked = Duration::from_micros(s.load(Ordering::Relaxed));
                 let rtt = start.elapsed().saturating_sub(asked);
                 shared.mark(reply.source, rtt);
@@ -202,38 +210,56 @@ pub async fn icmp(
             }
         })
     };
+    let mark_sent = |t: Ipv4Addr| {
+        if let Some(s) = all.binary_search(&t).ok().and_then(|i| sent.get(i)) {
+            let us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+            s.store(us.max(1), Ordering::Relaxed);
+        }
+    };
+    let is_heard = |t: Ipv4Addr| {
+        all.binary_search(&t)
+            .ok()
+            .and_then(|i| heard.get(i))
+            .is_some_and(|h| h.load(Ordering::Relaxed))
+    };
     let mut packets = 0u64;
-    let mut result = Ok(());
+    let mut asked_total = 0u64;
+    let mut failure: Option<SweepError> = None;
+    let mut follow_open = true;
     'passes: for pass in 0..p.passes.max(1) {
         let mut asked = 0u64;
-        for idx in Permutation::new(list.len() as u64, p.seed.wrapping_add(u64::from(pass))) {
+        for idx in Permutation::new(routed.len() as u64, p.seed.wrapping_add(u64::from(pass))) {
             if shared.stopped() {
                 break 'passes;
             }
-            let Some(&t) = usize::try_from(idx).ok().and_then(|i| list.get(i)) else {
+            // Hosts ARP found meanwhile, first.
+            while follow_open {
+                match follow.try_recv() {
+                    Ok(t) => {
+                        bucket.acquire(1).await;
+                        mark_sent(t);
+                        packets += 1;
+                        asked_total += 1;
+                        let _ = echo(&sock, ident, t, 0).await;
+                    }
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => follow_open = false,
+                }
+            }
+            let Some(&t) = usize::try_from(idx).ok().and_then(|i| routed.get(i)) else {
                 continue;
             };
-            let i = usize::try_from(idx).unwrap_or(0);
-            if heard.get(i).is_some_and(|h| h.load(Ordering::Relaxed))
-                || (pass > 0 && shared.has_answered(t))
-            {
+            if is_heard(t) || (pass > 0 && shared.has_answered(t)) {
                 continue;
             }
             bucket.acquire(1).await;
-            if let Some(s) = sent.get(i) {
-                s.store(
-                    u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                    Ordering::Relaxed,
-                );
-            }
-            let seq = u16::try_from(idx & 0xffff).unwrap_or(0);
-            let pkt = icmp_wire::echo_request(ident, seq, b"pandian-sweep");
+            mark_sent(t);
             packets += 1;
             asked += 1;
-            match sock
-                .send_to(&pkt, SocketAddr::V4(SocketAddrV4::new(t, 0)))
-                .await
-            {
+            if pass == 0 {
+                asked_total += 1;
+            }
+            match echo(&sock, ident, t, u16::try_from(idx & 0xffff).unwrap_or(0)).await {
                 Ok(_) => {}
                 // No route to one target loses that probe, not the sweep.
                 Err(e)
@@ -246,7 +272,7 @@ pub async fn icmp(
                     if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES))
                         && packets > 1 => {}
                 Err(e) => {
-                    result = Err(SweepError::io("ICMP", "-", e));
+                    failure = Some(SweepError::io("ICMP", "-", e));
                     break 'passes;
                 }
             }
@@ -255,22 +281,51 @@ pub async fn icmp(
             break;
         }
         let last = pass + 1 == p.passes.max(1);
-        wait_for(&shared, &heard, p.timeout, last).await;
+        wait_for(&shared, &heard_count, asked_total, p.timeout, last).await;
+    }
+    // Follow-ups until ARP is done.
+    while follow_open && !shared.stopped() {
+        match follow.recv().await {
+            Some(t) => {
+                bucket.acquire(1).await;
+                mark_sent(t);
+                packets += 1;
+                asked_total += 1;
+                let _ = echo(&sock, ident, t, 0).await;
+            }
+            None => follow_open = false,
+        }
+    }
+    if failure.is_none() {
+        wait_for(&shared, &heard_count, asked_total, p.timeout, true).await;
     }
     receiver.abort();
-    result.map(|()| packets)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(packets),
+    }
+}
+
+async fn echo(
+    sock: &tokio::net::UdpSocket,
+    ident: u16,
+    t: Ipv4Addr,
+    seq: u16,
+) -> std::io::Result<usize> {
+    let pkt = icmp_wire::echo_request(ident, seq, b"pandian-sweep");
+    sock.send_to(&pkt, SocketAddr::V4(SocketAddrV4::new(t, 0)))
+        .await
 }
 
 /// Wait out the grace after a pass, ending early once this probe heard
 /// every target it asked (or a stop is asked for).
-async fn wait_for(shared: &Shared, heard: &[AtomicBool], timeout: Duration, last: bool) {
+async fn wait_for(shared: &Shared, heard: &AtomicU64, asked: u64, timeout: Duration, last: bool) {
     let deadline = tokio::time::Instant::now() + shared.grace(timeout, last);
-    let mut cursor = 0usize;
     for _ in 0..100_000 {
-        while heard.get(cursor).is_some_and(|h| h.load(Ordering::Relaxed)) {
-            cursor += 1;
-        }
-        if cursor >= heard.len() || shared.stopped() || tokio::time::Instant::now() >= deadline {
+        if heard.load(Ordering::Relaxed) >= asked
+            || shared.stopped()
+            || tokio::time::Instant::now() >= deadline
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -285,6 +340,7 @@ pub fn arp(
     bucket: &Bucket,
     p: Passes,
     tx: &mpsc::Sender<Alive>,
+    follow: Option<&mpsc::Sender<Ipv4Addr>>,
 ) -> Result<u64, SweepError> {
     use pnet_datalink::{Channel, Config};
     let name = g.iface.name.clone();
@@ -341,6 +397,9 @@ pub fn arp(
                     source: Source::Arp,
                     rtt,
                 });
+                if let Some(f) = follow {
+                    let _ = f.blocking_send(a.sender_ip);
+                }
             }
         });
         'passes: for pass in 0..p.passes.max(1) {

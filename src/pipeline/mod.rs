@@ -244,7 +244,8 @@ pub async fn run(
     addresses.sort_unstable();
     addresses.dedup();
     let n_addresses = addresses.len();
-    let (groups, _routed) = arp::partition(&addresses);
+    let (groups, routed_targets) = arp::partition(&addresses);
+    let arp_on = plan.probes.arp && !groups.is_empty();
     let shared = Arc::new(Shared::new(addresses.clone()));
     let bucket = Arc::new(Bucket::new(plan.rate));
     let passes = Passes {
@@ -255,19 +256,30 @@ pub async fn run(
     let (alive_tx, mut alive_rx) = mpsc::channel::<Alive>(4096);
     let mut warnings = Vec::new();
 
-    // Liveness probes.
+    // Liveness probes: ICMP sweeps what no attached subnet reaches, and
+    // pings attached hosts once ARP found them.
+    let (follow_tx, follow_rx) = mpsc::channel::<Ipv4Addr>(4096);
+    let icmp_list = if arp_on {
+        routed_targets
+    } else {
+        addresses.clone()
+    };
     let icmp_task = plan.probes.icmp.then(|| {
-        let (list, shared, bucket, tx) =
-            (addresses, shared.clone(), bucket.clone(), alive_tx.clone());
-        tokio::spawn(liveness::icmp(list, shared, bucket, passes, tx))
+        let (shared, bucket, tx) = (shared.clone(), bucket.clone(), alive_tx.clone());
+        tokio::spawn(liveness::icmp(
+            icmp_list, follow_rx, shared, bucket, passes, tx,
+        ))
     });
-    let arp_task = (plan.probes.arp && !groups.is_empty()).then(|| {
+    let follow = plan.probes.icmp.then_some(follow_tx);
+    let arp_task = arp_on.then(|| {
         let (shared, bucket, tx) = (shared.clone(), bucket.clone(), alive_tx.clone());
         tokio::task::spawn_blocking(move || {
             std::thread::scope(|s| {
                 let handles: Vec<_> = groups
                     .iter()
-                    .map(|g| s.spawn(|| liveness::arp(g, &shared, &bucket, passes, &tx)))
+                    .map(|g| {
+                        s.spawn(|| liveness::arp(g, &shared, &bucket, passes, &tx, follow.as_ref()))
+                    })
                     .collect();
                 let mut packets = 0u64;
                 let mut first_err = None;
