@@ -60,6 +60,9 @@ pub struct ScanArgs {
     /// Look up reverse-DNS names of live hosts.
     #[arg(long)]
     pub resolve: bool,
+    /// Probes to use, comma-separated (default: arp,icmp,snmp, and dns with --resolve).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["arp", "icmp", "snmp", "dns"])]
+    pub probes: Vec<String>,
     /// SNMP: `system` reads the system group, `full` walks every inventory table.
     #[arg(long, default_value = "full", value_parser = ["system", "full"])]
     pub snmp_depth: String,
@@ -106,9 +109,19 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         rate: args.rate,
         probe_timeout: Duration::from_millis(args.timeout),
         passes: 2,
-        probes: Probes {
-            dns: args.resolve,
-            ..Probes::default()
+        probes: if args.probes.is_empty() {
+            Probes {
+                dns: args.resolve,
+                ..Probes::default()
+            }
+        } else {
+            let has = |p: &str| args.probes.iter().any(|x| x == p);
+            Probes {
+                arp: has("arp"),
+                icmp: has("icmp"),
+                snmp: has("snmp"),
+                dns: has("dns"),
+            }
         },
         resolv_conf: None,
         credentials,

@@ -4,6 +4,10 @@
 //! bucket, each reply sent on as an [`Alive`] the moment it arrives so the
 //! host's SNMP can start at once.
 //!
+//! Receivers never wait on the dispatcher (an unbounded channel, at most
+//! one event per target and probe): a receiver that stopped reading would
+//! let the kernel drop replies in a burst.
+//!
 //! A target is asked again in later passes only while no probe has heard
 //! from it. After a pass a probe waits for late replies ten times the
 //! slowest round trip any probe measured (at least 200 ms, at most the
@@ -141,7 +145,7 @@ pub async fn icmp(
     shared: Arc<Shared>,
     bucket: Arc<Bucket>,
     p: Passes,
-    tx: mpsc::Sender<Alive>,
+    tx: mpsc::UnboundedSender<Alive>,
 ) -> Result<u64, SweepError> {
     let all = Arc::new(shared.targets().to_vec());
     let sock = match icmp_sock::open() {
@@ -199,14 +203,12 @@ pub async fn icmp(
                 let asked = Duration::from_micros(s.load(Ordering::Relaxed));
                 let rtt = start.elapsed().saturating_sub(asked);
                 shared.mark(reply.source, rtt);
-                let _ = tx
-                    .send(Alive {
-                        ip: reply.source,
-                        mac: None,
-                        source: Source::Icmp,
-                        rtt,
-                    })
-                    .await;
+                let _ = tx.send(Alive {
+                    ip: reply.source,
+                    mac: None,
+                    source: Source::Icmp,
+                    rtt,
+                });
             }
         })
     };
@@ -339,7 +341,7 @@ pub fn arp(
     shared: &Shared,
     bucket: &Bucket,
     p: Passes,
-    tx: &mpsc::Sender<Alive>,
+    tx: &mpsc::UnboundedSender<Alive>,
     follow: Option<&mpsc::Sender<Ipv4Addr>>,
 ) -> Result<u64, SweepError> {
     use pnet_datalink::{Channel, Config};
@@ -391,7 +393,7 @@ pub fn arp(
                 let asked = Duration::from_micros(sent_at.load(Ordering::Relaxed));
                 let rtt = start.elapsed().saturating_sub(asked);
                 shared.mark(a.sender_ip, rtt);
-                let _ = tx.blocking_send(Alive {
+                let _ = tx.send(Alive {
                     ip: a.sender_ip,
                     mac: Some(a.sender_mac),
                     source: Source::Arp,

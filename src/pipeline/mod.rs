@@ -253,7 +253,7 @@ pub async fn run(
         timeout: plan.probe_timeout,
         seed: plan.seed,
     };
-    let (alive_tx, mut alive_rx) = mpsc::channel::<Alive>(4096);
+    let (alive_tx, mut alive_rx) = mpsc::unbounded_channel::<Alive>();
     let mut warnings = Vec::new();
 
     // Liveness probes: ICMP sweeps what no attached subnet reaches, and

@@ -154,6 +154,8 @@ struct Attempt {
     auth: Auth,
     version: SnmpVersion,
     retry: Retry,
+    /// An SNMPv1 try of a v2c community.
+    fallback: bool,
 }
 
 /// An agent that answered the system group: what it said, and the client
@@ -556,6 +558,7 @@ impl Collector {
                     auth,
                     version: cred.version(),
                     retry: self.inner.retry.clone(),
+                    fallback: false,
                 });
             }
             if cred.version() == SnmpVersion::V2c
@@ -567,6 +570,7 @@ impl Collector {
                     auth: Auth::v1(community),
                     version: SnmpVersion::V1,
                     retry: Retry::none(),
+                    fallback: true,
                 });
             }
         }
@@ -604,10 +608,18 @@ impl Collector {
         started: Instant,
     ) -> Option<Answered> {
         let mut set = tokio::task::JoinSet::new();
+        // SNMPv1 tries of v2c communities go a fifth of a timeout later:
+        // an agent that speaks v2c answers before they are sent (and they
+        // are then never sent); a v1-only agent still answers within about
+        // one timeout.
+        let v1_delay = self.inner.opts.timeout / 5;
         for a in attempts {
             let me = self.clone();
             let mut b = budget();
             set.spawn(async move {
+                if a.version == SnmpVersion::V1 && a.fallback {
+                    tokio::time::sleep(v1_delay).await;
+                }
                 let client = me
                     .client(ip, a.auth, me.inner.opts.timeout, a.retry)
                     .await?;
