@@ -81,27 +81,91 @@ impl Device {
 pub struct Probed {
     /// The record of it.
     pub seen: Seen,
-    /// The collector's report (tables decoded, request counts).
+    /// The collector's report (tables decoded, request counts), while the
+    /// run needs it; [`Probed::compact`] keeps only its counts.
     pub report: Option<SnmpReport>,
+    /// The SNMP probe's counts, once the report itself is dropped.
+    pub stats: Option<ProbeStats>,
+}
+
+/// What an SNMP probe cost and what it could not read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProbeStats {
+    /// Requests sent.
+    pub requests: u32,
+    /// Wall time, ms.
+    pub elapsed_ms: u64,
+    /// Walks that ended early.
+    pub incomplete: Vec<String>,
+}
+
+impl Probed {
+    /// Drop the decoded report (the raw values in `seen` give it back),
+    /// keeping its counts: what a run keeps for printing at the end.
+    pub fn compact(mut self) -> Probed {
+        if let Some(r) = self.report.take() {
+            self.stats = Some(ProbeStats {
+                requests: r.requests,
+                elapsed_ms: r.elapsed_ms,
+                incomplete: r.incomplete,
+            });
+        }
+        self
+    }
+
+    /// The SNMP report: the one kept, or decoded again from the raw values.
+    pub fn snmp_report(&self) -> Option<SnmpReport> {
+        if let Some(r) = &self.report {
+            return Some(r.clone());
+        }
+        let s = self.seen.snmp.as_ref()?;
+        let mut r = SnmpReport::from_facts(s.facts.clone());
+        r.version = s.version.clone();
+        r.credential = s.credential.clone();
+        if let Some(st) = &self.stats {
+            r.requests = st.requests;
+            r.elapsed_ms = st.elapsed_ms;
+            r.incomplete = st.incomplete.clone();
+        }
+        Some(r)
+    }
 }
 
 /// The devices one scan's addresses are, on their own (no history): the
 /// same grouping the store uses, against nothing known before. `time` is
 /// the run's timestamp (RFC 3339).
 pub fn assemble(probed: &[Probed], engine: &Engine, time: &str) -> Vec<Device> {
+    let mut out = Vec::new();
+    assemble_each(probed, engine, time, |d| {
+        out.push(d);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|e| match e {});
+    out
+}
+
+/// [`assemble`], one device at a time in address order, so a caller that
+/// prints them never holds every device at once.
+pub fn assemble_each<E>(
+    probed: &[Probed],
+    engine: &Engine,
+    time: &str,
+    mut each: impl FnMut(Device) -> Result<(), E>,
+) -> Result<(), E> {
     let sightings: Vec<identity::Sighting> = probed
         .iter()
         .map(|p| crate::record::sighting(&p.seen))
         .collect();
+    // Groups come sorted by their lowest address.
     let groups = identity::group(&sightings);
-    let mut out = Vec::with_capacity(groups.len());
+    drop(sightings);
     for g in &groups {
         let members: Vec<&Probed> = g.members.iter().filter_map(|&i| probed.get(i)).collect();
         // The member whose tables were read speaks for the device.
         let lead = members
             .iter()
             .copied()
-            .filter(|p| p.report.is_some())
+            .filter(|p| p.seen.snmp.is_some())
             .min_by_key(|p| {
                 (
                     p.seen.snmp.as_ref().is_none_or(|s| s.walked_at.is_some()),
@@ -145,7 +209,7 @@ pub fn assemble(probed: &[Probed], engine: &Engine, time: &str) -> Vec<Device> {
             mac,
             hostname: hostname.clone(),
         });
-        out.push(Device {
+        each(Device {
             // The lowest address names it (whichever address happened to
             // read the tables, the same device prints the same way).
             ip: g.ips.first().copied().or(lead.seen.ip),
@@ -178,10 +242,9 @@ pub fn assemble(probed: &[Probed], engine: &Engine, time: &str) -> Vec<Device> {
             seen_via: members.iter().find_map(|p| p.seen.via.first().copied()),
             rtt_ms: rtt,
             hostname,
-            snmp: lead.report.clone(),
+            snmp: lead.snmp_report(),
             identity,
-        });
+        })?;
     }
-    out.sort_by_key(|d| d.ip);
-    out
+    Ok(())
 }

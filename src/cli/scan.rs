@@ -74,6 +74,32 @@ pub struct ScanArgs {
     pub db: Option<PathBuf>,
 }
 
+/// The fingerprint rules, loading on a thread of their own until needed.
+enum Rules {
+    Loading(std::thread::JoinHandle<Result<Engine, String>>),
+    Ready(Box<Engine>),
+    Failed,
+}
+
+impl Rules {
+    fn get(&mut self) -> anyhow::Result<&Engine> {
+        if matches!(self, Rules::Loading(_)) {
+            let Rules::Loading(h) = std::mem::replace(self, Rules::Failed) else {
+                unreachable!("checked just above")
+            };
+            match h.join() {
+                Ok(Ok(e)) => *self = Rules::Ready(Box::new(e)),
+                Ok(Err(e)) => anyhow::bail!("fingerprint rules: {e}"),
+                Err(_) => anyhow::bail!("fingerprint rules: the loader stopped"),
+            }
+        }
+        match self {
+            Rules::Ready(e) => Ok(e),
+            _ => anyhow::bail!("fingerprint rules did not load"),
+        }
+    }
+}
+
 /// A different order of targets for every run.
 fn seed() -> u64 {
     std::time::SystemTime::now()
@@ -94,11 +120,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         args.v3_auth.as_deref(),
         args.v3_priv.as_deref(),
     )?;
-    let engine = Engine::builtin().map_err(|e| anyhow::anyhow!("fingerprint rules: {e}"))?;
+    // The rules load while the sweep runs (they are needed only after it,
+    // or before it to bring a database up to date).
+    let mut rules = Rules::Loading(std::thread::spawn(|| {
+        Engine::builtin().map_err(|e| e.to_string())
+    }));
     let mut store = match &args.db {
         Some(p) => {
             let mut s = Store::open(p)?;
-            s.ensure_derived(&engine, &DeriveOptions::default())?;
+            s.ensure_derived(rules.get()?, &DeriveOptions::default())?;
             Some(s)
         }
         None => None,
@@ -147,12 +177,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             ..CollectorOptions::default()
         })
         .await?;
+        let engine = match &store {
+            Some(_) => Some(rules.get()?),
+            None => None,
+        };
         anyhow::Ok(
             pipeline::execute(
                 "default",
                 &plan,
                 &collector,
-                &engine,
+                engine,
                 store.as_mut(),
                 true,
                 None,
@@ -166,30 +200,41 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     let started = timefmt::system(run.outcome.started);
-    let devices = inventory::assemble(&run.probed, &engine, &started);
+    let engine = rules.get()?;
     let outcome = run.outcome;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // Devices are made and printed one at a time.
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &devices)?;
-            writeln!(out)?;
+            let mut first = true;
+            write!(out, "[")?;
+            inventory::assemble_each(&run.probed, engine, &started, |d| {
+                writeln!(out, "{}", if first { "" } else { "," })?;
+                first = false;
+                serde_json::to_writer_pretty(&mut out, &d).map_err(std::io::Error::from)
+            })?;
+            writeln!(out, "{}]", if first { "" } else { "\n" })?;
         }
         Format::Jsonl => {
-            for d in &devices {
-                serde_json::to_writer(&mut out, d)?;
-                writeln!(out)?;
-            }
+            inventory::assemble_each(&run.probed, engine, &started, |d| {
+                serde_json::to_writer(&mut out, &d).map_err(std::io::Error::from)?;
+                writeln!(out)
+            })?;
         }
-        Format::Table => print_table(
-            &mut out,
-            &devices,
-            addresses.len(),
-            outcome
-                .finished
-                .duration_since(outcome.started)
-                .unwrap_or_default(),
-        )?,
+        Format::Table => {
+            let devices = inventory::assemble(&run.probed, engine, &started);
+            print_table(
+                &mut out,
+                &devices,
+                addresses.len(),
+                outcome
+                    .finished
+                    .duration_since(outcome.started)
+                    .unwrap_or_default(),
+            )?
+        }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -212,7 +212,7 @@ async fn schedule(
             "default",
             &plan,
             collector,
-            engine,
+            Some(engine),
             Some(store),
             false,
             Some(stop.receiver()),

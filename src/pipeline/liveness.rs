@@ -10,7 +10,7 @@
 //!
 //! A target is asked again in later passes only while no probe has heard
 //! from it. After a pass a probe waits for late replies ten times the
-//! slowest round trip any probe measured (at least 200 ms, at most the
+//! slowest round trip any probe measured (at least 100 ms, at most the
 //! configured timeout; the full timeout when nothing answered yet), and
 //! stops early once it heard every target it asked.
 
@@ -117,7 +117,7 @@ impl Shared {
         let base = if rtt.is_zero() {
             timeout
         } else {
-            (rtt * 10).clamp(Duration::from_millis(200), timeout)
+            (rtt * 10).clamp(Duration::from_millis(100).min(timeout), timeout)
         };
         if last { base } else { base / 2 }
     }
@@ -228,6 +228,7 @@ pub async fn icmp(
     let mut asked_total = 0u64;
     let mut failure: Option<SweepError> = None;
     let mut follow_open = true;
+    let mut last_send = tokio::time::Instant::now();
     'passes: for pass in 0..p.passes.max(1) {
         let mut asked = 0u64;
         for idx in Permutation::new(routed.len() as u64, p.seed.wrapping_add(u64::from(pass))) {
@@ -242,6 +243,7 @@ pub async fn icmp(
                         mark_sent(t);
                         packets += 1;
                         asked_total += 1;
+                        last_send = tokio::time::Instant::now();
                         let _ = echo(&sock, ident, t, 0).await;
                     }
                     Err(mpsc::error::TryRecvError::Empty) => break,
@@ -258,6 +260,7 @@ pub async fn icmp(
             mark_sent(t);
             packets += 1;
             asked += 1;
+            last_send = tokio::time::Instant::now();
             if pass == 0 {
                 asked_total += 1;
             }
@@ -283,7 +286,8 @@ pub async fn icmp(
             break;
         }
         let last = pass + 1 == p.passes.max(1);
-        wait_for(&shared, &heard_count, asked_total, p.timeout, last).await;
+        let deadline = last_send + shared.grace(p.timeout, last);
+        wait_for(&shared, &heard_count, asked_total, deadline).await;
     }
     // Follow-ups until ARP is done.
     while follow_open && !shared.stopped() {
@@ -293,13 +297,17 @@ pub async fn icmp(
                 mark_sent(t);
                 packets += 1;
                 asked_total += 1;
+                last_send = tokio::time::Instant::now();
                 let _ = echo(&sock, ident, t, 0).await;
             }
             None => follow_open = false,
         }
     }
     if failure.is_none() {
-        wait_for(&shared, &heard_count, asked_total, p.timeout, true).await;
+        // The last wait counts from the last request, not from the end of
+        // ARP's: replies to early follow-ups are long in.
+        let deadline = last_send + shared.grace(p.timeout, true);
+        wait_for(&shared, &heard_count, asked_total, deadline).await;
     }
     receiver.abort();
     match failure {
@@ -319,10 +327,9 @@ async fn echo(
         .await
 }
 
-/// Wait out the grace after a pass, ending early once this probe heard
-/// every target it asked (or a stop is asked for).
-async fn wait_for(shared: &Shared, heard: &AtomicU64, asked: u64, timeout: Duration, last: bool) {
-    let deadline = tokio::time::Instant::now() + shared.grace(timeout, last);
+/// Wait until `deadline`, ending early once this probe heard every target
+/// it asked (or a stop is asked for).
+async fn wait_for(shared: &Shared, heard: &AtomicU64, asked: u64, deadline: tokio::time::Instant) {
     for _ in 0..100_000 {
         if heard.load(Ordering::Relaxed) >= asked
             || shared.stopped()
@@ -492,8 +499,8 @@ mod tests {
         assert_eq!(s.answered_count(), 1);
         assert_eq!(
             s.grace(timeout, true),
-            Duration::from_millis(200),
-            "10x rtt, at least 200 ms"
+            Duration::from_millis(100),
+            "10x rtt, at least 100 ms"
         );
         s.mark(Ipv4Addr::new(198, 51, 100, 1), Duration::from_millis(50));
         assert_eq!(s.grace(timeout, true), Duration::from_millis(500));

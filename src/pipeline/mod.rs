@@ -106,7 +106,7 @@ impl Sink for StoreSink<'_> {
             .record(self.run, &seen)
             .map_err(|e| e.to_string())?;
         if let Some(k) = self.keep.as_mut() {
-            k.extend(batch);
+            k.extend(batch.into_iter().map(Probed::compact));
         }
         Ok(())
     }
@@ -118,7 +118,7 @@ pub struct Collect(pub Vec<Probed>);
 
 impl Sink for Collect {
     fn put(&mut self, batch: Vec<Probed>) -> Result<(), String> {
-        self.0.extend(batch);
+        self.0.extend(batch.into_iter().map(Probed::compact));
         Ok(())
     }
 }
@@ -497,6 +497,7 @@ pub async fn run(
                     ..Seen::default()
                 },
                 report: None,
+                stats: None,
             })?,
         }
     }
@@ -525,6 +526,7 @@ fn liveness_only(ip: Ipv4Addr, st: &HostState) -> Probed {
             ..Seen::default()
         },
         report: None,
+        stats: None,
     }
 }
 
@@ -567,6 +569,7 @@ fn probed(
             }),
         },
         report,
+        stats: None,
     }
 }
 
@@ -624,15 +627,15 @@ pub enum ExecError {
 }
 
 /// One run of job `job`, start to end: recorded in `store` when given
-/// (begin, batches, then closed and derived in one transaction), sightings
-/// kept when `keep` (for printing). `pandian scan` and the daemon both run
-/// jobs through here.
+/// (begin, batches, then closed and derived with `engine` in one
+/// transaction), sightings kept when `keep` (for printing). `pandian scan`
+/// and the daemon both run jobs through here.
 #[allow(clippy::too_many_arguments)]
 pub async fn execute(
     job: &str,
     plan: &RunPlan,
     collector: &Collector,
-    engine: &crate::fingerprint::Engine,
+    engine: Option<&crate::fingerprint::Engine>,
     store: Option<&mut crate::store::Store>,
     keep: bool,
     stop: Option<watch::Receiver<bool>>,
@@ -645,7 +648,7 @@ pub async fn execute(
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let Some(store) = store else {
+    let (Some(store), Some(engine)) = (store, engine) else {
         let mut sink = Collect::default();
         let outcome = run(plan, collector, &HashMap::new(), &mut sink, stop, grace).await?;
         return Ok(Execution {

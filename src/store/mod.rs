@@ -20,6 +20,7 @@ pub mod pool;
 pub mod read;
 pub mod record;
 pub mod snmp;
+pub mod writer;
 
 pub use derive::{Applied, DeriveOptions};
 pub use pool::ReadPool;

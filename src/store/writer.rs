@@ -1,0 +1,170 @@
+//! One writer: the store lives on a thread of its own and every change
+//! comes to it as a command, so runs of several jobs can record at the same
+//! time (their batches interleave; each commit is its own transaction)
+//! while readers use connections of their own.
+
+use super::{Applied, DeriveOptions, RunEnd, RunStart, Store, StoreError};
+use crate::fingerprint::Engine;
+use crate::record::Seen;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// [`RunStart`] with owned strings (it crosses to the writer thread).
+#[derive(Debug, Clone)]
+pub struct RunStartOwned {
+    /// The job's name.
+    pub job: String,
+    /// The run's one timestamp.
+    pub started_at: String,
+    /// What it sweeps.
+    pub targets: String,
+    /// What it leaves out.
+    pub exclude: String,
+    /// Addresses swept.
+    pub addresses: usize,
+    /// Addresses the exclusions took out.
+    pub excluded: usize,
+    /// Packets per second.
+    pub rate: u32,
+    /// Credential names.
+    pub credentials: Vec<String>,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+enum Cmd {
+    Begin(RunStartOwned, Reply<i64>),
+    Record(i64, Vec<Seen>, Reply<()>),
+    Finish(i64, RunEnd, Reply<Applied>),
+    Abandon(i64, String, String, String, Reply<()>),
+    Preferred(Reply<HashMap<IpAddr, String>>),
+    Prune(String, Reply<usize>),
+}
+
+/// A handle to the writer; cheap to clone. The writer stops when every
+/// handle is gone and hands the store back from [`Writer::join`].
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<Cmd>,
+}
+
+/// The writer thread.
+pub struct Writer {
+    thread: Option<std::thread::JoinHandle<Store>>,
+}
+
+/// The writer is gone (its thread ended).
+fn gone(path: &std::path::Path) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source: rusqlite::Error::InvalidQuery,
+    }
+}
+
+impl Writer {
+    /// Move `store` onto a writer thread deriving with `engine`.
+    pub fn start(store: Store, engine: Arc<Engine>, opts: DeriveOptions) -> (Writer, Handle) {
+        let (tx, mut rx) = mpsc::channel::<Cmd>(16);
+        let thread = std::thread::Builder::new()
+            .name("pandian-store".into())
+            .spawn(move || {
+                let mut store = store;
+                while let Some(cmd) = rx.blocking_recv() {
+                    match cmd {
+                        Cmd::Begin(s, reply) => {
+                            let r = store.begin_run(&RunStart {
+                                job: &s.job,
+                                started_at: &s.started_at,
+                                targets: &s.targets,
+                                exclude: &s.exclude,
+                                addresses: s.addresses,
+                                excluded: s.excluded,
+                                rate: s.rate,
+                                credentials: s.credentials.clone(),
+                            });
+                            let _ = reply.send(r);
+                        }
+                        Cmd::Record(run, seen, reply) => {
+                            let _ = reply.send(store.record(run, &seen));
+                        }
+                        Cmd::Finish(run, end, reply) => {
+                            let _ = reply.send(store.finish_run(run, &end, &engine, &opts));
+                        }
+                        Cmd::Abandon(run, at, status, error, reply) => {
+                            let _ = reply
+                                .send(store.end_run_without_results(run, &at, &status, &error));
+                        }
+                        Cmd::Preferred(reply) => {
+                            let _ = reply.send(store.preferred_credentials());
+                        }
+                        Cmd::Prune(cutoff, reply) => {
+                            let _ = reply.send(store.prune(&cutoff));
+                        }
+                    }
+                }
+                store
+            });
+        let thread = thread.ok();
+        (Writer { thread }, Handle { tx })
+    }
+
+    /// Wait for the writer to finish (every handle dropped); the store.
+    pub fn join(mut self) -> Option<Store> {
+        self.thread.take().and_then(|t| t.join().ok())
+    }
+}
+
+impl Handle {
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Cmd) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let path = std::path::PathBuf::from("(writer)");
+        self.tx.send(make(tx)).await.map_err(|_| gone(&path))?;
+        rx.await.map_err(|_| gone(&path))?
+    }
+
+    fn ask_blocking<T>(&self, make: impl FnOnce(Reply<T>) -> Cmd) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let path = std::path::PathBuf::from("(writer)");
+        self.tx.blocking_send(make(tx)).map_err(|_| gone(&path))?;
+        rx.blocking_recv().map_err(|_| gone(&path))?
+    }
+
+    /// [`Store::begin_run`].
+    pub async fn begin_run(&self, s: RunStartOwned) -> Result<i64, StoreError> {
+        self.ask(|r| Cmd::Begin(s, r)).await
+    }
+
+    /// [`Store::record`], from a blocking context (a sink).
+    pub fn record_blocking(&self, run: i64, seen: Vec<Seen>) -> Result<(), StoreError> {
+        self.ask_blocking(|r| Cmd::Record(run, seen, r))
+    }
+
+    /// [`Store::finish_run`].
+    pub async fn finish_run(&self, run: i64, end: RunEnd) -> Result<Applied, StoreError> {
+        self.ask(|r| Cmd::Finish(run, end, r)).await
+    }
+
+    /// [`Store::end_run_without_results`].
+    pub async fn end_run_without_results(
+        &self,
+        run: i64,
+        at: String,
+        status: &str,
+        error: String,
+    ) -> Result<(), StoreError> {
+        let status = status.to_string();
+        self.ask(|r| Cmd::Abandon(run, at, status, error, r)).await
+    }
+
+    /// [`Store::preferred_credentials`].
+    pub async fn preferred_credentials(&self) -> Result<HashMap<IpAddr, String>, StoreError> {
+        self.ask(Cmd::Preferred).await
+    }
+
+    /// [`Store::prune`].
+    pub async fn prune(&self, cutoff: String) -> Result<usize, StoreError> {
+        self.ask(|r| Cmd::Prune(cutoff, r)).await
+    }
+}
