@@ -50,7 +50,8 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     for path in &args.files {
         let shown = path.display().to_string();
-        let bytes = match std::fs::read(path) {
+        let bytes = match pandian::files::read_capped(path, pandian::recording::MAX_RECORDING_BYTES)
+        {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: cannot read {shown}: {e}; skipping it");
@@ -58,7 +59,7 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let rec = pandian::recording::parse(&bytes);
+        let rec = pandian::recording::parse_owned(bytes);
         if rec.facts.is_empty() {
             eprintln!(
                 "error: {shown}: no SNMP values found; expected a .snmprec recording or `snmpwalk -On` output; skipping it"
@@ -69,7 +70,7 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
         if let Some(first) = rec.problems.first() {
             eprintln!(
                 "warning: {shown}: {} line(s) skipped or changed; first: {first}",
-                rec.problems.len()
+                rec.problem_count
             );
         }
         let identity = engine.identify(&DeviceFacts {
@@ -82,7 +83,7 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
                     file: shown,
                     format: rec.format,
                     identity: &identity,
-                    skipped_lines: rec.problems.len(),
+                    skipped_lines: rec.problem_count,
                 };
                 serde_json::to_writer(&mut out, &line)?;
                 out.write_all(b"\n")?;

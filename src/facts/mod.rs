@@ -74,6 +74,17 @@ impl SnmpFacts {
     }
 }
 
+/// Facts from (OID, value) pairs in any order; when an OID repeats, the
+/// later value wins (as with [`SnmpFacts::insert`]). Built in one pass
+/// into full tree nodes: the way to load a large recording.
+impl FromIterator<(Oid, Value)> for SnmpFacts {
+    fn from_iter<I: IntoIterator<Item = (Oid, Value)>>(iter: I) -> Self {
+        SnmpFacts {
+            values: iter.into_iter().collect(),
+        }
+    }
+}
+
 /// sysDescr.0 and sysObjectID.0, the two values every agent answers.
 pub const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
 /// sysObjectID.0.

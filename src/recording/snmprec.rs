@@ -3,13 +3,14 @@
 //! Python-style escapes such as `\x07`).
 
 use super::{
-    LineError, Problem, Recording, cap, decode_hex, is_placeholder, parse_ipv4, shorten, trim_ascii,
+    LineError, Parsed, Problem, Problems, cap, decode_hex, is_placeholder, parse_ipv4, shorten,
+    trim_ascii,
 };
-use crate::facts::{Oid, SnmpFacts, Value};
+use crate::facts::{Oid, Value};
 
-pub(super) fn parse(bytes: &[u8]) -> Recording {
-    let mut facts = SnmpFacts::new();
-    let mut problems = Vec::new();
+pub(super) fn parse(bytes: &[u8]) -> Parsed {
+    let mut pairs = Vec::with_capacity(super::line_count(bytes));
+    let mut problems = Problems::default();
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = index + 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -17,7 +18,7 @@ pub(super) fn parse(bytes: &[u8]) -> Recording {
             continue;
         }
         match parse_line(line, line_no, &mut problems) {
-            Ok(Some((oid, value))) => facts.insert(oid, value),
+            Ok(Some((oid, value))) => pairs.push((oid, value)),
             Ok(None) => {}
             Err(error) => problems.push(Problem {
                 line: line_no,
@@ -25,9 +26,9 @@ pub(super) fn parse(bytes: &[u8]) -> Recording {
             }),
         }
     }
-    Recording {
+    Parsed {
         format: super::Format::Snmprec,
-        facts,
+        pairs,
         problems,
     }
 }
@@ -35,7 +36,7 @@ pub(super) fn parse(bytes: &[u8]) -> Recording {
 fn parse_line(
     line: &[u8],
     line_no: usize,
-    problems: &mut Vec<Problem>,
+    problems: &mut Problems,
 ) -> Result<Option<(Oid, Value)>, LineError> {
     let mut parts = line.splitn(3, |&b| b == b'|');
     let (Some(oid_text), Some(tag), Some(value)) = (parts.next(), parts.next(), parts.next())
