@@ -1,8 +1,7 @@
 //! `pandian serve` and `pandian check-config`.
 
-use anyhow::Context;
 use pandian::config::{self, Settings};
-use pandian::daemon::{self, Stop, netns};
+use pandian::daemon::{self, netns, signals};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,35 +45,63 @@ pub fn load(path: &Path) -> anyhow::Result<Settings> {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    // First, before any thread: SIGHUP reloads, SIGINT/SIGTERM stop cleanly.
+    let routed = signals::route(signals::OnHangup::Reload)?;
     let mut settings = load(&args.config)?;
     if let Some(ns) = &args.netns {
+        netns::check_name(ns)?;
         settings.resolv_conf = netns::resolv_conf(ns);
     }
-    let listener = std::net::TcpListener::bind(settings.listen).with_context(|| {
-        format!(
-            "cannot listen on {} (web.listen in {}); is another Pandian running?",
-            settings.listen,
-            args.config.display()
-        )
-    })?;
+    let listener = bind(
+        settings.listen,
+        &format!("web.listen in {}", args.config.display()),
+    )?;
     if let Some(ns) = &args.netns {
         netns::enter(ns)?;
     }
-    serve_with(settings, &args.config, listener)
+    serve_with(settings, &args.config, listener, routed)
 }
 
-/// Run the daemon on an already-bound listener until SIGTERM/Ctrl-C.
+/// Bind the page's listener, explaining the usual failures. `whence` says
+/// where the address came from (`web.listen in FILE`, `--listen`).
+pub fn bind(addr: std::net::SocketAddr, whence: &str) -> anyhow::Result<std::net::TcpListener> {
+    pandian::web::serve::bind(addr).map_err(|e| {
+        let why = match e.raw_os_error() {
+            Some(libc::EADDRINUSE) => {
+                "the port is already in use (is another Pandian running?); stop it or pick another port"
+            }
+            Some(libc::EADDRNOTAVAIL) => {
+                "that address is not local to this machine (or network namespace); use one of its own addresses, 127.0.0.1, or 0.0.0.0"
+            }
+            Some(libc::EACCES) => {
+                "ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up"
+            }
+            _ => "",
+        };
+        if why.is_empty() {
+            anyhow::anyhow!("cannot listen on {addr} ({whence}): {e}")
+        } else {
+            anyhow::anyhow!("cannot listen on {addr} ({whence}): {why} ({e})")
+        }
+    })
+}
+
+/// Run the daemon on an already-bound listener until SIGTERM/SIGINT (and,
+/// for the demo, SIGHUP); `routed` comes from [`signals::route`].
 pub fn serve_with(
     settings: Settings,
     config_path: &Path,
     listener: std::net::TcpListener,
+    routed: signals::Routed,
 ) -> anyhow::Result<ExitCode> {
     let rt = super::runtime()?;
-    rt.block_on(async {
-        let (tx, stop) = Stop::new();
-        daemon::stop_on_signals(tx);
-        daemon::run(settings, config_path, listener, stop).await
-    })?;
+    rt.block_on(daemon::run(
+        settings,
+        config_path,
+        listener,
+        routed.stop,
+        routed.reload,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
