@@ -10,7 +10,7 @@ use std::process::ExitCode;
 /// `pandian demo` arguments.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Needs root and Debian packages iproute2, snmpd and nftables.\nEverything it makes (namespaces pdm*-*, 198.18.0.0/15 addresses) is removed when it stops."
+    after_help = "Needs root and Debian packages iproute2, snmpd, nftables and dnsmasq-base.\nEverything it makes (namespaces pdm*-*, 198.18.0.0/15 addresses, agents, /etc/netns\nentries, a private working directory) is removed when it stops: on Ctrl-C, SIGTERM,\nSIGHUP (a closed terminal) or after --duration."
 )]
 pub struct DemoArgs {
     /// Where the status page listens (in the machine's own namespace).

@@ -22,7 +22,8 @@ pub enum OutputFormat {
 /// Identify devices from SNMP recordings, offline.
 #[derive(clap::Args, Debug)]
 pub struct FingerprintArgs {
-    /// Recordings to read: snmpsim `.snmprec` or `snmpwalk -On` output.
+    /// Recordings to read: snmpsim `.snmprec` or `snmpwalk -On` output
+    /// (at most 256 MiB each).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// Output format.
