@@ -253,6 +253,10 @@ fn check_config_with_20000_exclusions() {
     assert_eq!(code, 0, "{err}");
     let want = (1u32 << 20) - 2 - 20_000;
     assert!(out.contains(&format!("({want} addresses)")), "{out}");
+    assert!(
+        out.contains("(20000 entries)") && out.len() < 2000,
+        "summarised: {out}"
+    );
 }
 
 #[test]

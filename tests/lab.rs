@@ -747,6 +747,23 @@ fn signal(child: &Child, sig: nix::sys::signal::Signal) {
     let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig);
 }
 
+/// A demo or daemon started by a test: if the test fails first, it gets
+/// SIGTERM (so a demo removes its lab) and is killed after 30 s.
+struct Stopping(Child);
+
+impl Drop for Stopping {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        signal(&self.0, nix::sys::signal::Signal::SIGTERM);
+        if poll(Duration::from_secs(30), || self.0.try_wait().ok().flatten()).is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 #[test]
 fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
     if !lab::is_root() {
@@ -767,7 +784,7 @@ fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
     let go = scratch.join("go");
     let log = scratch.join("demo.log");
     let port = free_port();
-    let mut child = spawn_when(
+    let mut child = Stopping(spawn_when(
         &go,
         &[
             "demo",
@@ -777,8 +794,8 @@ fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
             "15s",
         ],
         &log,
-    );
-    let pid = child.id();
+    ));
+    let pid = child.0.id();
     // As user nobody: plant the directory the demo used to take by its
     // predictable name, with `owner` pointing at the victim and a config
     // file the attacker can read.
@@ -826,11 +843,10 @@ fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
     assert_eq!(db.mode() & 0o777, 0o600, "the database is private too");
 
     // A closed terminal: SIGHUP stops the demo and removes everything.
-    signal(&child, nix::sys::signal::Signal::SIGHUP);
-    let status = poll(Duration::from_secs(40), || child.try_wait().ok().flatten());
-    if status.is_none() {
-        let _ = child.kill();
-    }
+    signal(&child.0, nix::sys::signal::Signal::SIGHUP);
+    let status = poll(Duration::from_secs(40), || {
+        child.0.try_wait().ok().flatten()
+    });
     assert!(
         status.is_some_and(|s| s.success()),
         "clean exit on SIGHUP: {}",
@@ -849,12 +865,12 @@ fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
     // is removed as soon as it stands.
     let go2 = scratch.join("go2");
     let log2 = scratch.join("demo2.log");
-    let mut child = spawn_when(
+    let mut child = Stopping(spawn_when(
         &go2,
         &["demo", "--listen", &format!("127.0.0.1:{}", free_port())],
         &log2,
-    );
-    let pid = child.id();
+    ));
+    let pid = child.0.id();
     std::fs::write(&go2, "").expect("go");
     let building = poll(Duration::from_secs(30), || {
         std::fs::read_to_string(&log2)
@@ -863,11 +879,10 @@ fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
             .map(|_| ())
     });
     assert!(building.is_some(), "the second demo started building");
-    signal(&child, nix::sys::signal::Signal::SIGINT);
-    let status = poll(Duration::from_secs(60), || child.try_wait().ok().flatten());
-    if status.is_none() {
-        let _ = child.kill();
-    }
+    signal(&child.0, nix::sys::signal::Signal::SIGINT);
+    let status = poll(Duration::from_secs(60), || {
+        child.0.try_wait().ok().flatten()
+    });
     let log2 = std::fs::read_to_string(&log2).unwrap_or_default();
     assert!(
         status.is_some_and(|s| s.success()),
@@ -1007,17 +1022,19 @@ fn lab_idle_connections_do_not_starve_the_page_or_the_scans() {
     write_private(&config, &serve_config("\"198.18.0.0/24\"", port, &db, ""));
     let log = std::fs::File::create(config.with_extension("log")).expect("log");
     // The usual soft limit, made hard so the daemon cannot raise it.
-    let mut child = Command::new("prlimit")
-        .arg("--nofile=1024:1024")
-        .arg("--")
-        .arg(bin())
-        .args(["serve", "--config"])
-        .arg(&config)
-        .args(["--netns", &lab.scanner_ns()])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start daemon");
+    let mut child = Stopping(
+        Command::new("prlimit")
+            .arg("--nofile=1024:1024")
+            .arg("--")
+            .arg(bin())
+            .args(["serve", "--config"])
+            .arg(&config)
+            .args(["--netns", &lab.scanner_ns()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start daemon"),
+    );
     let daemon_log = || std::fs::read_to_string(config.with_extension("log")).unwrap_or_default();
     let done = || scans_in(&db).iter().filter(|(s, _, _)| s == "done").count();
     assert!(
@@ -1048,14 +1065,10 @@ fn lab_idle_connections_do_not_starve_the_page_or_the_scans() {
     let scanned = poll(Duration::from_secs(40), || (done() > before).then_some(()));
     let scans = scans_in(&db);
     drop(idle);
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let status = poll(Duration::from_secs(20), || child.try_wait().ok().flatten());
-    if status.is_none() {
-        let _ = child.kill();
-    }
+    signal(&child.0, nix::sys::signal::Signal::SIGTERM);
+    let status = poll(Duration::from_secs(20), || {
+        child.0.try_wait().ok().flatten()
+    });
     let l = daemon_log();
     assert!(
         scanned.is_some(),

@@ -140,11 +140,7 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     if !s.exclude.is_empty() {
-        writeln!(
-            out,
-            "  exclude:     {}",
-            pandian::scan::describe(&s.exclude)
-        )?;
+        writeln!(out, "  exclude:     {}", summarise(&s.exclude))?;
     }
     writeln!(
         out,
@@ -170,4 +166,17 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, "  database:    {}", s.db_path.display())?;
     writeln!(out, "  status page: http://{}/", s.listen)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Up to ten targets as written; past that, the first few and a count.
+fn summarise(list: &[pandian::target::Target]) -> String {
+    const SHOWN: usize = 10;
+    if list.len() <= SHOWN {
+        return pandian::scan::describe(list);
+    }
+    format!(
+        "{} ... ({} entries)",
+        pandian::scan::describe(list.get(..5).unwrap_or_default()),
+        list.len()
+    )
 }
