@@ -54,6 +54,59 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
     Ok(buf)
 }
 
+/// A reader that yields at most `cap + 1` bytes of `inner` and can tell
+/// afterwards whether the input was longer than `cap`: for parsing a file
+/// as a stream without trusting its size.
+pub struct Capped<R> {
+    inner: R,
+    read: u64,
+    cap: u64,
+}
+
+impl<R> Capped<R> {
+    /// Whether more than the cap was offered.
+    pub fn exceeded(&self) -> bool {
+        self.read > self.cap
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.cap.saturating_add(1).saturating_sub(self.read);
+        let max = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+        let Some(window) = buf.get_mut(..max) else {
+            return Ok(0);
+        };
+        if window.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(window)?;
+        self.read = self.read.saturating_add(n as u64);
+        Ok(n)
+    }
+}
+
+/// Open `path` for a capped streaming read: a regular file longer than
+/// `cap` is refused at once; anything else (a device, a FIFO) is read
+/// through [`Capped`]. Returns the reader and the file's length (0 when
+/// unknown), a size hint for the parser.
+pub fn open_capped(path: &Path, cap: u64) -> Result<(Capped<File>, u64), ReadError> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > cap {
+        return Err(ReadError::TooLarge(cap));
+    }
+    let hint = if meta.is_file() { meta.len() } else { 0 };
+    Ok((
+        Capped {
+            inner: file,
+            read: 0,
+            cap,
+        },
+        hint,
+    ))
+}
+
 /// The effective user id of this process.
 pub fn euid() -> u32 {
     nix::unistd::geteuid().as_raw()
@@ -213,6 +266,25 @@ mod tests {
         ));
         assert_eq!(human(1 << 20), "1 MiB");
         assert_eq!(human(256 << 20), "256 MiB");
+    }
+
+    #[test]
+    fn capped_reader_stops_one_byte_past_the_cap() {
+        let (mut r, hint) = open_capped(Path::new("/dev/zero"), 10_000).unwrap();
+        assert_eq!(hint, 0);
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).unwrap();
+        assert_eq!(all.len(), 10_001);
+        assert!(r.exceeded());
+        let d = scratch("capped");
+        let p = d.join("f");
+        std::fs::write(&p, vec![b'x'; 100]).unwrap();
+        let (mut r, hint) = open_capped(&p, 100).unwrap();
+        assert_eq!(hint, 100);
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).unwrap();
+        assert!(all.len() == 100 && !r.exceeded());
+        assert!(matches!(open_capped(&p, 99), Err(ReadError::TooLarge(99))));
     }
 
     #[test]

@@ -51,16 +51,14 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     for path in &args.files {
         let shown = path.display().to_string();
-        let bytes = match pandian::files::read_capped(path, pandian::recording::MAX_RECORDING_BYTES)
-        {
-            Ok(b) => b,
+        let rec = match read_recording(path) {
+            Ok(r) => r,
             Err(e) => {
                 eprintln!("error: cannot read {shown}: {e}; skipping it");
                 failed += 1;
                 continue;
             }
         };
-        let rec = pandian::recording::parse_owned(bytes);
         if rec.facts.is_empty() {
             eprintln!(
                 "error: {shown}: no SNMP values found; expected a .snmprec recording or `snmpwalk -On` output; skipping it"
@@ -104,6 +102,22 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Read one recording as a stream, at most
+/// [`MAX_RECORDING_BYTES`](pandian::recording::MAX_RECORDING_BYTES).
+fn read_recording(
+    path: &std::path::Path,
+) -> Result<pandian::recording::Recording, pandian::files::ReadError> {
+    use pandian::files::{ReadError, open_capped};
+    use pandian::recording::{MAX_RECORDING_BYTES, parse_reader};
+    let (file, hint) = open_capped(path, MAX_RECORDING_BYTES)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let rec = parse_reader(&mut reader, hint)?;
+    if reader.get_ref().exceeded() {
+        return Err(ReadError::TooLarge(MAX_RECORDING_BYTES));
+    }
+    Ok(rec)
 }
 
 const HEADERS: [&str; 10] = [

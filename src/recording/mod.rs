@@ -163,6 +163,44 @@ pub fn parse_owned(bytes: Vec<u8>) -> Recording {
     parsed.into_recording()
 }
 
+/// [`parse`] from a stream. A `.snmprec` recording is parsed line by line
+/// and its text never held whole (memory is its values only); `snmpwalk`
+/// output, whose strings may span lines, is read whole first. The format
+/// is told from the first lines. `size_hint` (the file's length, when
+/// known) sizes the value list up front.
+pub fn parse_reader(mut r: impl std::io::BufRead, size_hint: u64) -> std::io::Result<Recording> {
+    let mut head = Vec::new();
+    let mut lines = 0;
+    while lines < 1000 && head.len() < (1 << 20) {
+        if r.read_until(b'\n', &mut head)? == 0 {
+            break;
+        }
+        lines += 1;
+    }
+    if detect(&head) == Format::Snmpwalk {
+        r.read_to_end(&mut head)?;
+        return Ok(parse_owned(head));
+    }
+    // Recordings average well over 24 bytes a line.
+    let guess = usize::try_from(size_hint / 24).unwrap_or(0);
+    let mut p = snmprec::Lines::with_capacity(guess.max(lines));
+    // The head holds whole lines (read_until stops after a newline), the
+    // last one without it only at the end of the input.
+    for raw in head.split_inclusive(|&b| b == b'\n') {
+        p.line(raw.strip_suffix(b"\n").unwrap_or(raw));
+    }
+    drop(head);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        p.line(buf.strip_suffix(b"\n").unwrap_or(&buf));
+    }
+    Ok(p.finish().into_recording())
+}
+
 /// Guess the format from the first data line: `OID|TAG|...` is snmprec,
 /// `OID = ...` is snmpwalk; snmprec when nothing tells.
 pub fn detect(bytes: &[u8]) -> Format {

@@ -9,27 +9,53 @@ use super::{
 use crate::facts::{Oid, Value};
 
 pub(super) fn parse(bytes: &[u8]) -> Parsed {
-    let mut pairs = Vec::with_capacity(super::line_count(bytes));
-    let mut problems = Problems::default();
-    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line_no = index + 1;
+    let mut p = Lines::with_capacity(super::line_count(bytes));
+    for raw in bytes.split(|&b| b == b'\n') {
+        p.line(raw);
+    }
+    p.finish()
+}
+
+/// The parser fed one line at a time (without its `\n`), so a recording
+/// can be read from a stream without holding its text.
+pub(super) struct Lines {
+    pairs: Vec<(Oid, Value)>,
+    problems: Problems,
+    line_no: usize,
+}
+
+impl Lines {
+    pub(super) fn with_capacity(values: usize) -> Lines {
+        Lines {
+            pairs: Vec::with_capacity(values),
+            problems: Problems::default(),
+            line_no: 0,
+        }
+    }
+
+    pub(super) fn line(&mut self, raw: &[u8]) {
+        self.line_no += 1;
+        let line_no = self.line_no;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if trim_ascii(line).is_empty() || line.first() == Some(&b'#') {
-            continue;
+            return;
         }
-        match parse_line(line, line_no, &mut problems) {
-            Ok(Some((oid, value))) => pairs.push((oid, value)),
+        match parse_line(line, line_no, &mut self.problems) {
+            Ok(Some((oid, value))) => self.pairs.push((oid, value)),
             Ok(None) => {}
-            Err(error) => problems.push(Problem {
+            Err(error) => self.problems.push(Problem {
                 line: line_no,
                 error,
             }),
         }
     }
-    Parsed {
-        format: super::Format::Snmprec,
-        pairs,
-        problems,
+
+    pub(super) fn finish(self) -> Parsed {
+        Parsed {
+            format: super::Format::Snmprec,
+            pairs: self.pairs,
+            problems: self.problems,
+        }
     }
 }
 
