@@ -734,6 +734,45 @@ mod tests {
     }
 
     #[test]
+    fn listening_beyond_loopback_warns_that_the_page_is_open() {
+        for (listen, warns) in [
+            ("127.0.0.1:8080", false),
+            ("127.0.0.53:8080", false),
+            ("[::1]:8080", false),
+            ("0.0.0.0:8080", true),
+            ("[::]:8080", true),
+            ("192.0.2.10:8080", true),
+        ] {
+            let s = p(&format!("[web]\nlisten = \"{listen}\"\n")).unwrap();
+            let w = listen_warning(&s, Path::new("/etc/pandian.toml"));
+            assert_eq!(w.is_some(), warns, "{listen}: {w:?}");
+            if let Some(w) = w {
+                assert!(
+                    w.contains("without authentication") && w.contains(listen),
+                    "{w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn store_path_must_name_a_file_and_group_must_not_be_empty() {
+        for path in ["\"\"", "\" \"", "\":memory:\""] {
+            let err = p(&format!("[store]\npath = {path}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("line 2: `store.path`"), "{path}: {err}");
+        }
+        let err = p("[store]\ngroup = \"\"\n").unwrap_err().to_string();
+        assert!(err.contains("store.group"), "{err}");
+        let s = p("[store]\npath = \"/srv/p.db\"\ngroup = \"adm\"\n").unwrap();
+        assert_eq!(
+            (s.db_path.to_str(), s.db_group.as_deref()),
+            (Some("/srv/p.db"), Some("adm"))
+        );
+    }
+
+    #[test]
     fn duration_table() {
         let cases = [
             ("90s", Some(90)),
