@@ -898,9 +898,10 @@ fn scans_in(db: &std::path::Path) -> Vec<(String, String, Option<String>)> {
     let Ok(s) = pandian::store::Store::open_read_only(db) else {
         return Vec::new();
     };
-    s.scans(100)
+    s.scans(100, None)
         .map(|v| {
-            v.into_iter()
+            v.items
+                .into_iter()
                 .map(|r| (r.status, r.targets, r.error))
                 .collect()
         })

@@ -834,7 +834,10 @@ fn store_accepts_unmarked_files_of_earlier_versions_and_marks_them() {
         assert_eq!(app, APPLICATION_ID, "v{version} marked from now on");
     }
     assert_eq!(
-        tables_of_version(1).unwrap().into_iter().collect::<Vec<_>>(),
+        tables_of_version(1)
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
         ["devices", "observations", "scans"]
     );
 }

@@ -234,5 +234,8 @@ async fn web_scan_errors_never_show_the_database_path() {
     assert!(html.contains("disk is full"), "the error is shown");
     assert!(!html.contains(&shown), "but not the path");
     let (_, api) = get(app, "/api/v1/scans", None).await;
-    assert!(api.contains("disk is full") && !api.contains(&shown), "{api}");
+    assert!(
+        api.contains("disk is full") && !api.contains(&shown),
+        "{api}"
+    );
 }
