@@ -814,8 +814,11 @@ fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
 
     let up = poll(Duration::from_secs(90), || {
         let (_, body) = http_get(port, "/api/v1/devices").ok()?;
-        let v: Vec<Value> = serde_json::from_str(&body).ok()?;
-        (!v.is_empty()).then_some(())
+        let v: Value = serde_json::from_str(&body).ok()?;
+        v["items"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+            .then_some(())
     });
     let demo_log = || std::fs::read_to_string(&log).unwrap_or_default();
     assert!(up.is_some(), "the demo came up: {}", demo_log());
