@@ -77,7 +77,11 @@ pub struct SnmpSection {
 pub struct StoreSection {
     /// SQLite database file.
     #[serde(default = "default_db_path")]
-    pub path: PathBuf,
+    pub path: Spanned<PathBuf>,
+    /// A group whose members may read the database (it is then created
+    /// 0640 and given to that group; without one, 0600).
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
     /// How long superseded observations are kept (`400d`; `0`: forever).
     #[serde(default = "default_retention")]
     pub retention: Spanned<String>,
@@ -116,8 +120,8 @@ fn default_true() -> bool {
 fn default_retention() -> Spanned<String> {
     Spanned::new(0..0, "400d".to_string())
 }
-fn default_db_path() -> PathBuf {
-    PathBuf::from("/var/lib/pandian/pandian.db")
+fn default_db_path() -> Spanned<PathBuf> {
+    Spanned::new(0..0, PathBuf::from("/var/lib/pandian/pandian.db"))
 }
 fn default_listen() -> Spanned<String> {
     Spanned::new(0..0, "127.0.0.1:8080".to_string())
@@ -149,6 +153,7 @@ impl Default for StoreSection {
     fn default() -> Self {
         StoreSection {
             path: default_db_path(),
+            group: None,
             retention: default_retention(),
         }
     }
@@ -189,6 +194,8 @@ pub struct Settings {
     pub credentials: Vec<Credential>,
     /// Database path.
     pub db_path: PathBuf,
+    /// Group allowed to read the database (`store.group`), if any.
+    pub db_group: Option<String>,
     /// Superseded observations older than this are pruned (None: kept).
     pub retention: Option<Duration>,
     /// Status page address.
@@ -205,6 +212,22 @@ pub enum ConfigError {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// The file is bigger than any config (or a device such as /dev/zero).
+    #[error("{path}: larger than {}; a Pandian config is a few kilobytes (is it the right file?)", crate::files::human(*.cap))]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The cap, in bytes.
+        cap: u64,
+    },
+    /// A secrets file that other users could read or change.
+    #[error("{path}: {message}")]
+    Unsafe {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
     },
     /// Not TOML, or keys/types the config does not have.
     #[error("{path}: {message}")]
@@ -231,37 +254,171 @@ pub enum ConfigError {
 /// A warning that does not stop the daemon (e.g. a world-readable file).
 pub type Warning = String;
 
+/// The largest config (and credentials) file read: 1 MiB.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Read a config-sized text file: at most [`MAX_CONFIG_BYTES`], UTF-8.
+fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let bytes = crate::files::read_capped(path, MAX_CONFIG_BYTES).map_err(|e| match e {
+        crate::files::ReadError::TooLarge(cap) => ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            cap,
+        },
+        crate::files::ReadError::Io(source) => ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|_| ConfigError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text (is it the right file?)",
+        ),
+    })
+}
+
 /// Read, parse and validate a config file.
 pub fn load(path: &Path) -> Result<(Settings, Vec<Warning>), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path)?;
     let mut warnings = Vec::new();
     if let Some(w) = permission_warning(path) {
         warnings.push(w);
     }
     let settings = parse(&text, path)?;
+    warnings.extend(listen_warning(&settings, path));
     Ok((settings, warnings))
+}
+
+/// A warning when the page listens beyond loopback without
+/// authentication. The page has no authentication yet, so any address
+/// other than loopback gets it; once authentication can be configured,
+/// only a page without it should.
+pub fn listen_warning(settings: &Settings, path: &Path) -> Option<Warning> {
+    let ip = settings.listen.ip();
+    (!ip.is_loopback()).then(|| {
+        format!(
+            "{}: web.listen = \"{}\" serves the status page beyond this machine without authentication: anyone who can reach {} sees the whole inventory; keep it on 127.0.0.1 unless that is what you want",
+            path.display(),
+            settings.listen,
+            if ip.is_unspecified() { "any of its addresses".to_string() } else { ip.to_string() }
+        )
+    })
 }
 
 #[cfg(unix)]
 fn permission_warning(path: &Path) -> Option<Warning> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
-    (mode & 0o004 != 0).then(|| {
-        format!(
-            "{}: readable by every user (mode {:o}) and it may hold SNMP secrets; run `chmod 600 {}`",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )
-    })
+    let what = match (mode & 0o002 != 0, mode & 0o004 != 0) {
+        (true, _) => {
+            "writable by every user: anyone could change what Pandian scans and with which credentials"
+        }
+        (false, true) => "readable by every user and it may hold SNMP secrets",
+        (false, false) => return None,
+    };
+    Some(format!(
+        "{}: {what} (mode {:o}); run `chmod 600 {}`",
+        path.display(),
+        mode & 0o777,
+        path.display()
+    ))
 }
 
 #[cfg(not(unix))]
 fn permission_warning(_: &Path) -> Option<Warning> {
     None
+}
+
+/// A credentials file (`scan --credentials FILE`): only
+/// `[[snmp.credentials]]` tables, in the config's format.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialsFile {
+    #[serde(default)]
+    snmp: CredentialsOnly,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CredentialsOnly {
+    #[serde(default)]
+    credentials: Vec<CredentialConfig>,
+}
+
+/// Read SNMP credentials from a file of `[[snmp.credentials]]` tables.
+/// The file holds secrets, so it is refused when other users may read or
+/// change it (any "other" permission bit), or when it is owned by someone
+/// other than this user or root.
+pub fn load_credentials(path: &Path) -> Result<Vec<Credential>, ConfigError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let unsafe_file = |message: String| ConfigError::Unsafe {
+            path: path.to_path_buf(),
+            message,
+        };
+        let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o007 != 0 {
+            return Err(unsafe_file(format!(
+                "holds SNMP secrets but every user may read or change it (mode {mode:o}); run `chmod 600 {}`",
+                path.display()
+            )));
+        }
+        crate::files::check_owner(path).map_err(|e| unsafe_file(e.to_string()))?;
+    }
+    let text = read_text(path)?;
+    let file: CredentialsFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: format!(
+            "{}\n  (a credentials file holds only [[snmp.credentials]] tables)",
+            e.to_string().trim_end().replace('\n', "\n  ")
+        ),
+    })?;
+    let creds = credentials(&file.snmp.credentials, &text, path)?;
+    if creds.is_empty() {
+        return Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            key: "snmp.credentials".into(),
+            message: "no [[snmp.credentials]] tables: add one with name, version and community (or v3 user)".into(),
+        });
+    }
+    Ok(creds)
+}
+
+/// Validate `[[snmp.credentials]]` tables: each one, and unique names.
+fn credentials(
+    list: &[CredentialConfig],
+    text: &str,
+    path: &Path,
+) -> Result<Vec<Credential>, ConfigError> {
+    let mut out = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let cred = c.validate().map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: nth_table_line(text, "snmp.credentials", i),
+            key: format!("snmp.credentials[{i}]"),
+            message: e.to_string(),
+        })?;
+        if out.iter().any(|k: &Credential| k.name() == cred.name()) {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: nth_table_line(text, "snmp.credentials", i),
+                key: format!("snmp.credentials[{i}].name"),
+                message: format!(
+                    "the name `{}` is used twice; names identify credentials in logs and the store",
+                    cred.name()
+                ),
+            });
+        }
+        out.push(cred);
+    }
+    Ok(out)
 }
 
 /// Parse and validate config text; `path` is only used in messages.
@@ -381,30 +538,29 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
             ));
         }
     };
-    let mut credentials = Vec::with_capacity(snmp.credentials.len());
-    for (i, c) in snmp.credentials.iter().enumerate() {
-        let cred = c.validate().map_err(|e| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: nth_table_line(text, "snmp.credentials", i),
-            key: format!("snmp.credentials[{i}]"),
-            message: e.to_string(),
-        })?;
-        if credentials
-            .iter()
-            .any(|k: &Credential| k.name() == cred.name())
-        {
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line: nth_table_line(text, "snmp.credentials", i),
-                key: format!("snmp.credentials[{i}].name"),
-                message: format!(
-                    "the name `{}` is used twice; names identify credentials in logs and the store",
-                    cred.name()
-                ),
-            });
-        }
-        credentials.push(cred);
+    let credentials = credentials(&snmp.credentials, text, path)?;
+    let store_path = file.store.path.get_ref();
+    let shown = store_path.to_string_lossy();
+    if shown.trim().is_empty() || shown == ":memory:" {
+        return Err(invalid(
+            file.store.path.span(),
+            "store.path",
+            format!(
+                "`{shown}` names no file (SQLite would keep the history in memory and lose it at every restart); give a path such as \"/var/lib/pandian/pandian.db\""
+            ),
+        ));
     }
+    let db_group = match &file.store.group {
+        Some(g) if g.get_ref().trim().is_empty() => {
+            return Err(invalid(
+                g.span(),
+                "store.group",
+                "an empty group name; give a group (e.g. \"pandian\") or leave the key out".into(),
+            ));
+        }
+        Some(g) => Some(g.get_ref().trim().to_string()),
+        None => None,
+    };
     let listen = file
         .web
         .listen
@@ -432,7 +588,8 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         snmp_retries: retries,
         snmp_full,
         credentials,
-        db_path: file.store.path,
+        db_path: file.store.path.into_inner(),
+        db_group,
         retention,
         listen,
     })
@@ -574,6 +731,45 @@ mod tests {
             2
         );
         assert_eq!(nth_table_line("", "snmp.credentials", 0), 0);
+    }
+
+    #[test]
+    fn listening_beyond_loopback_warns_that_the_page_is_open() {
+        for (listen, warns) in [
+            ("127.0.0.1:8080", false),
+            ("127.0.0.53:8080", false),
+            ("[::1]:8080", false),
+            ("0.0.0.0:8080", true),
+            ("[::]:8080", true),
+            ("192.0.2.10:8080", true),
+        ] {
+            let s = p(&format!("[web]\nlisten = \"{listen}\"\n")).unwrap();
+            let w = listen_warning(&s, Path::new("/etc/pandian.toml"));
+            assert_eq!(w.is_some(), warns, "{listen}: {w:?}");
+            if let Some(w) = w {
+                assert!(
+                    w.contains("without authentication") && w.contains(listen),
+                    "{w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn store_path_must_name_a_file_and_group_must_not_be_empty() {
+        for path in ["\"\"", "\" \"", "\":memory:\""] {
+            let err = p(&format!("[store]\npath = {path}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("line 2: `store.path`"), "{path}: {err}");
+        }
+        let err = p("[store]\ngroup = \"\"\n").unwrap_err().to_string();
+        assert!(err.contains("store.group"), "{err}");
+        let s = p("[store]\npath = \"/srv/p.db\"\ngroup = \"adm\"\n").unwrap();
+        assert_eq!(
+            (s.db_path.to_str(), s.db_group.as_deref()),
+            (Some("/srv/p.db"), Some("adm"))
+        );
     }
 
     #[test]

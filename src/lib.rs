@@ -15,6 +15,8 @@
 //! | [`inventory`] | the device object `pandian scan` prints and the API serves | yes |
 //! | [`schedule`] | job schedules: intervals and cron expressions, jitter | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
+//! | [`text`] | the one sanitiser for text from the network | yes |
+//! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
 //! | [`pipeline`] | one run of a job: probes under one packet budget, batches to the store | I/O |
 //! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |
@@ -25,6 +27,7 @@
 pub mod config;
 pub mod daemon;
 pub mod facts;
+pub mod files;
 pub mod fingerprint;
 pub mod identity;
 pub mod inventory;

@@ -163,3 +163,219 @@ fn fingerprint_reads_recordings_and_refuses_other_files() {
     assert_eq!(line["vendor_origin"], "domestic");
     assert_eq!(line["class"], "switch");
 }
+
+/// Run pandian with a bound on its run time; None when it had to be killed.
+fn run_bounded(args: &[&str], limit: Duration) -> Option<(i32, String, String)> {
+    let dir = std::env::temp_dir().join(format!("pandian-cli-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (out, err) = (dir.join(format!("{n}.out")), dir.join(format!("{n}.err")));
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdout(std::fs::File::create(&out).expect("out"))
+        .stderr(std::fs::File::create(&err).expect("err"))
+        .spawn()
+        .expect("run pandian");
+    let status = poll(limit, || child.try_wait().ok().flatten());
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
+    status.map(|s| (s.code().unwrap_or(-1), read(&out), read(&err)))
+}
+
+#[test]
+fn config_and_recordings_are_read_with_a_cap() {
+    let limit = Duration::from_secs(60);
+    let (code, _, err) = run_bounded(&["check-config", "--config", "/dev/zero"], limit)
+        .expect("check-config /dev/zero stopped by itself");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("larger than 1 MiB"),
+        "{err}"
+    );
+
+    let (code, _, err) = run_bounded(&["fingerprint", "/dev/zero"], limit)
+        .expect("fingerprint /dev/zero stopped by itself");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("larger than 256 MiB"),
+        "{err}"
+    );
+
+    // A FIFO fed forever by a writer: refused once past the cap.
+    let fifo = std::env::temp_dir().join(format!("pandian-cli-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&fifo) else {
+                return;
+            };
+            let chunk = vec![b'#'; 64 * 1024];
+            // At most 8 MiB: the reader stops at 1 MiB and closes its end.
+            for _ in 0..128 {
+                if w.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let (code, _, err) = run_bounded(&["check-config", "--config", fifo.to_str().unwrap()], limit)
+        .expect("check-config on a FIFO stopped by itself");
+    let _ = writer.join();
+    let _ = std::fs::remove_file(&fifo);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("larger than 1 MiB"), "{err}");
+}
+
+#[test]
+fn check_config_with_20000_exclusions() {
+    // A /12 minus 20,000 single addresses: an interval set, not addresses x exclusions.
+    let mut text = String::from("[scan]\nsubnets = [\"198.16.0.0/12\"]\nexclude = [\n");
+    for i in 0..20_000u32 {
+        let a = std::net::Ipv4Addr::from(0xc610_0000 + 7 + i * 37);
+        text.push_str(&format!("  \"{a}\",\n"));
+    }
+    text.push_str("]\n");
+    let p = temp("excl.toml", &text);
+    let (code, out, err) = run_bounded(
+        &["check-config", "--config", p.to_str().unwrap()],
+        // A bound against hanging, not a speed assertion (the old nested
+        // loop needed minutes here; see the README's measurement).
+        Duration::from_secs(120),
+    )
+    .expect("check-config finished");
+    assert_eq!(code, 0, "{err}");
+    let want = (1u32 << 20) - 2 - 20_000;
+    assert!(out.contains(&format!("({want} addresses)")), "{out}");
+    assert!(
+        out.contains("(20000 entries)") && out.len() < 2000,
+        "summarised: {out}"
+    );
+}
+
+#[test]
+fn check_config_refuses_an_empty_store_path_and_warns_on_open_files_and_listeners() {
+    for path in ["\"\"", "\"  \"", "\":memory:\""] {
+        let p = temp(
+            "nostore.toml",
+            &format!("[web]\nlisten = \"127.0.0.1:8080\"\n\n[store]\npath = {path}\n"),
+        );
+        let (code, _, err) = run(&["check-config", "--config", p.to_str().unwrap()]);
+        assert_eq!(code, 2, "{path}: {err}");
+        assert!(
+            err.contains("line 5") && err.contains("store.path"),
+            "{err}"
+        );
+    }
+    let p = temp("open.toml", "[web]\nlisten = \"0.0.0.0:8080\"\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let (code, _, err) = run(&["check-config", "--config", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("writable by every user") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(
+        err.contains("0.0.0.0:8080") && err.contains("without authentication"),
+        "{err}"
+    );
+    let p = temp("loop.toml", "[web]\nlisten = \"127.0.0.1:8080\"\n");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let (_, _, err) = run(&["check-config", "--config", p.to_str().unwrap()]);
+    assert!(!err.contains("warning") && !err.contains("WARN"), "{err}");
+}
+
+#[test]
+fn serve_explains_listen_and_netns_errors() {
+    // 192.0.2.1 (TEST-NET-1) is on no interface here: binding fails with
+    // EADDRNOTAVAIL before anything else happens.
+    let dir = std::env::temp_dir().join(format!("pandian-listen-{}", std::process::id()));
+    let p = temp(
+        "notlocal.toml",
+        &format!(
+            "[store]\npath = \"{}/n.db\"\n[web]\nlisten = \"192.0.2.1:8080\"\n",
+            dir.display()
+        ),
+    );
+    let (code, _, err) = run_bounded(
+        &["serve", "--config", p.to_str().unwrap()],
+        Duration::from_secs(30),
+    )
+    .expect("serve exited");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not local to this machine"), "{err}");
+    assert!(!err.contains("another Pandian"), "{err}");
+
+    // A port in use is the one case that asks about another Pandian.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let p = temp(
+        "inuse.toml",
+        &format!(
+            "[store]\npath = \"{}/n.db\"\n[web]\nlisten = \"127.0.0.1:{port}\"\n",
+            dir.display()
+        ),
+    );
+    let (code, _, err) = run_bounded(
+        &["serve", "--config", p.to_str().unwrap()],
+        Duration::from_secs(30),
+    )
+    .expect("serve exited");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("already in use") && err.contains("another Pandian"),
+        "{err}"
+    );
+    drop(taken);
+
+    let port = free_port();
+    let p = temp(
+        "netns.toml",
+        &format!(
+            "[store]\npath = \"{}/n.db\"\n[web]\nlisten = \"127.0.0.1:{port}\"\n",
+            dir.display()
+        ),
+    );
+    let (code, _, err) = run_bounded(
+        &["serve", "--config", p.to_str().unwrap(), "--netns", ""],
+        Duration::from_secs(30),
+    )
+    .expect("serve exited");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not valid") && !err.contains("needs root"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn demo_checks_its_port_before_building_anything() {
+    if !pandian::lab::is_root() {
+        eprintln!("SKIPPED: the demo needs root");
+        return;
+    }
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let (code, _, err) = run_bounded(
+        &["demo", "--listen", &format!("127.0.0.1:{port}")],
+        Duration::from_secs(60),
+    )
+    .expect("demo exited");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("already in use") && err.contains("--listen"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("building the lab"),
+        "nothing was built: {err}"
+    );
+}

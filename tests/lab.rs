@@ -34,16 +34,20 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
     let Some(lab) = lab_or_skip(standard(&unique_prefix("s"), 0)) else {
         return;
     };
-    let out = pandian_in(
+    // Secrets the safe ways: a private credentials file and the environment.
+    let creds = lab.dir().join("credentials.toml");
+    write_private(
+        &creds,
+        "[[snmp.credentials]]\nname = \"lab-public\"\nversion = \"2c\"\ncommunity = \"public\"\n",
+    );
+    let out = pandian_in_env(
         &lab.scanner_ns(),
         &[
             "scan",
             "198.18.0.0/24",
             "198.18.1.0/24",
-            "--community",
-            "public",
-            "--community",
-            "huawei-ro",
+            "--credentials",
+            creds.to_str().unwrap(),
             "--format",
             "json",
             "--timeout",
@@ -52,10 +56,15 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
             "full",
             "--resolve",
         ],
+        &[("PANDIAN_COMMUNITIES", "huawei-ro")],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "scan failed: {stderr}");
+    assert!(
+        !stderr.contains("warning: --community"),
+        "no flag, no warning: {stderr}"
+    );
     let devices: Vec<Value> =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
 
@@ -174,6 +183,11 @@ fn lab_scan_finds_every_host_with_mac_snmp_and_identity() {
     let huawei = find(&devices, "198.18.0.11").unwrap();
     assert!(lower(&huawei["vendor"]).contains("huawei"), "{huawei}");
     assert_eq!(huawei["vendor_origin"], "domestic");
+    assert_eq!(cisco["snmp"]["credential"], "lab-public", "from the file");
+    assert_eq!(
+        huawei["snmp"]["credential"], "community-1",
+        "from the environment"
+    );
     assert_eq!(huawei["snmp"]["sys_location"], "北京 3楼机房");
     // Hostile strings: no raw control characters survive.
     let hostile = &find(&devices, "198.18.0.14").unwrap()["snmp"];
@@ -283,9 +297,68 @@ fn lab_scan_table_output_and_bad_targets() {
         "{text:?}"
     );
 
+    // The secret flag still works, with a warning that it shows in `ps`.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: --community") && stderr.contains("--credentials"),
+        "{stderr}"
+    );
+
     let bad = pandian_in(&lab.scanner_ns(), &["scan", "198.18.0.0/33"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a target"));
+
+    // Targets that name no unicast host are refused before any packet
+    // (inside the lab's namespace all the same).
+    for (args, want) in [
+        (&["255.255.255.255"][..], "limited broadcast"),
+        (&["224.0.0.1"][..], "multicast"),
+        (&["0.0.0.0"][..], "0.0.0.0/8"),
+        (
+            &["198.18.0.0/24", "198.18.0.255"][..],
+            "broadcast address of 198.18.0.0/24",
+        ),
+    ] {
+        let mut a = vec!["scan"];
+        a.extend_from_slice(args);
+        let out = pandian_in(&lab.scanner_ns(), &a);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // A range over the segment's broadcast address scans the rest, and
+    // says why .255 was left out (not "run as root": this is root).
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &[
+            "scan",
+            "198.18.0.250-198.18.0.255",
+            "--timeout",
+            "300",
+            "--format",
+            "jsonl",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        !err.contains("permission denied") && !err.contains("run as root"),
+        "{err}"
+    );
+    assert!(err.contains("broadcast address of 198.18.0.0/24"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("198.18.0.254"));
+    // Everything excluded: an error, not an empty success.
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &["scan", "198.18.0.10-20", "--exclude", "198.18.0.0/24"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("every address") && err.contains("excluded"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no `[]` on stdout");
 }
 
 struct Daemon(Child);
@@ -604,4 +677,413 @@ fn lab_demo_command_runs_serves_and_cleans_up() {
         !left.contains(&prefix),
         "the demo removed its namespaces: {left}"
     );
+    // And everything else it made (SIGTERM from --duration).
+    let left = demo_leftovers(child.id());
+    assert!(left.is_empty(), "left behind: {left}");
+}
+
+/// The lab directories a demo with this pid made (or that claim its name).
+fn demo_lab_dirs(pid: u32) -> Vec<std::path::PathBuf> {
+    let stem = format!("pandian-lab-pdm{}-", pid % 100_000);
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&stem))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Everything a demo run leaves behind, as text (empty: nothing).
+fn demo_leftovers(pid: u32) -> String {
+    let prefix = format!("pdm{}-", pid % 100_000);
+    let mut left = Vec::new();
+    let ns = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip");
+    for line in String::from_utf8_lossy(&ns.stdout).lines() {
+        if line.starts_with(&prefix) {
+            left.push(format!("namespace {line}"));
+        }
+    }
+    if std::path::Path::new("/etc/netns")
+        .join(format!("{prefix}scan"))
+        .exists()
+    {
+        left.push(format!("/etc/netns/{prefix}scan"));
+    }
+    for d in demo_lab_dirs(pid) {
+        left.push(format!("directory {}", d.display()));
+    }
+    // Agents started for it: their command lines name its lab directory.
+    let needle = format!("pandian-lab-pdm{}-", pid % 100_000);
+    for p in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Ok(cmd) = std::fs::read(p.path().join("cmdline"))
+            && String::from_utf8_lossy(&cmd).contains(&needle)
+        {
+            left.push(format!("process {}", p.file_name().to_string_lossy()));
+        }
+    }
+    left.join("\n")
+}
+
+/// Start `pandian ARGS` in a shell that waits for `go` to exist before it
+/// execs, so the demo's pid is known before it runs.
+fn spawn_when(go: &std::path::Path, args: &[&str], log: &std::path::Path) -> Child {
+    Command::new("sh")
+        .arg("-c")
+        .arg("i=0; while [ ! -e \"$1\" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; shift; exec \"$@\"")
+        .arg("sh")
+        .arg(go)
+        .arg(bin())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log"))
+        .spawn()
+        .expect("spawn")
+}
+
+fn signal(child: &Child, sig: nix::sys::signal::Signal) {
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig);
+}
+
+/// A demo or daemon started by a test: if the test fails first, it gets
+/// SIGTERM (so a demo removes its lab) and is killed after 30 s.
+struct Stopping(Child);
+
+impl Drop for Stopping {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        signal(&self.0, nix::sys::signal::Signal::SIGTERM);
+        if poll(Duration::from_secs(30), || self.0.try_wait().ok().flatten()).is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+#[test]
+fn lab_demo_ignores_a_planted_directory_and_cleans_up_on_sighup_and_sigint() {
+    if !lab::is_root() {
+        assert!(std::env::var("PANDIAN_REQUIRE_LAB").is_err(), "needs root");
+        eprintln!("SKIPPED: the demo needs root");
+        return;
+    }
+    assert!(
+        lab::which("setpriv").is_some(),
+        "setpriv (util-linux) is needed"
+    );
+    // A root-owned file the attacker wants overwritten, in a private directory.
+    let scratch = std::env::temp_dir().join(format!("pandian-plant-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir(&scratch).expect("scratch");
+    let victim = scratch.join("victim");
+    std::fs::write(&victim, "precious").expect("victim");
+    let go = scratch.join("go");
+    let log = scratch.join("demo.log");
+    let port = free_port();
+    let mut child = Stopping(spawn_when(
+        &go,
+        &[
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--interval",
+            "15s",
+        ],
+        &log,
+    ));
+    let pid = child.0.id();
+    // As user nobody: plant the directory the demo used to take by its
+    // predictable name, with `owner` pointing at the victim and a config
+    // file the attacker can read.
+    let planted = std::env::temp_dir().join(format!("pandian-lab-pdm{}", pid % 100_000));
+    let _ = std::fs::remove_dir_all(&planted);
+    let plant = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c"])
+        .arg("mkdir -m 777 \"$1\" && ln -s \"$2\" \"$1/owner\" && printf planted > \"$1/pandian.toml\" && chmod 666 \"$1/pandian.toml\"")
+        .arg("sh")
+        .arg(&planted)
+        .arg(&victim)
+        .status()
+        .expect("setpriv");
+    assert!(plant.success(), "planting as nobody failed");
+    std::fs::write(&go, "").expect("go");
+
+    let up = poll(Duration::from_secs(90), || {
+        let (_, body) = http_get(port, "/api/v1/devices").ok()?;
+        let v: Value = serde_json::from_str(&body).ok()?;
+        v["items"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+            .then_some(())
+    });
+    let demo_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(up.is_some(), "the demo came up: {}", demo_log());
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "precious",
+        "victim untouched"
+    );
+    assert_eq!(
+        std::fs::read_to_string(planted.join("pandian.toml")).unwrap(),
+        "planted",
+        "the planted config was neither overwritten nor filled with communities"
+    );
+    use std::os::unix::fs::MetadataExt;
+    let dirs: Vec<_> = demo_lab_dirs(pid)
+        .into_iter()
+        .filter(|d| *d != planted)
+        .collect();
+    assert_eq!(dirs.len(), 1, "one lab directory of its own: {dirs:?}");
+    let meta = std::fs::symlink_metadata(&dirs[0]).unwrap();
+    assert!(meta.is_dir() && meta.uid() == 0 && meta.mode() & 0o777 == 0o700);
+    let conf = std::fs::metadata(dirs[0].join("pandian.toml")).unwrap();
+    assert_eq!(conf.mode() & 0o777, 0o600);
+    let db = std::fs::metadata(dirs[0].join("pandian-demo.db")).unwrap();
+    assert_eq!(db.mode() & 0o777, 0o600, "the database is private too");
+
+    // A closed terminal: SIGHUP stops the demo and removes everything.
+    signal(&child.0, nix::sys::signal::Signal::SIGHUP);
+    let status = poll(Duration::from_secs(40), || {
+        child.0.try_wait().ok().flatten()
+    });
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "clean exit on SIGHUP: {}",
+        demo_log()
+    );
+    let left: Vec<String> = demo_leftovers(pid)
+        .lines()
+        .filter(|l| !l.contains(&planted.display().to_string()))
+        .map(String::from)
+        .collect();
+    assert!(left.is_empty(), "left behind after SIGHUP: {left:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let _ = std::fs::remove_dir_all(&planted);
+
+    // SIGINT while the lab is still being built: remembered, and the lab
+    // is removed as soon as it stands.
+    let go2 = scratch.join("go2");
+    let log2 = scratch.join("demo2.log");
+    let mut child = Stopping(spawn_when(
+        &go2,
+        &["demo", "--listen", &format!("127.0.0.1:{}", free_port())],
+        &log2,
+    ));
+    let pid = child.0.id();
+    std::fs::write(&go2, "").expect("go");
+    let building = poll(Duration::from_secs(30), || {
+        std::fs::read_to_string(&log2)
+            .ok()
+            .filter(|l| l.contains("building the lab"))
+            .map(|_| ())
+    });
+    assert!(building.is_some(), "the second demo started building");
+    signal(&child.0, nix::sys::signal::Signal::SIGINT);
+    let status = poll(Duration::from_secs(60), || {
+        child.0.try_wait().ok().flatten()
+    });
+    let log2 = std::fs::read_to_string(&log2).unwrap_or_default();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "clean exit on SIGINT: {log2}"
+    );
+    let left = demo_leftovers(pid);
+    assert!(left.is_empty(), "left behind after SIGINT: {left}");
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Scans recorded in the database, newest first: (status, targets, error).
+fn scans_in(db: &std::path::Path) -> Vec<(String, String, Option<String>)> {
+    let Ok(s) = pandian::store::Store::open_read_only(db) else {
+        return Vec::new();
+    };
+    s.scans(100, None)
+        .map(|v| {
+            v.items
+                .into_iter()
+                .map(|r| (r.status, r.targets, r.error))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A small lab: the scanner and the first two hosts of the standard one
+/// (a Cisco agent and a Huawei one), no router.
+fn small_lab(tag: &str) -> Option<lab::Lab> {
+    let mut spec = standard(&unique_prefix(tag), 0);
+    spec.hosts.truncate(2);
+    spec.router_snmpd = None;
+    lab_or_skip(spec)
+}
+
+fn serve_config(subnets: &str, port: u16, db: &std::path::Path, extra: &str) -> String {
+    format!(
+        "[scan]\nsubnets = [{subnets}]\ninterval = \"10s\"\ntimeout_ms = 300\nreverse_dns = false\n{extra}\n\
+         [snmp]\ntimeout_ms = 500\nretries = 0\ndepth = \"system\"\n\n[[snmp.credentials]]\nname = \"lab-public\"\nversion = \"2c\"\ncommunity = \"public\"\n\n\
+         [store]\npath = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n",
+        db.display()
+    )
+}
+
+#[test]
+fn lab_serve_reloads_its_config_on_sighup_and_keeps_it_when_invalid() {
+    let Some(lab) = small_lab("r") else {
+        return;
+    };
+    let port = free_port();
+    let db = lab.dir().join("reload.db");
+    let config = lab.dir().join("reload.toml");
+    write_private(&config, &serve_config("\"198.18.0.0/28\"", port, &db, ""));
+    let log = config.with_extension("log");
+    let d = Daemon::start(&lab.scanner_ns(), &config);
+    let daemon_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let done = |n: usize| {
+        poll(Duration::from_secs(40), || {
+            let s = scans_in(&db);
+            (s.iter().filter(|(st, _, _)| st == "done").count() >= n).then_some(s)
+        })
+    };
+    let first = done(1).unwrap_or_else(|| panic!("no first scan: {}", daemon_log()));
+    assert_eq!(first[0].1, "198.18.0.0/28");
+
+    // An invalid file: refused with file, line and key; the old config stays.
+    write_private(
+        &config,
+        &serve_config("\"198.18.0.0/27\"", port, &db, "rate = 0"),
+    );
+    signal(&d.0, nix::sys::signal::Signal::SIGHUP);
+    let refused = poll(Duration::from_secs(15), || {
+        let l = daemon_log();
+        l.contains("reload refused").then_some(l)
+    })
+    .unwrap_or_else(|| panic!("no refusal logged: {}", daemon_log()));
+    assert!(
+        refused.contains(&format!("{} line 6", config.display())) && refused.contains("scan.rate"),
+        "{refused}"
+    );
+    let second = done(2).unwrap_or_else(|| panic!("no second scan: {}", daemon_log()));
+    assert_eq!(second[0].1, "198.18.0.0/28", "the running config stayed");
+
+    // A valid one: used from the next scan; web.listen needs a restart.
+    let other_port = free_port();
+    write_private(
+        &config,
+        &serve_config("\"198.18.0.0/27\"", other_port, &db, ""),
+    );
+    signal(&d.0, nix::sys::signal::Signal::SIGHUP);
+    let third = done(3).unwrap_or_else(|| panic!("no third scan: {}", daemon_log()));
+    assert_eq!(
+        third[0].1,
+        "198.18.0.0/27",
+        "the new subnets: {}",
+        daemon_log()
+    );
+    let l = daemon_log();
+    assert!(l.contains("config reloaded"), "{l}");
+    assert!(
+        l.contains("web.listen") && l.contains("needs a restart"),
+        "{l}"
+    );
+    let (status, _) = http_get(port, "/healthz").expect("the page stays where it was");
+    assert_eq!(status, 200);
+    assert!(d.stop(), "clean exit on SIGTERM");
+    let scans = scans_in(&db);
+    assert!(
+        scans.iter().all(|(st, _, _)| st != "running"),
+        "no scan left running: {scans:?}"
+    );
+}
+
+#[test]
+fn lab_idle_connections_do_not_starve_the_page_or_the_scans() {
+    let Some(lab) = small_lab("c") else {
+        return;
+    };
+    if lab::which("prlimit").is_none() {
+        assert!(
+            std::env::var("PANDIAN_REQUIRE_LAB").is_err(),
+            "prlimit (util-linux) missing"
+        );
+        eprintln!("SKIPPED: prlimit not installed");
+        return;
+    }
+    // This test holds 1,100 sockets itself.
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).expect("getrlimit");
+    setrlimit(Resource::RLIMIT_NOFILE, hard, hard).expect("raise our own limit");
+    assert!(
+        hard >= 4096,
+        "the test needs room for its 1,100 sockets (hard limit {hard})"
+    );
+
+    let port = free_port();
+    let db = lab.dir().join("flood.db");
+    let config = lab.dir().join("flood.toml");
+    write_private(&config, &serve_config("\"198.18.0.0/24\"", port, &db, ""));
+    let log = std::fs::File::create(config.with_extension("log")).expect("log");
+    // The usual soft limit, made hard so the daemon cannot raise it.
+    let mut child = Stopping(
+        Command::new("prlimit")
+            .arg("--nofile=1024:1024")
+            .arg("--")
+            .arg(bin())
+            .args(["serve", "--config"])
+            .arg(&config)
+            .args(["--netns", &lab.scanner_ns()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start daemon"),
+    );
+    let daemon_log = || std::fs::read_to_string(config.with_extension("log")).unwrap_or_default();
+    let done = || scans_in(&db).iter().filter(|(s, _, _)| s == "done").count();
+    assert!(
+        poll(Duration::from_secs(40), || (done() >= 1).then_some(())).is_some(),
+        "no first scan: {}",
+        daemon_log()
+    );
+
+    // 1,100 idle connections: more than the daemon's whole descriptor limit.
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut idle = Vec::new();
+    for _ in 0..1100 {
+        if let Ok(s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)) {
+            idle.push(s);
+        }
+    }
+    assert!(idle.len() >= 1024, "only {} connections opened", idle.len());
+    let before = done();
+    let health = poll(Duration::from_secs(20), || {
+        http_get(port, "/healthz").ok().filter(|(s, _)| *s == 200)
+    });
+    assert!(
+        health.is_some(),
+        "/healthz answers with {} idle connections open",
+        idle.len()
+    );
+    // The next scan runs to completion while they are held open.
+    let scanned = poll(Duration::from_secs(40), || (done() > before).then_some(()));
+    let scans = scans_in(&db);
+    drop(idle);
+    signal(&child.0, nix::sys::signal::Signal::SIGTERM);
+    let status = poll(Duration::from_secs(20), || {
+        child.0.try_wait().ok().flatten()
+    });
+    let l = daemon_log();
+    assert!(
+        scanned.is_some(),
+        "no scan finished under the flood: {scans:?}\n{l}"
+    );
+    assert!(
+        scans.iter().all(|(s, _, _)| s != "failed"),
+        "a scan failed: {scans:?}"
+    );
+    assert!(!l.contains("Too many open files"), "{l}");
+    assert!(status.is_some_and(|s| s.success()), "{l}");
 }

@@ -1,7 +1,7 @@
 //! `pandian demo`: a lab network in namespaces and the daemon scanning it.
 
 use anyhow::Context;
-use pandian::daemon::netns;
+use pandian::daemon::{netns, signals};
 use pandian::lab::{self, Lab};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 /// `pandian demo` arguments.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Needs root and Debian packages iproute2, snmpd and nftables.\nEverything it makes (namespaces pdm*-*, 198.18.0.0/15 addresses) is removed when it stops."
+    after_help = "Needs root and Debian packages iproute2, snmpd, nftables and dnsmasq-base.\nEverything it makes (namespaces pdm*-*, 198.18.0.0/15 addresses, agents, /etc/netns\nentries, a private working directory) is removed when it stops: on Ctrl-C, SIGTERM,\nSIGHUP (a closed terminal) or after --duration."
 )]
 pub struct DemoArgs {
     /// Where the status page listens (in the machine's own namespace).
@@ -31,7 +31,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             std::env::args().next().unwrap_or_else(|| "pandian".into())
         );
     }
-    // Check the flags before building anything.
+    // First, before any thread: SIGINT, SIGTERM and SIGHUP (a closed
+    // terminal) all stop the demo, and it removes what it made.
+    let routed = signals::route(signals::OnHangup::Stop)?;
+    // Check the flags, and take the port, before building anything.
     let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| {
         anyhow::anyhow!(
             "--listen `{}` is not an address:port such as 127.0.0.1:8080",
@@ -45,6 +48,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             args.interval
         ),
     }
+    let listener = super::serve::bind(listen, "--listen; pick another with --listen ADDR:PORT")?;
     let removed = lab::remove_stale("pdm");
     if removed > 0 {
         eprintln!(
@@ -55,20 +59,20 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let spec = lab::standard(&prefix, 0);
     eprintln!("building the lab network (namespaces {prefix}-*) ...");
     let lab = Lab::up(spec).context("building the demo lab")?;
+    if routed.stop.is_set() {
+        eprintln!("stopped while the lab was being built; removing it");
+        drop(lab);
+        return Ok(ExitCode::SUCCESS);
+    }
     let config_path = lab.dir().join("pandian.toml");
-    write_private(
+    pandian::files::write_new(
         &config_path,
-        &demo_config(&lab, &listen.to_string(), &args.interval),
+        demo_config(&lab, &listen.to_string(), &args.interval).as_bytes(),
+        0o600,
     )
     .context("writing the demo config")?;
     let mut settings = super::serve::load(&config_path)?;
     settings.resolv_conf = netns::resolv_conf(&lab.scanner_ns());
-    let listener = std::net::TcpListener::bind(settings.listen).with_context(|| {
-        format!(
-            "cannot listen on {}; pick another with --listen",
-            settings.listen
-        )
-    })?;
     eprintln!();
     eprintln!(
         "  Pandian demo: scanning {} from namespace {}",
@@ -90,22 +94,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
                 nix::sys::signal::kill(nix::unistd::Pid::this(), nix::sys::signal::Signal::SIGTERM);
         });
     }
-    let code = super::serve::serve_with(settings, &config_path, listener);
+    let code = super::serve::serve_with(settings, &config_path, listener, routed);
     drop(lab);
     code
-}
-
-/// Write a file readable by its owner only (it may hold SNMP secrets).
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
 }
 
 fn demo_config(lab: &Lab, listen: &str, interval: &str) -> String {

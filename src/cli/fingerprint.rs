@@ -22,7 +22,8 @@ pub enum OutputFormat {
 /// Identify devices from SNMP recordings, offline.
 #[derive(clap::Args, Debug)]
 pub struct FingerprintArgs {
-    /// Recordings to read: snmpsim `.snmprec` or `snmpwalk -On` output.
+    /// Recordings to read: snmpsim `.snmprec` or `snmpwalk -On` output
+    /// (at most 256 MiB each).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// Output format.
@@ -50,15 +51,14 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     for path in &args.files {
         let shown = path.display().to_string();
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
+        let rec = match read_recording(path) {
+            Ok(r) => r,
             Err(e) => {
                 eprintln!("error: cannot read {shown}: {e}; skipping it");
                 failed += 1;
                 continue;
             }
         };
-        let rec = pandian::recording::parse(&bytes);
         if rec.facts.is_empty() {
             eprintln!(
                 "error: {shown}: no SNMP values found; expected a .snmprec recording or `snmpwalk -On` output; skipping it"
@@ -69,7 +69,7 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
         if let Some(first) = rec.problems.first() {
             eprintln!(
                 "warning: {shown}: {} line(s) skipped or changed; first: {first}",
-                rec.problems.len()
+                rec.problem_count
             );
         }
         let identity = engine.identify(&DeviceFacts {
@@ -82,7 +82,7 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
                     file: shown,
                     format: rec.format,
                     identity: &identity,
-                    skipped_lines: rec.problems.len(),
+                    skipped_lines: rec.problem_count,
                 };
                 serde_json::to_writer(&mut out, &line)?;
                 out.write_all(b"\n")?;
@@ -102,6 +102,22 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Read one recording as a stream, at most
+/// [`MAX_RECORDING_BYTES`](pandian::recording::MAX_RECORDING_BYTES).
+fn read_recording(
+    path: &std::path::Path,
+) -> Result<pandian::recording::Recording, pandian::files::ReadError> {
+    use pandian::files::{ReadError, open_capped};
+    use pandian::recording::{MAX_RECORDING_BYTES, parse_reader};
+    let (file, hint) = open_capped(path, MAX_RECORDING_BYTES)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let rec = parse_reader(&mut reader, hint)?;
+    if reader.get_ref().exceeded() {
+        return Err(ReadError::TooLarge(MAX_RECORDING_BYTES));
+    }
+    Ok(rec)
 }
 
 const HEADERS: [&str; 10] = [

@@ -27,22 +27,29 @@ pub enum Format {
 /// `pandian scan` arguments.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  pandian scan 198.51.100.0/24 --community public\n  pandian scan 198.51.100.10-20 -c public --format json\n  pandian scan 198.51.100.0/24 --v3-user ops \\\n      --v3-auth sha256:secretpass --v3-priv aes:secretpass\n\nARP and ICMP need root or CAP_NET_RAW (setcap cap_net_raw+ep $(command -v pandian))."
+    after_help = "Examples:\n  pandian scan 198.51.100.0/24 --credentials /etc/pandian/credentials.toml\n  PANDIAN_COMMUNITIES=public pandian scan 198.51.100.10-20 --format json\n  PANDIAN_V3_USER=ops PANDIAN_V3_AUTH=sha256:PASS PANDIAN_V3_PRIV=aes:PASS \\\n      pandian scan 198.51.100.0/24\n\nSNMP secrets: give them in a file (--credentials FILE: [[snmp.credentials]] tables as in\nthe config, chmod 600) or in the environment (PANDIAN_COMMUNITIES=a,b; PANDIAN_V3_USER,\nPANDIAN_V3_AUTH and PANDIAN_V3_PRIV as PROTO:PASS): every local user can read command-line\nflags with `ps`, so --community, --v3-auth and --v3-priv are for quick tries on your own machine.\n\nARP and ICMP need root or CAP_NET_RAW (setcap cap_net_raw+ep $(command -v pandian))."
 )]
 pub struct ScanArgs {
     /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.10-20).
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
-    /// SNMP v2c/v1 community to try, in order (repeatable). No credential: no SNMP.
+    /// SNMP credentials: a TOML file of [[snmp.credentials]] tables, as in the
+    /// config (refused when other users may read it). No credential: no SNMP.
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
+    /// SNMP v2c/v1 community to try, in order (repeatable). Visible to every
+    /// local user in `ps`: prefer --credentials or PANDIAN_COMMUNITIES.
     #[arg(long = "community", short = 'c', value_name = "C")]
     pub communities: Vec<String>,
-    /// SNMPv3 user name.
+    /// SNMPv3 user name (or PANDIAN_V3_USER).
     #[arg(long, value_name = "NAME")]
     pub v3_user: Option<String>,
-    /// SNMPv3 authentication, PROTO:PASS (md5, sha, sha224, sha256, sha384, sha512).
+    /// SNMPv3 authentication, PROTO:PASS (md5, sha, sha224, sha256, sha384,
+    /// sha512). Visible in `ps`: prefer PANDIAN_V3_AUTH or --credentials.
     #[arg(long, value_name = "PROTO:PASS")]
     pub v3_auth: Option<String>,
-    /// SNMPv3 privacy, PROTO:PASS (des, aes, aes192, aes256).
+    /// SNMPv3 privacy, PROTO:PASS (des, aes, aes192, aes256). Visible in
+    /// `ps`: prefer PANDIAN_V3_PRIV or --credentials.
     #[arg(long, value_name = "PROTO:PASS")]
     pub v3_priv: Option<String>,
     /// Output format.
@@ -109,17 +116,88 @@ fn seed() -> u64 {
         ^ u64::from(std::process::id())
 }
 
+/// Environment variables that carry SNMP secrets out of sight of `ps`.
+pub const ENV_COMMUNITIES: &str = "PANDIAN_COMMUNITIES";
+/// SNMPv3 user name.
+pub const ENV_V3_USER: &str = "PANDIAN_V3_USER";
+/// SNMPv3 authentication, PROTO:PASS.
+pub const ENV_V3_AUTH: &str = "PANDIAN_V3_AUTH";
+/// SNMPv3 privacy, PROTO:PASS.
+pub const ENV_V3_PRIV: &str = "PANDIAN_V3_PRIV";
+
+/// The credentials to try: the file's (in its order), then a v3 user from
+/// the flags or the environment, then communities from the flags and the
+/// environment. `env` looks a variable up (the process environment in
+/// use; a table in tests). Returns warnings for secrets given as flags.
+pub fn credentials(
+    args: &ScanArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<(Vec<snmp::Credential>, Vec<String>)> {
+    let mut warnings = Vec::new();
+    let flagged: Vec<&str> = [
+        (!args.communities.is_empty()).then_some("--community"),
+        args.v3_auth.as_ref().map(|_| "--v3-auth"),
+        args.v3_priv.as_ref().map(|_| "--v3-priv"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !flagged.is_empty() {
+        warnings.push(format!(
+            "{} on the command line can be read by every local user (`ps`); use --credentials FILE or {ENV_COMMUNITIES} / {ENV_V3_AUTH} / {ENV_V3_PRIV} instead",
+            flagged.join(", ")
+        ));
+    }
+    let mut out = match &args.credentials {
+        Some(path) => pandian::config::load_credentials(path)?,
+        None => Vec::new(),
+    };
+    let env = |name: &str| env(name).filter(|v| !v.is_empty());
+    let mut communities = args.communities.clone();
+    if let Some(list) = env(ENV_COMMUNITIES) {
+        communities.extend(
+            list.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from),
+        );
+    }
+    let user = args.v3_user.clone().or_else(|| env(ENV_V3_USER));
+    let auth = args.v3_auth.clone().or_else(|| env(ENV_V3_AUTH));
+    let privacy = args.v3_priv.clone().or_else(|| env(ENV_V3_PRIV));
+    for c in snmp::cli_credentials(
+        &communities,
+        user.as_deref(),
+        auth.as_deref(),
+        privacy.as_deref(),
+    )? {
+        if out.iter().any(|k| k.name() == c.name()) {
+            anyhow::bail!(
+                "the credentials file names a credential `{}`, the name Pandian gives one from the command line or environment; rename it in the file",
+                c.name()
+            );
+        }
+        out.push(c);
+    }
+    Ok((out, warnings))
+}
+
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let targets: Vec<Target> = target::parse_all(&args.targets)?;
     let exclude: Vec<Target> = target::parse_all(&args.exclude)?;
     // Fail early on bad targets, before opening sockets.
     let addresses = target::expand(&targets, &exclude)?;
-    let credentials = snmp::cli_credentials(
-        &args.communities,
-        args.v3_user.as_deref(),
-        args.v3_auth.as_deref(),
-        args.v3_priv.as_deref(),
-    )?;
+    if addresses.is_empty() {
+        anyhow::bail!(
+            "every address of {} is excluded by --exclude {}: nothing to scan (check the targets and exclusions)",
+            scan::describe(&targets),
+            scan::describe(&exclude)
+        );
+    }
+    let (credentials, warnings) = credentials(args, |k| std::env::var(k).ok())?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
     // The rules load while the sweep runs (they are needed only after it,
     // or before it to bring a database up to date).
     let mut rules = Rules::Loading(std::thread::spawn(|| {
@@ -324,4 +402,163 @@ fn print_table(
         addresses,
         took.as_secs_f64()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::collections::HashMap;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        scan: ScanArgs,
+    }
+
+    fn args(a: &[&str]) -> ScanArgs {
+        let mut all = vec!["scan", "198.51.100.7"];
+        all.extend_from_slice(a);
+        Wrap::try_parse_from(all).unwrap().scan
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn names(c: &[snmp::Credential]) -> Vec<String> {
+        c.iter().map(|c| c.name().to_string()).collect()
+    }
+
+    fn file(name: &str, text: &str, mode: u32) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pandian-scan-creds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        p
+    }
+
+    const CREDS: &str =
+        "[[snmp.credentials]]\nname = \"office\"\nversion = \"2c\"\ncommunity = \"s3cret\"\n";
+
+    #[test]
+    fn scan_takes_secrets_from_the_environment_without_warning() {
+        let (c, warnings) = credentials(
+            &args(&[]),
+            env(&[
+                (ENV_COMMUNITIES, "public, huawei-ro,,"),
+                (ENV_V3_USER, "ops"),
+                (ENV_V3_AUTH, "sha256:authpass123"),
+                (ENV_V3_PRIV, "aes:privpass123"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(names(&c), ["cli-v3", "community-1", "community-2"]);
+        assert_eq!(c[0].version_label(), "3");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let err = credentials(&args(&[]), env(&[(ENV_V3_AUTH, "sha256:authpass123")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PANDIAN_V3_USER"), "{err}");
+        let err = credentials(
+            &args(&[]),
+            env(&[(ENV_V3_USER, "ops"), (ENV_V3_AUTH, "no-colon")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("PANDIAN_V3_AUTH") && !err.contains("no-colon"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn scan_secret_flags_still_work_but_warn() {
+        let (c, warnings) = credentials(
+            &args(&[
+                "-c",
+                "public",
+                "--v3-user",
+                "ops",
+                "--v3-auth",
+                "sha:authpass123",
+            ]),
+            env(&[(ENV_COMMUNITIES, "other")]),
+        )
+        .unwrap();
+        assert_eq!(names(&c), ["cli-v3", "community-1", "community-2"]);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("--community, --v3-auth")
+                && warnings[0].contains("ps")
+                && warnings[0].contains("--credentials"),
+            "{warnings:?}"
+        );
+        assert!(!warnings[0].contains("public") && !warnings[0].contains("authpass"));
+        // A user name is no secret: noAuthNoPriv from the flag alone, no warning.
+        let (_, none) = credentials(&args(&["--v3-user", "ops"]), env(&[])).unwrap();
+        assert!(none.is_empty(), "{none:?}");
+    }
+
+    #[test]
+    fn scan_credentials_file_is_read_and_refused_when_others_can_read_it() {
+        let ok = file("ok.toml", CREDS, 0o600);
+        let (c, warnings) = credentials(
+            &args(&["--credentials", ok.to_str().unwrap()]),
+            env(&[(ENV_COMMUNITIES, "public")]),
+        )
+        .unwrap();
+        assert_eq!(names(&c), ["office", "community-1"], "the file's first");
+        assert!(warnings.is_empty());
+
+        let open = file("open.toml", CREDS, 0o644);
+        let err = credentials(&args(&["--credentials", open.to_str().unwrap()]), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("chmod 600") && err.contains("open.toml"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret"), "{err}");
+
+        let junk = file("junk.toml", "[scan]\nsubnets = []\n", 0o600);
+        let err = credentials(&args(&["--credentials", junk.to_str().unwrap()]), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("only [[snmp.credentials]]"), "{err}");
+
+        let clash = file(
+            "clash.toml",
+            "[[snmp.credentials]]\nname = \"community-1\"\nversion = \"2c\"\ncommunity = \"x\"\n",
+            0o600,
+        );
+        let err = credentials(
+            &args(&["--credentials", clash.to_str().unwrap(), "-c", "y"]),
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("community-1") && err.contains("rename"),
+            "{err}"
+        );
+
+        if pandian::files::euid() == 0 {
+            let theirs = file("theirs.toml", CREDS, 0o600);
+            std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+            let err = credentials(
+                &args(&["--credentials", theirs.to_str().unwrap()]),
+                env(&[]),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("uid 65534"), "{err}");
+        }
+    }
 }

@@ -1,15 +1,16 @@
 //! `pandian serve` and `pandian check-config`.
 
-use anyhow::Context;
 use pandian::config::{self, Settings};
-use pandian::daemon::{self, Stop, netns};
+use pandian::daemon::{self, netns, signals};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// `pandian serve` arguments.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Print a commented example config: pandian check-config --template")]
+#[command(
+    after_help = "Print a commented example config: pandian check-config --template\n\nSignals: SIGHUP reads the config again (used from the next scan; web.listen,\nstore.path and store.group need a restart; an invalid file is logged and the\nrunning config stays). SIGINT and SIGTERM stop cleanly."
+)]
 pub struct ServeArgs {
     /// The TOML config file.
     #[arg(long, short = 'c', value_name = "FILE")]
@@ -46,35 +47,63 @@ pub fn load(path: &Path) -> anyhow::Result<Settings> {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    // First, before any thread: SIGHUP reloads, SIGINT/SIGTERM stop cleanly.
+    let routed = signals::route(signals::OnHangup::Reload)?;
     let mut settings = load(&args.config)?;
     if let Some(ns) = &args.netns {
+        netns::check_name(ns)?;
         settings.resolv_conf = netns::resolv_conf(ns);
     }
-    let listener = std::net::TcpListener::bind(settings.listen).with_context(|| {
-        format!(
-            "cannot listen on {} (web.listen in {}); is another Pandian running?",
-            settings.listen,
-            args.config.display()
-        )
-    })?;
+    let listener = bind(
+        settings.listen,
+        &format!("web.listen in {}", args.config.display()),
+    )?;
     if let Some(ns) = &args.netns {
         netns::enter(ns)?;
     }
-    serve_with(settings, &args.config, listener)
+    serve_with(settings, &args.config, listener, routed)
 }
 
-/// Run the daemon on an already-bound listener until SIGTERM/Ctrl-C.
+/// Bind the page's listener, explaining the usual failures. `whence` says
+/// where the address came from (`web.listen in FILE`, `--listen`).
+pub fn bind(addr: std::net::SocketAddr, whence: &str) -> anyhow::Result<std::net::TcpListener> {
+    pandian::web::serve::bind(addr).map_err(|e| {
+        let why = match e.raw_os_error() {
+            Some(libc::EADDRINUSE) => {
+                "the port is already in use (is another Pandian running?); stop it or pick another port"
+            }
+            Some(libc::EADDRNOTAVAIL) => {
+                "that address is not local to this machine (or network namespace); use one of its own addresses, 127.0.0.1, or 0.0.0.0"
+            }
+            Some(libc::EACCES) => {
+                "ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port from 1024 up"
+            }
+            _ => "",
+        };
+        if why.is_empty() {
+            anyhow::anyhow!("cannot listen on {addr} ({whence}): {e}")
+        } else {
+            anyhow::anyhow!("cannot listen on {addr} ({whence}): {why} ({e})")
+        }
+    })
+}
+
+/// Run the daemon on an already-bound listener until SIGTERM/SIGINT (and,
+/// for the demo, SIGHUP); `routed` comes from [`signals::route`].
 pub fn serve_with(
     settings: Settings,
     config_path: &Path,
     listener: std::net::TcpListener,
+    routed: signals::Routed,
 ) -> anyhow::Result<ExitCode> {
     let rt = super::runtime()?;
-    rt.block_on(async {
-        let (tx, stop) = Stop::new();
-        daemon::stop_on_signals(tx);
-        daemon::run(settings, config_path, listener, stop).await
-    })?;
+    rt.block_on(daemon::run(
+        settings,
+        config_path,
+        listener,
+        routed.stop,
+        routed.reload,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -111,11 +140,7 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     if !s.exclude.is_empty() {
-        writeln!(
-            out,
-            "  exclude:     {}",
-            pandian::scan::describe(&s.exclude)
-        )?;
+        writeln!(out, "  exclude:     {}", summarise(&s.exclude))?;
     }
     writeln!(
         out,
@@ -141,4 +166,17 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, "  database:    {}", s.db_path.display())?;
     writeln!(out, "  status page: http://{}/", s.listen)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Up to ten targets as written; past that, the first few and a count.
+fn summarise(list: &[pandian::target::Target]) -> String {
+    const SHOWN: usize = 10;
+    if list.len() <= SHOWN {
+        return pandian::scan::describe(list);
+    }
+    format!(
+        "{} ... ({} entries)",
+        pandian::scan::describe(list.get(..5).unwrap_or_default()),
+        list.len()
+    )
 }

@@ -4,9 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// An SNMP object identifier. Ordering is arc by arc, so `1.3.6.1.2` sorts
-/// before `1.3.6.1.10`, as in a walk.
+/// before `1.3.6.1.10`, as in a walk. The arcs are kept in an exactly sized
+/// boxed slice: recordings hold millions of OIDs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Oid(Vec<u32>);
+pub struct Oid(Box<[u32]>);
 
 /// Why dotted text is not an OID.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,7 +34,7 @@ pub const MAX_ARCS: usize = 128;
 impl Oid {
     /// Build from arcs.
     pub fn from_arcs(arcs: impl Into<Vec<u32>>) -> Self {
-        Oid(arcs.into())
+        Oid(arcs.into().into_boxed_slice())
     }
 
     /// Parse dotted decimal text; a leading dot is accepted.
@@ -43,7 +44,8 @@ impl Oid {
         if t.is_empty() {
             return Err(OidParseError::Empty);
         }
-        let mut arcs = Vec::with_capacity(16);
+        let mut arcs =
+            Vec::with_capacity(t.bytes().filter(|&b| b == b'.').count().min(MAX_ARCS) + 1);
         for (position, part) in t.split('.').enumerate() {
             if position >= MAX_ARCS {
                 return Err(OidParseError::TooLong(t.split('.').count()));
@@ -54,7 +56,7 @@ impl Oid {
             })?;
             arcs.push(arc);
         }
-        Ok(Oid(arcs))
+        Ok(Oid(arcs.into_boxed_slice()))
     }
 
     /// The arcs.
@@ -69,19 +71,20 @@ impl Oid {
 
     /// This OID with one more arc.
     pub fn child(&self, arc: u32) -> Oid {
-        let mut v = self.0.clone();
+        let mut v = Vec::with_capacity(self.0.len() + 1);
+        v.extend_from_slice(&self.0);
         v.push(arc);
-        Oid(v)
+        Oid(v.into_boxed_slice())
     }
 
     /// The arcs after `prefix`, when it is one (a table row's index).
     pub fn suffix_after(&self, prefix: &Oid) -> Option<&[u32]> {
-        self.0.strip_prefix(prefix.0.as_slice())
+        self.0.strip_prefix(&*prefix.0)
     }
 
     /// The private enterprise number, for OIDs under 1.3.6.1.4.1.
     pub fn enterprise(&self) -> Option<u32> {
-        match self.0.as_slice() {
+        match &*self.0 {
             [1, 3, 6, 1, 4, 1, n, ..] => Some(*n),
             _ => None,
         }
@@ -131,7 +134,7 @@ mod tests {
             ("4294967295", vec![u32::MAX]),
         ];
         for (text, arcs) in ok {
-            assert_eq!(Oid::parse(text), Ok(Oid(arcs)), "{text}");
+            assert_eq!(Oid::parse(text), Ok(Oid::from_arcs(arcs)), "{text}");
         }
         for bad in [
             "",

@@ -1033,6 +1033,35 @@ impl Builder {
             c *= 0.8;
         }
         self.id.confidence = (c * 100.0).round() / 100.0;
-        self.id
+        sanitised(self.id)
     }
+}
+
+/// Every string an identity carries, through the one network-text
+/// sanitiser ([`crate::text::clean`]): fields come from device-sent text.
+fn sanitised(mut id: Identity) -> Identity {
+    use crate::text::clean;
+    const FIELD: usize = 255;
+    const FACT: usize = 1024;
+    for slot in [
+        &mut id.class,
+        &mut id.vendor,
+        &mut id.model,
+        &mut id.serial,
+        &mut id.os,
+        &mut id.firmware,
+        &mut id.vendor_origin,
+    ] {
+        *slot = slot
+            .take()
+            .map(|v| clean(&v, FIELD))
+            .filter(|v| !v.is_empty());
+    }
+    for e in &mut id.evidence {
+        e.value = clean(&e.value, FIELD);
+        for f in &mut e.facts {
+            f.value = clean(&f.value, FACT);
+        }
+    }
+    id
 }

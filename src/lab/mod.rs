@@ -106,10 +106,18 @@ impl Lab {
             return Err(LabError::NotRoot);
         }
         check_tools(&spec)?;
-        let dir = lab_dir(&spec.prefix);
-        std::fs::create_dir_all(&dir)?;
+        // A new private directory (0700, unguessable name): nobody else can
+        // have planted it or anything in it.
+        let dir = crate::files::create_private_dir(&std::env::temp_dir(), &lab_stem(&spec.prefix))?;
         // Who owns this lab, so a later run can tell a dead lab from a live one.
-        std::fs::write(dir.join("owner"), std::process::id().to_string())?;
+        if let Err(e) = crate::files::write_new(
+            &dir.join("owner"),
+            std::process::id().to_string().as_bytes(),
+            0o600,
+        ) {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e.into());
+        }
         let mut lab = Lab {
             spec,
             namespaces: Vec::new(),
@@ -221,12 +229,6 @@ impl Lab {
     /// dnsmasq on the router answers PTR (and A) queries for every host as
     /// `LABEL.lab.test`; the scanner namespace's resolv.conf points at it.
     fn start_dns(&mut self, rtr: &str, scan: &str) -> Result<(), LabError> {
-        let hosts = self.dir.join("hosts");
-        let mut text = String::new();
-        for h in &self.spec.hosts {
-            text.push_str(&format!("{} {}.lab.test\n", h.ip, h.label));
-        }
-        std::fs::write(&hosts, text)?;
         let server = self.spec.router_ip(0);
         let mut cmd = run_in(rtr, "dnsmasq");
         cmd.args([
@@ -237,19 +239,27 @@ impl Lab {
             "--conf-file=/dev/null",
             "--pid-file=",
         ])
-        .arg(format!("--addn-hosts={}", hosts.display()))
+        // Records on the command line, not in a file: dnsmasq drops to an
+        // unprivileged user and could not read the lab's private directory.
+        .args(
+            self.spec
+                .hosts
+                .iter()
+                .map(|h| format!("--host-record={}.lab.test,{}", h.label, h.ip)),
+        )
         .arg(format!("--listen-address={server}"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
         let child = cmd.spawn()?;
         self.children.push((rtr.to_string(), child));
         let etc = Path::new("/etc/netns").join(scan);
-        std::fs::create_dir_all(&etc)?;
-        std::fs::write(
-            etc.join("resolv.conf"),
-            format!("nameserver {server}\noptions timeout:1 attempts:1\n"),
+        make_etc_netns(&etc)?;
+        self.etc_netns.push(etc.clone());
+        crate::files::write_new(
+            &etc.join("resolv.conf"),
+            format!("nameserver {server}\noptions timeout:1 attempts:1\n").as_bytes(),
+            0o644,
         )?;
-        self.etc_netns.push(etc);
         Ok(())
     }
 
@@ -333,8 +343,47 @@ impl Drop for Lab {
     }
 }
 
-fn lab_dir(prefix: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("pandian-lab-{prefix}"))
+/// The stem of a lab's private directory; [`crate::files::create_private_dir`]
+/// adds a random part.
+fn lab_stem(prefix: &str) -> String {
+    format!("pandian-lab-{prefix}")
+}
+
+/// The private directories labs with `prefix` made (normally one).
+fn lab_dirs(prefix: &str) -> Vec<PathBuf> {
+    let stem = format!("{}-", lab_stem(prefix));
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&stem))
+        .map(|e| e.path())
+        // Only directories we could have made: never one another user planted.
+        .filter(|p| crate::files::is_private_dir(p))
+        .collect()
+}
+
+/// Make `/etc/netns/NAME` for a namespace this lab owns: a leftover from
+/// a lab of the same name that was killed is replaced; anything but a
+/// root-owned directory there is an error.
+fn make_etc_netns(etc: &Path) -> Result<(), LabError> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create("/etc/netns")?;
+    if let Ok(meta) = std::fs::symlink_metadata(etc) {
+        if !meta.is_dir() || meta.uid() != 0 {
+            return Err(LabError::Io(std::io::Error::other(format!(
+                "{} exists and is not a root-owned directory; remove it",
+                etc.display()
+            ))));
+        }
+        std::fs::remove_dir_all(etc)?;
+    }
+    std::fs::DirBuilder::new().mode(0o755).create(etc)?;
+    Ok(())
 }
 
 /// Kill whatever still runs inside `ns`, then delete it.
@@ -376,19 +425,23 @@ pub fn remove_stale(stem: &str) -> usize {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        let dir = lab_dir(prefix);
-        let owner_alive = std::fs::read_to_string(dir.join("owner"))
-            .ok()
-            .and_then(|p| p.trim().parse::<u32>().ok())
-            .is_some_and(|pid| {
-                std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("pandian"))
-            });
+        let dirs = lab_dirs(prefix);
+        let owner_alive = dirs.iter().any(|dir| {
+            crate::files::read_capped(&dir.join("owner"), 64)
+                .ok()
+                .and_then(|p| String::from_utf8_lossy(&p).trim().parse::<u32>().ok())
+                .is_some_and(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains("pandian"))
+                })
+        });
         if owner_alive {
             continue;
         }
         remove_namespace(ns);
-        let _ = std::fs::remove_dir_all(&dir);
+        for dir in dirs {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         removed += 1;
     }
     removed

@@ -113,10 +113,12 @@ pub(super) fn start(
     spec: &SnmpdSpec,
     dir: &Path,
 ) -> Result<Child, LabError> {
-    std::fs::create_dir_all(dir)?;
+    // Inside the lab's private directory, each file new: nothing planted
+    // is followed or reused.
+    std::fs::create_dir(dir)?;
     let conf = dir.join("snmpd.conf");
-    std::fs::write(&conf, config_text(ip, spec))?;
-    let log = std::fs::File::create(dir.join("snmpd.log"))?;
+    crate::files::write_new(&conf, config_text(ip, spec).as_bytes(), 0o600)?;
+    let log = crate::files::create_new(&dir.join("snmpd.log"), 0o600)?;
     let mut cmd = run_in(ns, "snmpd");
     cmd.args(["-f", "-C", "-Lo", "-c"])
         .arg(&conf)

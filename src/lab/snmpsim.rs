@@ -21,8 +21,10 @@ pub fn start_snmpsim(
     let dir = lab.dir().join("snmpsim");
     let data = dir.join("data");
     let cache = dir.join("cache");
-    std::fs::create_dir_all(&data)?;
-    std::fs::create_dir_all(&cache)?;
+    // New directories inside the lab's private one.
+    std::fs::create_dir(&dir)?;
+    std::fs::create_dir(&data)?;
+    std::fs::create_dir(&cache)?;
     let mut first_community = None;
     for src in recordings {
         let Some(name) = src.file_name() else {

@@ -14,6 +14,11 @@ use crate::facts::SnmpFacts;
 
 /// Longest value kept, in bytes; longer values are cut and reported.
 pub const MAX_VALUE_LEN: usize = 1 << 20;
+/// Problems kept in [`Recording::problems`] (all are counted in
+/// [`Recording::problem_count`]): a file of junk costs no more than this.
+pub const MAX_PROBLEMS: usize = 1000;
+/// The largest recording `pandian fingerprint` reads (256 MiB).
+pub const MAX_RECORDING_BYTES: u64 = 256 << 20;
 
 /// Which recording format the bytes were read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -89,17 +94,111 @@ pub struct Recording {
     pub format: Format,
     /// Every value that could be read.
     pub facts: SnmpFacts,
-    /// Lines skipped or changed, in order.
+    /// Lines skipped or changed, in order: the first [`MAX_PROBLEMS`].
     pub problems: Vec<Problem>,
+    /// How many lines were skipped or changed in all.
+    pub problem_count: usize,
+}
+
+/// Problems as a parser finds them: the first [`MAX_PROBLEMS`] kept, all
+/// counted.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    kept: Vec<Problem>,
+    count: usize,
+}
+
+impl Problems {
+    pub(crate) fn push(&mut self, p: Problem) {
+        self.count += 1;
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(p);
+        }
+    }
+}
+
+/// What a parser returns: the values in file order.
+pub(crate) struct Parsed {
+    format: Format,
+    pairs: Vec<(crate::facts::Oid, crate::facts::Value)>,
+    problems: Problems,
+}
+
+impl Parsed {
+    fn into_recording(self) -> Recording {
+        Recording {
+            format: self.format,
+            // One pass into full nodes; a repeated OID keeps its last value.
+            facts: self.pairs.into_iter().collect(),
+            problems: self.problems.kept,
+            problem_count: self.problems.count,
+        }
+    }
+}
+
+/// How many lines `bytes` has (a capacity hint: one value per line).
+fn line_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+fn parse_pairs(bytes: &[u8]) -> Parsed {
+    match detect(bytes) {
+        Format::Snmprec => snmprec::parse(bytes),
+        Format::Snmpwalk => snmpwalk::parse(bytes),
+    }
 }
 
 /// Parse a recording, detecting its format. Never fails: unreadable lines
 /// land in [`Recording::problems`].
 pub fn parse(bytes: &[u8]) -> Recording {
-    match detect(bytes) {
-        Format::Snmprec => snmprec::parse(bytes),
-        Format::Snmpwalk => snmpwalk::parse(bytes),
+    parse_pairs(bytes).into_recording()
+}
+
+/// [`parse`], taking the bytes: they are freed before the facts are
+/// built, so a large recording never has its text and its facts in memory
+/// at once beyond the parse itself.
+pub fn parse_owned(bytes: Vec<u8>) -> Recording {
+    let parsed = parse_pairs(&bytes);
+    drop(bytes);
+    parsed.into_recording()
+}
+
+/// [`parse`] from a stream. A `.snmprec` recording is parsed line by line
+/// and its text never held whole (memory is its values only); `snmpwalk`
+/// output, whose strings may span lines, is read whole first. The format
+/// is told from the first lines. `size_hint` (the file's length, when
+/// known) sizes the value list up front.
+pub fn parse_reader(mut r: impl std::io::BufRead, size_hint: u64) -> std::io::Result<Recording> {
+    let mut head = Vec::new();
+    let mut lines = 0;
+    while lines < 1000 && head.len() < (1 << 20) {
+        if r.read_until(b'\n', &mut head)? == 0 {
+            break;
+        }
+        lines += 1;
     }
+    if detect(&head) == Format::Snmpwalk {
+        r.read_to_end(&mut head)?;
+        return Ok(parse_owned(head));
+    }
+    // Recordings average well over 24 bytes a line.
+    let guess = usize::try_from(size_hint / 24).unwrap_or(0);
+    let mut p = snmprec::Lines::with_capacity(guess.max(lines));
+    // The head holds whole lines (read_until stops after a newline), the
+    // last one without it only at the end of the input.
+    for raw in head.split_inclusive(|&b| b == b'\n') {
+        p.line(raw.strip_suffix(b"\n").unwrap_or(raw));
+    }
+    drop(head);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        p.line(buf.strip_suffix(b"\n").unwrap_or(&buf));
+    }
+    Ok(p.finish().into_recording())
 }
 
 /// Guess the format from the first data line: `OID|TAG|...` is snmprec,
@@ -166,8 +265,8 @@ fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Cut `v` to [`MAX_VALUE_LEN`], reporting it.
-fn cap(mut v: Vec<u8>, line: usize, problems: &mut Vec<Problem>) -> Vec<u8> {
+/// Cut `v` to [`MAX_VALUE_LEN`], reporting it; no spare capacity kept.
+fn cap(mut v: Vec<u8>, line: usize, problems: &mut Problems) -> Vec<u8> {
     if v.len() > MAX_VALUE_LEN {
         problems.push(Problem {
             line,
@@ -175,6 +274,7 @@ fn cap(mut v: Vec<u8>, line: usize, problems: &mut Vec<Problem>) -> Vec<u8> {
         });
         v.truncate(MAX_VALUE_LEN);
     }
+    v.shrink_to_fit();
     v
 }
 

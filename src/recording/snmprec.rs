@@ -3,39 +3,66 @@
 //! Python-style escapes such as `\x07`).
 
 use super::{
-    LineError, Problem, Recording, cap, decode_hex, is_placeholder, parse_ipv4, shorten, trim_ascii,
+    LineError, Parsed, Problem, Problems, cap, decode_hex, is_placeholder, parse_ipv4, shorten,
+    trim_ascii,
 };
-use crate::facts::{Oid, SnmpFacts, Value};
+use crate::facts::{Oid, Value};
 
-pub(super) fn parse(bytes: &[u8]) -> Recording {
-    let mut facts = SnmpFacts::new();
-    let mut problems = Vec::new();
-    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line_no = index + 1;
+pub(super) fn parse(bytes: &[u8]) -> Parsed {
+    let mut p = Lines::with_capacity(super::line_count(bytes));
+    for raw in bytes.split(|&b| b == b'\n') {
+        p.line(raw);
+    }
+    p.finish()
+}
+
+/// The parser fed one line at a time (without its `\n`), so a recording
+/// can be read from a stream without holding its text.
+pub(super) struct Lines {
+    pairs: Vec<(Oid, Value)>,
+    problems: Problems,
+    line_no: usize,
+}
+
+impl Lines {
+    pub(super) fn with_capacity(values: usize) -> Lines {
+        Lines {
+            pairs: Vec::with_capacity(values),
+            problems: Problems::default(),
+            line_no: 0,
+        }
+    }
+
+    pub(super) fn line(&mut self, raw: &[u8]) {
+        self.line_no += 1;
+        let line_no = self.line_no;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if trim_ascii(line).is_empty() || line.first() == Some(&b'#') {
-            continue;
+            return;
         }
-        match parse_line(line, line_no, &mut problems) {
-            Ok(Some((oid, value))) => facts.insert(oid, value),
+        match parse_line(line, line_no, &mut self.problems) {
+            Ok(Some((oid, value))) => self.pairs.push((oid, value)),
             Ok(None) => {}
-            Err(error) => problems.push(Problem {
+            Err(error) => self.problems.push(Problem {
                 line: line_no,
                 error,
             }),
         }
     }
-    Recording {
-        format: super::Format::Snmprec,
-        facts,
-        problems,
+
+    pub(super) fn finish(self) -> Parsed {
+        Parsed {
+            format: super::Format::Snmprec,
+            pairs: self.pairs,
+            problems: self.problems,
+        }
     }
 }
 
 fn parse_line(
     line: &[u8],
     line_no: usize,
-    problems: &mut Vec<Problem>,
+    problems: &mut Problems,
 ) -> Result<Option<(Oid, Value)>, LineError> {
     let mut parts = line.splitn(3, |&b| b == b'|');
     let (Some(oid_text), Some(tag), Some(value)) = (parts.next(), parts.next(), parts.next())

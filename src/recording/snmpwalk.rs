@@ -1,12 +1,14 @@
 //! net-snmp `snmpwalk -On` output: `.OID = TYPE: VALUE`, where a quoted
 //! STRING may run over several lines and a Hex-STRING may wrap.
 
-use super::{LineError, Problem, Recording, cap, decode_hex, parse_ipv4, shorten, trim_ascii};
-use crate::facts::{Oid, SnmpFacts, Value};
+use super::{
+    LineError, Parsed, Problem, Problems, cap, decode_hex, parse_ipv4, shorten, trim_ascii,
+};
+use crate::facts::{Oid, Value};
 
-pub(super) fn parse(bytes: &[u8]) -> Recording {
-    let mut facts = SnmpFacts::new();
-    let mut problems = Vec::new();
+pub(super) fn parse(bytes: &[u8]) -> Parsed {
+    let mut pairs = Vec::with_capacity(super::line_count(bytes));
+    let mut problems = Problems::default();
     let lines: Vec<&[u8]> = bytes
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -158,16 +160,16 @@ pub(super) fn parse(bytes: &[u8]) -> Recording {
             other => Err(LineError::UnknownTag(shorten(other))),
         };
         match result {
-            Ok(v) => facts.insert(oid, v),
+            Ok(v) => pairs.push((oid, v)),
             Err(error) => problems.push(Problem {
                 line: line_no,
                 error,
             }),
         }
     }
-    Recording {
+    Parsed {
         format: super::Format::Snmpwalk,
-        facts,
+        pairs,
         problems,
     }
 }

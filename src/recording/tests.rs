@@ -205,3 +205,44 @@ proptest! {
         prop_assert_eq!(r.facts.get_str("1.3.6.1.2.1.1.1.0"), Some(&Value::OctetString(b)));
     }
 }
+
+proptest::proptest! {
+    /// Read from a stream, a recording gives exactly what its bytes give.
+    #[test]
+    fn parse_reader_matches_parse(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                "1\\.3\\.6\\.1\\.[0-9]{1,3}\\.[0-9]{1,2}\\|(2|4|4x|65)\\|[0-9a-f]{0,12}",
+                "# [a-z ]{0,10}",
+                "[ -~]{0,30}",
+                "",
+            ],
+            0..40,
+        ),
+        crlf in proptest::bool::ANY,
+        final_newline in proptest::bool::ANY,
+    ) {
+        let sep = if crlf { "\r\n" } else { "\n" };
+        let mut text = lines.join(sep);
+        if final_newline {
+            text.push_str(sep);
+        }
+        let bytes = text.into_bytes();
+        let want = parse(&bytes);
+        // A small buffer: lines cross buffer boundaries.
+        let got = parse_reader(std::io::BufReader::with_capacity(7, &bytes[..]), bytes.len() as u64).unwrap();
+        proptest::prop_assert_eq!(got.format, want.format);
+        proptest::prop_assert_eq!(&got.facts, &want.facts);
+        proptest::prop_assert_eq!(got.problems, want.problems);
+        proptest::prop_assert_eq!(got.problem_count, want.problem_count);
+    }
+}
+
+#[test]
+fn parse_reader_reads_snmpwalk_output_whole() {
+    let text = b".1.3.6.1.2.1.1.1.0 = STRING: \"two\nlines\"\n.1.3.6.1.2.1.1.5.0 = STRING: sw1\n";
+    let got = parse_reader(&text[..], 0).unwrap();
+    assert_eq!(got, parse(text));
+    assert_eq!(got.format, Format::Snmpwalk);
+    assert_eq!(got.facts.len(), 2);
+}

@@ -696,12 +696,12 @@ pub fn cli_credentials(
         (None, None, None) => {}
         (None, _, _) => {
             return Err(CredentialError::FlagCombination(
-                "--v3-auth and --v3-priv need --v3-user NAME as well",
+                "--v3-auth and --v3-priv (PANDIAN_V3_AUTH, PANDIAN_V3_PRIV) need --v3-user NAME (or PANDIAN_V3_USER) as well",
             ));
         }
         (Some(_), None, Some(_)) => {
             return Err(CredentialError::FlagCombination(
-                "--v3-priv needs --v3-auth PROTO:PASS as well (SNMPv3 has no privacy without authentication)",
+                "--v3-priv (PANDIAN_V3_PRIV) needs --v3-auth PROTO:PASS (or PANDIAN_V3_AUTH) as well (SNMPv3 has no privacy without authentication)",
             ));
         }
         (Some(user), auth, privacy) => {
@@ -712,12 +712,12 @@ pub fn cli_credentials(
                 ..CredentialConfig::default()
             };
             if let Some(a) = auth {
-                let (p, pass) = split_flag("--v3-auth", a)?;
+                let (p, pass) = split_flag("--v3-auth (PANDIAN_V3_AUTH)", a)?;
                 cfg.auth_protocol = Some(p);
                 cfg.auth_password = Some(pass);
             }
             if let Some(a) = privacy {
-                let (p, pass) = split_flag("--v3-priv", a)?;
+                let (p, pass) = split_flag("--v3-priv (PANDIAN_V3_PRIV)", a)?;
                 cfg.priv_protocol = Some(p);
                 cfg.priv_password = Some(pass);
             }

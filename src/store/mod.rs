@@ -38,6 +38,22 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_spine", include_str!("migrations/0003_spine.sql")),
 ];
 
+/// `PRAGMA application_id` of a Pandian database ("PAND"). Files written
+/// before it was set (schema versions 1 to 3) are recognised by their
+/// tables instead.
+pub const APPLICATION_ID: i32 = 0x5041_4e44;
+
+/// The last schema version written without an application id.
+const LAST_UNMARKED_VERSION: i64 = 3;
+
+/// How the database file is created when it does not exist yet.
+#[derive(Debug, Clone, Default)]
+pub struct FileAccess {
+    /// A group whose members may read it: the file is then created 0640
+    /// and given to that group. None: 0600, the owner only.
+    pub group: Option<String>,
+}
+
 /// What went wrong with the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -69,6 +85,45 @@ pub enum StoreError {
         /// Ours.
         known: i64,
     },
+    /// The database file could not be created.
+    #[error("database {path}: cannot create the file: {source}")]
+    Create {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is some other program's SQLite database (or not one at all):
+    /// refused before anything in it is changed.
+    #[error(
+        "database {path} is not a Pandian database ({what}); nothing in it was changed. Point store.path at a new file or at a Pandian database"
+    )]
+    Foreign {
+        /// The database file.
+        path: PathBuf,
+        /// What was found, e.g. "tables: users, orders".
+        what: String,
+    },
+    /// The file or its directory could be changed by another user.
+    #[error("database {path}: {message}")]
+    Unsafe {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A schema step failed (the message is SQLite's, without the SQL).
+    #[error(
+        "database {path}: upgrading the schema ({step}) failed: {message}; the file is left at the version before that step"
+    )]
+    Migrate {
+        /// The database file.
+        path: PathBuf,
+        /// The migration's name.
+        step: &'static str,
+        /// SQLite's message.
+        message: String,
+    },
     /// Stored JSON that is not JSON (should never happen; reported, not panicked).
     #[error("database {path}: corrupt device record {id}: {message}")]
     Corrupt {
@@ -92,19 +147,133 @@ pub fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-impl Store {
-    /// Open (creating if needed) and migrate.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-                path: path.to_path_buf(),
-                source,
-            })?;
+impl StoreError {
+    /// The message without the database's path, for places that show it to
+    /// whoever asks (the page, the API's scan list).
+    pub fn without_path(&self) -> String {
+        let path = match self {
+            StoreError::Sqlite { path, .. }
+            | StoreError::Dir { path, .. }
+            | StoreError::Create { path, .. }
+            | StoreError::TooNew { path, .. }
+            | StoreError::Foreign { path, .. }
+            | StoreError::Unsafe { path, .. }
+            | StoreError::Migrate { path, .. }
+            | StoreError::Corrupt { path, .. } => path,
+        };
+        let text = self.to_string();
+        let shown = path.display().to_string();
+        if shown.is_empty() {
+            text
+        } else {
+            text.replace(&format!("database {shown}"), "the database")
+                .replace(&shown, "(the database file)")
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+    }
+}
+
+/// SQLite's message for `e` without the statement text (rusqlite's input
+/// errors include the whole SQL, which is noise and may be long).
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(code, Some(msg)) => format!("{msg} ({:?})", code.code),
+        other => other.to_string(),
+    }
+}
+
+/// Schema step `i` (0-based: `MIGRATIONS[i]`), inside `tx`.
+fn apply_step(tx: &rusqlite::Transaction<'_>, i: usize, sql: &str) -> rusqlite::Result<()> {
+    tx.execute_batch(sql)?;
+    if i + 1 == 3 {
+        // Versions 1 and 2 kept devices, not a record: convert.
+        legacy::convert(tx)?;
+    }
+    tx.pragma_update(None, "user_version", (i + 1) as i64)
+}
+
+/// The user tables of a database at schema version `v`, as the
+/// migrations make them (run on an empty in-memory database).
+fn tables_of_version(v: i64) -> rusqlite::Result<std::collections::BTreeSet<String>> {
+    let mut conn = Connection::open_in_memory()?;
+    for (i, (_, sql)) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(usize::try_from(v).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        apply_step(&tx, i, sql)?;
+        tx.commit()?;
+    }
+    user_tables(&conn)
+}
+
+/// The tables of `conn` other than SQLite's own.
+fn user_tables(conn: &Connection) -> rusqlite::Result<std::collections::BTreeSet<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
+impl Store {
+    /// Open (creating if needed) and migrate. A new file is created 0600.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, &FileAccess::default())
+    }
+
+    /// [`Store::open`], creating a new file as `access` says. Before
+    /// anything is written: the file and its directory must belong to this
+    /// user or root (a root daemon never works in a file another user could
+    /// swap), a symlink is refused (`SQLITE_OPEN_NOFOLLOW`), and a database
+    /// that is neither empty nor Pandian's is refused untouched.
+    pub fn open_with(path: &Path, access: &FileAccess) -> Result<Store, StoreError> {
+        let unsafe_path = |message: String| StoreError::Unsafe {
+            path: path.to_path_buf(),
+            message,
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
             path: path.to_path_buf(),
             source,
         })?;
+        crate::files::check_owner(dir).map_err(|e| unsafe_path(e.to_string()))?;
+        create_file(path, access)?;
+        for (suffix, what) in [
+            ("", "database"),
+            ("-wal", "WAL"),
+            ("-shm", "shared-memory"),
+            ("-journal", "journal"),
+        ] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            let Ok(meta) = std::fs::symlink_metadata(&file) else {
+                continue;
+            };
+            if !meta.is_file() {
+                return Err(unsafe_path(format!(
+                    "{} (its {what} file) is {}, not a regular file; Pandian never follows links for its database: give the real path or remove it",
+                    file.display(),
+                    if meta.file_type().is_symlink() {
+                        "a symlink"
+                    } else {
+                        "something else"
+                    }
+                )));
+            }
+            crate::files::check_owner(&file).map_err(|e| unsafe_path(e.to_string()))?;
+        }
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -115,8 +284,9 @@ impl Store {
 
     /// Open read-only (for the web page), without migrating.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
             Connection::open_with_flags(path, flags).map_err(|source| StoreError::Sqlite {
                 path: path.to_path_buf(),
@@ -142,14 +312,58 @@ impl Store {
 
     fn setup(&mut self) -> Result<(), StoreError> {
         self.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| self.err(e))?;
+        // Only reads until the file is known to be empty or Pandian's.
+        self.check_is_pandian()?;
+        self.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| self.err(e))?;
         self.conn
-            .busy_timeout(std::time::Duration::from_secs(5))
+            .pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(|e| self.err(e))?;
         self.migrate()
+    }
+
+    /// Refuse a database that is neither empty nor Pandian's: marked with
+    /// our application id, or (versions written before the mark) holding
+    /// exactly the tables that version has.
+    fn check_is_pandian(&self) -> Result<(), StoreError> {
+        let app: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let version = self.version()?;
+        let tables = user_tables(&self.conn).map_err(|e| self.err(e))?;
+        let foreign = |what: String| StoreError::Foreign {
+            path: self.path.clone(),
+            what,
+        };
+        let listed = |t: &std::collections::BTreeSet<String>| {
+            let mut names: Vec<&str> = t.iter().map(String::as_str).take(8).collect();
+            if t.len() > 8 {
+                names.push("...");
+            }
+            names.join(", ")
+        };
+        match app {
+            APPLICATION_ID => Ok(()),
+            0 if version == 0 && tables.is_empty() => Ok(()),
+            0 if (1..=LAST_UNMARKED_VERSION).contains(&version)
+                && tables_of_version(version).is_ok_and(|t| t == tables) =>
+            {
+                Ok(())
+            }
+            0 if tables.is_empty() => Err(foreign(format!(
+                "it has no tables but user_version {version}"
+            ))),
+            0 => Err(foreign(format!("tables: {}", listed(&tables)))),
+            other => Err(foreign(format!(
+                "it belongs to another application: application_id {other:#010x}"
+            ))),
+        }
     }
 
     /// The schema version of the open file.
@@ -169,35 +383,20 @@ impl Store {
                 known,
             });
         }
-        for (i, (_, sql)) in MIGRATIONS
+        for (i, (step, sql)) in MIGRATIONS
             .iter()
             .enumerate()
             .skip(usize::try_from(found).unwrap_or(0))
         {
-            let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
-            tx.execute_batch(sql).map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
-            if i + 1 == 3 {
-                // Versions 1 and 2 kept devices, not a record: convert.
-                legacy::convert(&tx).map_err(|e| StoreError::Sqlite {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
-            }
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| StoreError::Sqlite {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
-            tx.commit().map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            let path = self.path.clone();
+            let failed = |e: rusqlite::Error| StoreError::Migrate {
+                path: path.clone(),
+                step,
+                message: sqlite_message(&e),
+            };
+            let tx = self.conn.transaction().map_err(failed)?;
+            apply_step(&tx, i, sql).map_err(failed)?;
+            tx.commit().map_err(failed)?;
         }
         Ok(())
     }
@@ -449,6 +648,58 @@ pub struct RunEnd {
     pub answered: usize,
     /// Addresses where SNMP answered.
     pub snmp_ok: usize,
+}
+
+/// Create the database file when it is missing: exclusively, never through
+/// a symlink, mode 0600 (0640 and the group's when `access` names one).
+/// An existing file is left as it is, with a warning when every user may
+/// read it.
+fn create_file(path: &Path, access: &FileAccess) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let unsafe_path = |message: String| StoreError::Unsafe {
+        path: path.to_path_buf(),
+        message,
+    };
+    let gid = match &access.group {
+        None => None,
+        Some(name) => match nix::unistd::Group::from_name(name) {
+            Ok(Some(g)) => Some(g.gid.as_raw()),
+            Ok(None) => {
+                return Err(unsafe_path(format!(
+                    "store.group `{name}` is not a group on this machine; create it (groupadd {name}) or leave the key out"
+                )));
+            }
+            Err(e) => return Err(unsafe_path(format!("store.group `{name}`: {e}"))),
+        },
+    };
+    let mode = if gid.is_some() { 0o640 } else { 0o600 };
+    match crate::files::create_new(path, mode) {
+        Ok(file) => file
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .and_then(|()| std::os::unix::fs::fchown(&file, None, gid))
+            .map_err(|source| StoreError::Create {
+                path: path.to_path_buf(),
+                source,
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if let Ok(meta) = std::fs::symlink_metadata(path)
+                && meta.is_file()
+                && meta.permissions().mode() & 0o004 != 0
+            {
+                tracing::warn!(
+                    "database {}: readable by every user (mode {:o}); run `chmod 600 {}`",
+                    path.display(),
+                    meta.permissions().mode() & 0o777,
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+        Err(source) => Err(StoreError::Create {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -761,3 +761,208 @@ fn store_upgrades_v1_and_v2_files_in_place() {
         assert_eq!(state.as_deref(), Some("current"));
     }
 }
+
+fn file_mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn sidecar(p: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", p.display()))
+}
+
+#[test]
+fn store_refuses_another_applications_database_untouched() {
+    let path = temp_db("foreign");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let other = Connection::open(&path).unwrap();
+    other
+        .execute_batch("CREATE TABLE devices (serial TEXT); CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('alice');")
+        .unwrap();
+    drop(other);
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Foreign { .. }), "{text}");
+    assert!(
+        text.contains("not a Pandian database") && text.contains("devices, users"),
+        "{text}"
+    );
+    assert!(!text.contains("CREATE"), "no SQL in the message: {text}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "file unchanged");
+    assert!(!sidecar(&path, "-wal").exists(), "journal mode unchanged");
+    let journal: String = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "delete");
+
+    // Another application's mark, even with our table names.
+    let path = temp_db("marked");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA application_id = 1234; CREATE TABLE scans (id INTEGER);")
+        .unwrap();
+    let err = Store::open(&path).err().expect("refused").to_string();
+    assert!(
+        err.contains("another application") && err.contains("0x000004d2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn store_accepts_unmarked_files_of_earlier_versions_and_marks_them() {
+    for version in 1..=LAST_UNMARKED_VERSION {
+        let path = temp_db(&format!("unmarked{version}"));
+        if version < 3 {
+            legacy_db(&path, version);
+        } else {
+            // As version 3 wrote it, before the mark.
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let mut old = Connection::open(&path).unwrap();
+            for (i, (_, sql)) in MIGRATIONS.iter().enumerate().take(3) {
+                let tx = old.transaction().unwrap();
+                apply_step(&tx, i, sql).unwrap();
+                tx.commit().unwrap();
+            }
+        }
+        let s = Store::open(&path).unwrap_or_else(|e| panic!("v{version}: {e}"));
+        assert_eq!(s.version().unwrap(), schema_version());
+        let app: i32 = s
+            .connection()
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(app, APPLICATION_ID, "v{version} marked from now on");
+    }
+    assert_eq!(
+        tables_of_version(1)
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["devices", "observations", "scans"]
+    );
+}
+
+#[test]
+fn store_migration_error_names_the_step_not_the_sql() {
+    let path = temp_db("clash");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let old = Connection::open(&path).unwrap();
+    old.execute_batch(MIGRATIONS[0].1).unwrap();
+    // An index squatting on a name the next step creates a table with.
+    old.execute_batch("CREATE INDEX snmp_tables ON scans (id); PRAGMA user_version = 1;")
+        .unwrap();
+    drop(old);
+    let err = Store::open(&path).err().expect("the step fails");
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            StoreError::Migrate {
+                step: "0002_snmp",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("snmp_tables"), "SQLite's own message: {text}");
+    assert!(
+        !text.contains("CREATE") && !text.contains("PRIMARY KEY"),
+        "no SQL: {text}"
+    );
+    assert_eq!(Store::open_read_only(&path).unwrap().version().unwrap(), 1);
+}
+
+#[test]
+fn store_creates_private_files_and_refuses_links_and_other_owners() {
+    let path = temp_db("modes");
+    let s = Store::open(&path).unwrap();
+    assert_eq!(file_mode(&path), 0o600);
+    assert_eq!(
+        file_mode(&sidecar(&path, "-wal")),
+        0o600,
+        "SQLite copies the mode"
+    );
+    assert_eq!(file_mode(&sidecar(&path, "-shm")), 0o600);
+    drop(s);
+
+    // With a group: 0640 and that group.
+    let gid = nix::unistd::getgid();
+    let group = nix::unistd::Group::from_gid(gid).unwrap().unwrap();
+    let grouped = temp_db("group");
+    Store::open_with(
+        &grouped,
+        &FileAccess {
+            group: Some(group.name.clone()),
+        },
+    )
+    .unwrap();
+    assert_eq!(file_mode(&grouped), 0o640);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&grouped).unwrap().gid(), gid.as_raw());
+    let err = Store::open_with(
+        &temp_db("nogroup"),
+        &FileAccess {
+            group: Some("no-such-group-xyz".into()),
+        },
+    )
+    .err()
+    .expect("unknown group")
+    .to_string();
+    assert!(err.contains("groupadd"), "{err}");
+
+    // A symlink is refused, and what it points to stays untouched.
+    let victim = path.with_file_name("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let link = path.with_file_name("link.db");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let err = Store::open(&link)
+        .err()
+        .expect("symlink refused")
+        .to_string();
+    assert!(err.contains("symlink"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(
+        Store::open_read_only(&link).is_err(),
+        "NOFOLLOW read-only too"
+    );
+
+    if crate::files::euid() == 0 {
+        let theirs = temp_db("theirs");
+        Store::open(&theirs).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        let err = Store::open(&theirs)
+            .err()
+            .expect("foreign owner")
+            .to_string();
+        assert!(err.contains("uid 65534"), "{err}");
+        let dir = temp_db("theirdir");
+        std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+        std::os::unix::fs::chown(dir.parent().unwrap(), Some(65534), Some(65534)).unwrap();
+        let err = Store::open(&dir)
+            .err()
+            .expect("foreign directory")
+            .to_string();
+        assert!(err.contains("uid 65534"), "{err}");
+        assert!(!dir.exists(), "nothing created in it");
+    }
+}
+
+#[test]
+fn store_error_without_path_hides_the_file() {
+    let e = StoreError::Sqlite {
+        path: PathBuf::from("/var/lib/pandian/pandian.db"),
+        source: rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        ),
+    };
+    assert!(e.to_string().contains("/var/lib/pandian"));
+    let shown = e.without_path();
+    assert!(
+        !shown.contains("/var/lib") && !shown.contains("pandian.db"),
+        "{shown}"
+    );
+    assert!(shown.contains("disk is full"), "{shown}");
+}

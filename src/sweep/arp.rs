@@ -45,6 +45,37 @@ pub fn own_addresses() -> Vec<Ipv4Addr> {
         .collect()
 }
 
+/// The network and broadcast addresses of every attached IPv4 subnet of
+/// /30 or shorter, each with what it is ("the broadcast address of
+/// 198.18.0.0/24 on eth0"): they name no host, and the kernel refuses to
+/// send an echo request to a broadcast address (EACCES) anyway.
+pub fn subnet_edges() -> HashMap<Ipv4Addr, String> {
+    edges_over(&pnet_datalink::interfaces())
+}
+
+fn edges_over(ifaces: &[NetworkInterface]) -> HashMap<Ipv4Addr, String> {
+    let mut out = HashMap::new();
+    for i in ifaces.iter().filter(|i| !i.is_loopback()) {
+        for n in &i.ips {
+            let (IpAddr::V4(a), prefix) = (n.ip(), n.prefix()) else {
+                continue;
+            };
+            let Ok(net) = ipnetwork::Ipv4Network::new(a, prefix) else {
+                continue;
+            };
+            if prefix >= 31 {
+                continue;
+            }
+            let net = ipnetwork::Ipv4Network::new(net.network(), prefix).unwrap_or(net);
+            for (addr, which) in [(net.network(), "network"), (net.broadcast(), "broadcast")] {
+                out.entry(addr)
+                    .or_insert_with(|| format!("the {which} address of {net} on {}", i.name));
+            }
+        }
+    }
+    out
+}
+
 /// Split targets into groups per attached interface, and the rest (to be
 /// reached by ICMP). The interface's own addresses are dropped: Pandian
 /// never probes the machine it runs on.
@@ -66,6 +97,7 @@ fn partition_over(
             IpAddr::V6(_) => None,
         })
         .collect();
+    let edges = edges_over(&ifaces);
     let usable: Vec<(NetworkInterface, [u8; 6], Ipv4Addr, u8)> = ifaces
         .into_iter()
         .filter(|i| i.is_up() && !i.is_loopback())
@@ -79,7 +111,7 @@ fn partition_over(
         })
         .collect();
     for &t in targets {
-        if own.contains(&t) {
+        if own.contains(&t) || edges.contains_key(&t) {
             continue;
         }
         let hit = usable
@@ -229,8 +261,13 @@ fn sweep_one(
         }
         done.store(true, Ordering::Relaxed);
     });
-    if let Some(e) = send_error {
-        return Err(SweepError::io("ARP", &g.iface.name, e));
+    if let Some(source) = send_error {
+        // The channel is open, so this is not about privileges.
+        return Err(SweepError::Io {
+            probe: "ARP",
+            iface: g.iface.name.clone(),
+            source,
+        });
     }
     let hits = state.into_inner().map(|(_, h)| h).unwrap_or_default();
     Ok(hits)
@@ -239,6 +276,39 @@ fn sweep_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subnet_edges_name_network_and_broadcast_of_attached_subnets() {
+        let iface = |name: &str, nets: &[&str], flags: u32| NetworkInterface {
+            name: name.into(),
+            description: String::new(),
+            index: 2,
+            mac: Some(pnet_datalink::MacAddr::new(2, 0, 0, 0, 0, 1)),
+            ips: nets.iter().map(|n| n.parse().unwrap()).collect(),
+            flags,
+        };
+        let up = libc::IFF_UP as u32;
+        let ifaces = vec![
+            iface("eth0", &["198.18.0.1/24", "203.0.113.9/31"], up),
+            iface("lo", &["127.0.0.1/8"], up | libc::IFF_LOOPBACK as u32),
+        ];
+        let edges = edges_over(&ifaces);
+        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        assert_eq!(
+            edges.get(&ip("198.18.0.255")).map(String::as_str),
+            Some("the broadcast address of 198.18.0.0/24 on eth0")
+        );
+        assert!(edges[&ip("198.18.0.0")].starts_with("the network address"));
+        assert_eq!(edges.len(), 2, "a /31 and loopback add none: {edges:?}");
+        let targets: Vec<Ipv4Addr> = ["198.18.0.0", "198.18.0.7", "198.18.0.255"]
+            .iter()
+            .map(|s| ip(s))
+            .collect();
+        let (groups, rest) = partition_over(ifaces, &targets);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].targets, [ip("198.18.0.7")], "edges are not asked");
+        assert!(rest.is_empty());
+    }
 
     #[test]
     fn same_subnet_table() {

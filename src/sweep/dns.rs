@@ -41,7 +41,11 @@ impl Reverse {
     pub async fn lookup(&self, ip: IpAddr) -> Option<String> {
         let lookup = self.resolver.reverse_lookup(ip).await.ok()?;
         lookup.answers().iter().find_map(|r| match &r.data {
-            RData::PTR(name) => Some(name.to_utf8().trim_end_matches('.').to_string()),
+            RData::PTR(name) => Some(crate::text::clean(
+                name.to_utf8().trim_end_matches('.'),
+                255,
+            ))
+            .filter(|n| !n.is_empty()),
             _ => None,
         })
     }

@@ -41,10 +41,29 @@ pub async fn sweep(
     timeout: Duration,
     passes: u32,
 ) -> Result<Vec<IcmpHit>, SweepError> {
+    // A local subnet's network and broadcast addresses name no host.
+    let edges = super::arp::subnet_edges();
+    let kept: Vec<Ipv4Addr>;
+    let targets = if targets.iter().any(|t| edges.contains_key(t)) {
+        for t in targets.iter().filter(|t| edges.contains_key(t)) {
+            if let Some(what) = edges.get(t) {
+                tracing::warn!(target_ip = %t, "{t} is {what}: not probed");
+            }
+        }
+        kept = targets
+            .iter()
+            .copied()
+            .filter(|t| !edges.contains_key(t))
+            .collect();
+        &kept[..]
+    } else {
+        targets
+    };
     if targets.is_empty() {
         return Ok(Vec::new());
     }
     let sock = open()?;
+    let mut refused = 0usize;
     let ident = (std::process::id() as u16) ^ 0x5044;
     let mut pending: HashMap<Ipv4Addr, Option<Instant>> =
         targets.iter().map(|t| (*t, None)).collect();
@@ -83,10 +102,27 @@ pub async fn sweep(
                         e.raw_os_error(),
                         Some(libc::ENETUNREACH | libc::EHOSTUNREACH | libc::ENOBUFS)
                     ) => {}
-                // A firewall may refuse some destinations; refusing the very first is a permission problem.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) && n > 1 => {
+                // The socket is open, so privileges are fine: the kernel
+                // refuses this destination (EACCES: a broadcast address;
+                // EPERM: a firewall rule). That loses this target only.
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) => {
+                    refused += 1;
+                    if refused <= 5 && pass == 0 {
+                        tracing::warn!(
+                            target_ip = %t,
+                            error = %e,
+                            "{t}: this machine refuses to send it an echo request (a broadcast address, or a firewall rule); not probed"
+                        );
+                    }
+                    pending.remove(t);
                 }
-                Err(e) => return Err(SweepError::io("ICMP", "-", e)),
+                Err(source) => {
+                    return Err(SweepError::Io {
+                        probe: "ICMP",
+                        iface: "-".into(),
+                        source,
+                    });
+                }
             }
         }
         let grace = if pass + 1 == passes.max(1) {

@@ -33,6 +33,9 @@ pub enum SweepError {
 }
 
 impl SweepError {
+    /// An error opening a raw socket or channel: only there does "permission
+    /// denied" mean missing privileges (a send refused on an open socket is
+    /// about its destination).
     pub(crate) fn io(probe: &'static str, iface: &str, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::PermissionDenied {
             SweepError::Permission { probe }

@@ -8,6 +8,7 @@
 //! `GET /api/v1/scans`, `GET /healthz`.
 
 pub mod i18n;
+pub mod serve;
 mod view;
 
 use crate::store::read::{DeviceQuery, QueryError};
@@ -21,6 +22,7 @@ use axum::{Json, Router};
 use i18n::Lang;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use view::{DevicePage, DeviceView, IndexPage};
 
 /// Idle read connections kept for the next requests.
@@ -34,7 +36,7 @@ pub struct AppState {
 
 struct Inner {
     pool: ReadPool,
-    configured: bool,
+    configured: AtomicBool,
     config_path: String,
 }
 
@@ -45,10 +47,15 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 pool: ReadPool::new(&db_path, IDLE_CONNECTIONS),
-                configured,
+                configured: AtomicBool::new(configured),
                 config_path,
             }),
         }
+    }
+
+    /// Whether any subnets are configured now (a reloaded config may change it).
+    pub fn set_configured(&self, configured: bool) {
+        self.inner.configured.store(configured, Ordering::Relaxed);
     }
 
     /// Run `f` on a read-only store of its own, on a blocking thread.
@@ -224,6 +231,20 @@ fn lang_query(lang: Lang) -> &'static str {
     }
 }
 
+/// A scan's error text without the database's path: the page and the API
+/// are open to anyone who can reach them.
+fn redact(scan: &mut crate::store::ScanRow, db_path: &std::path::Path) {
+    let shown = db_path.display().to_string();
+    if let Some(e) = scan.error.as_mut()
+        && !shown.is_empty()
+        && e.contains(&shown)
+    {
+        *e = e
+            .replace(&format!("database {shown}"), "the database")
+            .replace(&shown, "(the database file)");
+    }
+}
+
 /// A device id as written in a path: digits only (no sign, no spaces).
 fn device_id(text: &str) -> Option<i64> {
     if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
@@ -248,16 +269,23 @@ async fn index(
         || query.vendor.is_some()
         || query.origin.is_some()
         || query.subnet.is_some();
-    let (overview, page) = state
+    let (mut overview, page) = state
         .with_store(move |s| Ok((s.overview()?, s.devices(&query)?)))
         .await?;
+    for scan in overview
+        .last_scan
+        .iter_mut()
+        .chain(overview.last_done.iter_mut())
+    {
+        redact(scan, state.inner.pool.path());
+    }
     let page = page.map_err(|e| AppError::BadRequest(e.to_string()))?;
     let next_link = page.next.as_deref().map(|c| params.with_after(c));
     let page = IndexPage {
         lang_code: lang.code(),
         lang_query: lang_query(lang),
         l: lang.labels(),
-        configured: state.inner.configured,
+        configured: state.inner.configured.load(Ordering::Relaxed),
         config_path: state.inner.config_path.clone(),
         overview,
         devices: page.items.iter().map(DeviceView::from_row).collect(),
@@ -396,7 +424,10 @@ async fn api_scans(
         ),
         None => None,
     };
-    let page = state.with_store(move |s| s.scans(limit, after)).await?;
+    let mut page = state.with_store(move |s| s.scans(limit, after)).await?;
+    for scan in &mut page.items {
+        redact(scan, state.inner.pool.path());
+    }
     Ok(Json(serde_json::json!({ "items": page.items, "next": page.next })).into_response())
 }
 

@@ -207,3 +207,37 @@ async fn web_unreadable_database_is_503_not_a_panic() {
         );
     }
 }
+
+#[tokio::test]
+async fn web_scan_errors_never_show_the_database_path() {
+    let db = store_with("dbpath", &[hostile()]);
+    // A failed run's error (a full disk) as the daemon stored it before it
+    // learnt to leave the path out.
+    let mut s = Store::open(&db).unwrap();
+    let id = s
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: "2026-01-02T00:00:00Z",
+            targets: "198.51.100.0/24",
+            exclude: "",
+            addresses: 254,
+            excluded: 0,
+            rate: 100,
+            credentials: vec![],
+        })
+        .unwrap();
+    let full = format!("database {}: database or disk is full", db.display());
+    s.end_run_without_results(id, "2026-01-02T00:00:01Z", "failed", &full)
+        .unwrap();
+    let app = app(AppState::new(db.clone(), true, "x".into()));
+    let shown = db.display().to_string();
+    let (status, html) = get(app.clone(), "/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("disk is full"), "the error is shown");
+    assert!(!html.contains(&shown), "but not the path");
+    let (_, api) = get(app, "/api/v1/scans", None).await;
+    assert!(
+        api.contains("disk is full") && !api.contains(&shown),
+        "{api}"
+    );
+}

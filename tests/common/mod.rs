@@ -9,9 +9,14 @@ use std::process::Output;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// The built `pandian` binary.
+/// The built `pandian` binary, or the one `PANDIAN_TEST_BIN` names (to run
+/// the command-line tests against another build, e.g. to see that a test
+/// fails on an older one).
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_pandian")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("PANDIAN_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pandian").into())
+    })
 }
 
 /// A namespace prefix unique to this process and call.
@@ -51,10 +56,23 @@ pub fn lab_or_skip(spec: LabSpec) -> Option<Lab> {
 
 /// Run pandian with `args` inside namespace `ns`.
 pub fn pandian_in(ns: &str, args: &[&str]) -> Output {
+    pandian_in_env(ns, args, &[])
+}
+
+/// Run pandian with `args` and extra environment variables inside `ns`.
+pub fn pandian_in_env(ns: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     lab::run_in(ns, bin())
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("run pandian")
+}
+
+/// Write a file only its owner may read (credentials, configs with secrets).
+pub fn write_private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).expect("write");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 }
 
 /// GET a path from 127.0.0.1:port; returns (status, body).
