@@ -14,6 +14,12 @@
 //! `pandian scan --db` N times (200 in the note) on the standard lab and
 //! prints the database size: what months of an office's scans cost.
 //!
+//! `cargo bench --bench store -- --daemon-lab N` (root) ingests the
+//! 65,000 devices once, then starts `pandian serve` on that database in the
+//! standard lab with four jobs every 10 s, lets it make N scheduled runs
+//! (200 in the note) while the page and API are read, and prints the
+//! daemon's RSS over the runs (start, every 20 runs, peak): flat or not.
+//!
 //! Figures, not assertions: sizes and times are for reading.
 
 use pandian::facts::{Oid, SnmpFacts, Value};
@@ -327,8 +333,153 @@ fn office_lab(scans: usize) {
     );
 }
 
+/// VmRSS and VmHWM of `pid`, in MiB.
+fn rss_of(pid: u32) -> (f64, f64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn http_get(port: u16, path: &str) -> usize {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+    let _ = write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    );
+    let mut body = Vec::new();
+    let _ = s.read_to_end(&mut body);
+    body.len()
+}
+
+fn daemon_lab(runs: usize) {
+    if !pandian::lab::is_root() {
+        println!("daemon lab: SKIPPED (needs root for the lab's namespaces)");
+        return;
+    }
+    let lab = match pandian::lab::Lab::up(pandian::lab::standard(
+        &format!("pbd{}", std::process::id() % 100_000),
+        0,
+    )) {
+        Ok(l) => l,
+        Err(e) => {
+            println!("daemon lab: SKIPPED ({e})");
+            return;
+        }
+    };
+    let db = lab.dir().join("daemon.db");
+    {
+        let engine = Engine::builtin().expect("rules");
+        let agents = agents();
+        let mut store = Store::open(&db).expect("open");
+        ingest(&mut store, &engine, 1, &agents, &db);
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let mut config = format!(
+        "[scan]\ntimeout_ms = 300\n\n[snmp]\ntimeout_ms = 500\nretries = 0\n\n\
+         [[snmp.credentials]]\nname = \"public\"\nversion = \"2c\"\ncommunity = \"public\"\n\n\
+         [[snmp.credentials]]\nname = \"huawei\"\nversion = \"2c\"\ncommunity = \"huawei-ro\"\n\n\
+         [store]\npath = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n\n",
+        db.display()
+    );
+    for (name, target) in [
+        ("seg0-low", "198.18.0.0/25"),
+        ("seg0-high", "198.18.0.128/25"),
+        ("seg1", "198.18.1.0/24"),
+        ("all", "198.18.0.0/23"),
+    ] {
+        config.push_str(&format!(
+            "[[job]]\nname = \"{name}\"\ntargets = [\"{target}\"]\nschedule = \"10s\"\njitter = \"2s\"\n\n"
+        ));
+    }
+    let path = lab.dir().join("daemon.toml");
+    pandian::files::write_new(&path, config.as_bytes(), 0o600).expect("config");
+    let bin = env!("CARGO_BIN_EXE_pandian");
+    let mut child = pandian::lab::run_in(&lab.scanner_ns(), bin)
+        .args(["serve", "--config"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    // `ip netns exec` execs the daemon: the child's pid is the daemon's.
+    let pid = child.id();
+    let done = || -> usize {
+        Store::open_read_only(&db)
+            .ok()
+            .and_then(|s| {
+                s.connection()
+                    .query_row(
+                        "SELECT COUNT(*) FROM scans WHERE status = 'done' AND job != 'default'",
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .ok()
+            })
+            .unwrap_or(0) as usize
+    };
+    let t = Instant::now();
+    let limit = std::time::Duration::from_secs(runs as u64 * 10 + 300);
+    let mut next_report = 0;
+    let mut samples = Vec::new();
+    while t.elapsed() < limit {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        let n = done();
+        let page = http_get(port, "/") + http_get(port, "/api/v1/devices?limit=1000");
+        let (rss, hwm) = rss_of(pid);
+        samples.push(rss);
+        if n >= next_report {
+            println!(
+                "daemon lab: {n} runs after {:.0}s: RSS {rss:.0} MiB (peak {hwm:.0}); page+API {} KiB",
+                t.elapsed().as_secs_f64(),
+                page / 1024
+            );
+            next_report = n + 20;
+        }
+        if n >= runs {
+            break;
+        }
+    }
+    let (rss, hwm) = rss_of(pid);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = child.wait();
+    let tenth = (samples.len() / 10).max(1);
+    let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    println!(
+        "daemon lab: {} runs over 65,000 stored devices in {:.0}s; RSS first tenth {:.0} MiB, last tenth {:.0} MiB, at the end {rss:.0} MiB, peak {hwm:.0} MiB; database {:.1} MiB",
+        done(),
+        t.elapsed().as_secs_f64(),
+        avg(&samples[..tenth.min(samples.len())]),
+        avg(&samples[samples.len().saturating_sub(tenth)..]),
+        db_size_mib(&db)
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--daemon-lab") {
+        let n = args
+            .get(pos + 1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(200);
+        daemon_lab(n);
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--office-lab") {
         let n = args
             .get(pos + 1)

@@ -3,6 +3,8 @@
 //!
 //! Pure apart from [`load`], which reads the file and its permissions.
 
+use crate::job::{self, Depth, Job, Probes};
+use crate::schedule::Schedule;
 use crate::snmp::{Credential, CredentialConfig};
 use crate::target::{Target, TargetError};
 use serde::Deserialize;
@@ -27,6 +29,45 @@ pub struct ConfigFile {
     /// The read-only status page.
     #[serde(default)]
     pub web: WebSection,
+    /// Scheduled jobs (`[[job]]` tables).
+    #[serde(default, rename = "job")]
+    pub jobs: Vec<JobSection>,
+}
+
+/// `[[job]]`: one scheduled sweep. Keys left out take `[scan]`'s and
+/// `[snmp]`'s values.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSection {
+    /// Unique name, kept with every run.
+    pub name: Spanned<String>,
+    /// Addresses, CIDR blocks or ranges to sweep.
+    pub targets: Vec<Spanned<String>>,
+    /// Never touched by this job (the `[scan]` exclusions apply too).
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// Names of `[[snmp.credentials]]` to try (default: all, in order).
+    #[serde(default)]
+    pub credentials: Option<Vec<Spanned<String>>>,
+    /// Probes to use: `arp`, `icmp`, `snmp`, `dns` (default: all).
+    #[serde(default)]
+    pub probes: Option<Vec<Spanned<String>>>,
+    /// An interval (`"15m"`) or five cron fields (`"0 */2 * * 1-5"`).
+    #[serde(default)]
+    pub schedule: Option<Spanned<String>>,
+    /// Random delay before each start, up to this (default: a tenth of
+    /// the interval; `"0s"`: none).
+    #[serde(default)]
+    pub jitter: Option<Spanned<String>>,
+    /// Packets per second, every probe together.
+    #[serde(default)]
+    pub rate: Option<Spanned<u32>>,
+    /// How long to wait for ARP/ICMP replies, in milliseconds.
+    #[serde(default)]
+    pub timeout_ms: Option<Spanned<u64>>,
+    /// `system` or `full`.
+    #[serde(default)]
+    pub snmp_depth: Option<Spanned<String>>,
 }
 
 /// `[scan]`
@@ -169,18 +210,10 @@ impl Default for WebSection {
 /// A validated configuration, ready to run.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Targets to sweep (empty: scan nothing).
-    pub subnets: Vec<Target>,
-    /// Never touched.
+    /// The jobs, in the config's order (the `[scan]` section's is `default`).
+    pub jobs: Vec<Job>,
+    /// Never touched by any job (`scan.exclude`).
     pub exclude: Vec<Target>,
-    /// Time between scan starts.
-    pub interval: Duration,
-    /// Probe packets per second.
-    pub rate: u32,
-    /// Wait for ARP/ICMP replies.
-    pub probe_timeout: Duration,
-    /// Reverse-DNS lookups.
-    pub reverse_dns: bool,
     /// resolv.conf for reverse DNS (not from the file: `serve --netns`
     /// points it at `/etc/netns/NAME/resolv.conf` when that exists).
     pub resolv_conf: Option<PathBuf>,
@@ -188,9 +221,7 @@ pub struct Settings {
     pub snmp_timeout: Duration,
     /// SNMP retries.
     pub snmp_retries: u32,
-    /// Collect every inventory table (true) or the system group only.
-    pub snmp_full: bool,
-    /// Credentials in the order given.
+    /// Every credential, in the order given.
     pub credentials: Vec<Credential>,
     /// Database path.
     pub db_path: PathBuf,
@@ -200,6 +231,18 @@ pub struct Settings {
     pub retention: Option<Duration>,
     /// Status page address.
     pub listen: SocketAddr,
+}
+
+impl Settings {
+    /// Whether any job scans anything.
+    pub fn scans_anything(&self) -> bool {
+        self.jobs.iter().any(|j| !j.targets.is_empty())
+    }
+
+    /// Every job's targets, for messages.
+    pub fn all_targets(&self) -> Vec<Target> {
+        self.jobs.iter().flat_map(|j| j.targets.clone()).collect()
+    }
 }
 
 /// What is wrong with a config file.
@@ -250,6 +293,9 @@ pub enum ConfigError {
         message: String,
     },
 }
+
+/// The name of the job the flat `[scan]` section describes.
+pub const DEFAULT_JOB: &str = "default";
 
 /// A warning that does not stop the daemon (e.g. a world-readable file).
 pub type Warning = String;
@@ -449,7 +495,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         key: key.to_string(),
         message,
     };
-    let targets = |list: &[Spanned<String>], key: &str| -> Result<Vec<Target>, ConfigError> {
+    let targets_list = |list: &[Spanned<String>], key: &str| -> Result<Vec<Target>, ConfigError> {
         list.iter()
             .enumerate()
             .map(|(i, s)| {
@@ -459,6 +505,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
             })
             .collect()
     };
+    let targets = &targets_list;
     let scan = &file.scan;
     let subnets = targets(&scan.subnets, "scan.subnets")?;
     let exclude = targets(&scan.exclude, "scan.exclude")?;
@@ -466,18 +513,21 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         let span = scan.subnets.first().map(|s| s.span()).unwrap_or(0..0);
         return Err(invalid(span, "scan.subnets", e.to_string()));
     }
-    let interval = parse_duration(scan.interval.get_ref())
-        .filter(|d| *d >= Duration::from_secs(10) && *d <= Duration::from_secs(7 * 86_400))
-        .ok_or_else(|| {
-            invalid(
+    let interval: Schedule = match parse_duration(scan.interval.get_ref()) {
+        Some(d) if d >= Duration::from_secs(10) && d <= Duration::from_secs(7 * 86_400) => {
+            Schedule::Every(d)
+        }
+        _ => {
+            return Err(invalid(
                 scan.interval.span(),
                 "scan.interval",
                 format!(
-                    "`{}` is not a duration from 10s to 7d; write e.g. \"90s\", \"15m\", \"1h\"",
+                    "`{}` is not a duration from 10s to 7d; write e.g. \"90s\", \"15m\", \"1h\" (a [[job]] also takes a cron schedule)",
                     scan.interval.get_ref()
                 ),
-            )
-        })?;
+            ));
+        }
+    };
     let retention = match file.store.retention.get_ref().trim() {
         "0" | "0s" | "0d" => None,
         text => Some(
@@ -527,18 +577,207 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
             format!("{retries} is more than 10"),
         ));
     }
-    let snmp_full = match snmp.depth.get_ref().as_str() {
-        "full" => true,
-        "system" => false,
-        other => {
+    let depth_of = |v: &Spanned<String>, key: &str| match v.get_ref().as_str() {
+        "full" => Ok(Depth::Full),
+        "system" => Ok(Depth::System),
+        other => Err(invalid(
+            v.span(),
+            key,
+            format!("`{other}` is neither \"full\" nor \"system\""),
+        )),
+    };
+    let snmp_depth = depth_of(&snmp.depth, "snmp.depth")?;
+    let credentials = credentials(&snmp.credentials, text, path)?;
+    let probe_timeout = Duration::from_millis(timeout_ms);
+    let mut jobs = Vec::new();
+    if !subnets.is_empty() {
+        jobs.push(Job {
+            name: DEFAULT_JOB.to_string(),
+            targets: subnets,
+            exclude: exclude.clone(),
+            credentials: credentials.clone(),
+            probes: Probes {
+                dns: scan.reverse_dns,
+                ..Probes::default()
+            },
+            jitter: None,
+            schedule: interval.clone(),
+            rate,
+            probe_timeout,
+            snmp_depth,
+        });
+    }
+    for (i, j) in file.jobs.iter().enumerate() {
+        let key = |k: &str| format!("job[{i}].{k}");
+        let name = j.name.get_ref().trim();
+        if !job::valid_name(name) {
             return Err(invalid(
-                snmp.depth.span(),
-                "snmp.depth",
-                format!("`{other}` is neither \"full\" nor \"system\""),
+                j.name.span(),
+                &key("name"),
+                format!(
+                    "`{}` is not a job name: use 1 to 64 letters, digits, `-`, `_` or `.`",
+                    crate::text::clean(j.name.get_ref(), 80)
+                ),
             ));
         }
-    };
-    let credentials = credentials(&snmp.credentials, text, path)?;
+        if jobs.iter().any(|o: &Job| o.name == name) {
+            let why = if name == DEFAULT_JOB && !scan.subnets.is_empty() {
+                "the [scan] section's subnets are already the job `default`; rename this job or move those subnets into it"
+            } else {
+                "two jobs have this name; names identify a job's runs"
+            };
+            return Err(invalid(j.name.span(), &key("name"), why.to_string()));
+        }
+        let targets = targets(&j.targets, &key("targets"))?;
+        if targets.is_empty() {
+            return Err(invalid(
+                j.name.span(),
+                &key("targets"),
+                "a job needs targets: addresses, CIDR blocks or ranges".into(),
+            ));
+        }
+        let mut job_exclude = targets_list(&j.exclude, &key("exclude"))?;
+        job_exclude.extend(exclude.iter().copied());
+        let span = j.targets.first().map(|s| s.span()).unwrap_or(0..0);
+        match crate::target::expand(&targets, &job_exclude) {
+            Err(e) => return Err(invalid(span, &key("targets"), e.to_string())),
+            Ok(a) if a.is_empty() => {
+                return Err(invalid(
+                    span,
+                    &key("targets"),
+                    "the exclusions (the job's and [scan]'s) cover every address: the job would scan nothing".into(),
+                ));
+            }
+            Ok(_) => {}
+        }
+        let creds = match &j.credentials {
+            None => credentials.clone(),
+            Some(names) => {
+                let mut out: Vec<Credential> = Vec::new();
+                for (k, n) in names.iter().enumerate() {
+                    let Some(c) = credentials.iter().find(|c| c.name() == n.get_ref().trim())
+                    else {
+                        let known: Vec<&str> = credentials.iter().map(Credential::name).collect();
+                        return Err(invalid(
+                            n.span(),
+                            &format!("job[{i}].credentials[{k}]"),
+                            format!(
+                                "no [[snmp.credentials]] entry is named `{}`{}",
+                                crate::text::clean(n.get_ref(), 80),
+                                if known.is_empty() {
+                                    String::from(" (there are none)")
+                                } else {
+                                    format!(" (known: {})", known.join(", "))
+                                }
+                            ),
+                        ));
+                    };
+                    if !out.iter().any(|o| o.name() == c.name()) {
+                        out.push(c.clone());
+                    }
+                }
+                out
+            }
+        };
+        let probes = match &j.probes {
+            None => Probes::default(),
+            Some(list) => {
+                let mut p = Probes::none();
+                for (k, n) in list.iter().enumerate() {
+                    if !p.enable(n.get_ref()) {
+                        return Err(invalid(
+                            n.span(),
+                            &format!("job[{i}].probes[{k}]"),
+                            format!(
+                                "`{}` is not a probe; choose from {}",
+                                crate::text::clean(n.get_ref(), 80),
+                                job::PROBE_NAMES.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                if !p.finds_hosts() {
+                    let span = list.first().map(|s| s.span()).unwrap_or(j.name.span());
+                    return Err(invalid(
+                        span,
+                        &key("probes"),
+                        "name arp or icmp too: without a liveness probe no host is ever found"
+                            .into(),
+                    ));
+                }
+                p
+            }
+        };
+        let schedule = match &j.schedule {
+            None => interval.clone(),
+            Some(text) => text
+                .get_ref()
+                .parse::<Schedule>()
+                .map_err(|e| invalid(text.span(), &key("schedule"), e.to_string()))?,
+        };
+        // An interval's jitter stays under the interval; a cron
+        // expression's under a day (its gaps vary).
+        let bound = match &schedule {
+            Schedule::Every(d) => *d,
+            Schedule::Cron(_) => Duration::from_secs(86_400),
+        };
+        let jitter = match &j.jitter {
+            None => None,
+            Some(text) => Some(
+                parse_duration(text.get_ref())
+                    .filter(|d| *d <= bound)
+                    .ok_or_else(|| {
+                        invalid(
+                            text.span(),
+                            &key("jitter"),
+                            format!(
+                                "`{}` is not a duration up to {}; write e.g. \"30s\", or \"0s\" for none",
+                                crate::text::clean(text.get_ref(), 80),
+                                format_duration(bound)
+                            ),
+                        )
+                    })?,
+            ),
+        };
+        let rate = match &j.rate {
+            None => rate,
+            Some(r) if (1..=100_000).contains(r.get_ref()) => *r.get_ref(),
+            Some(r) => {
+                return Err(invalid(
+                    r.span(),
+                    &key("rate"),
+                    format!("{} packets/s is outside 1..=100000", r.get_ref()),
+                ));
+            }
+        };
+        let probe_timeout = match &j.timeout_ms {
+            None => probe_timeout,
+            Some(t) if (10..=60_000).contains(t.get_ref()) => Duration::from_millis(*t.get_ref()),
+            Some(t) => {
+                return Err(invalid(
+                    t.span(),
+                    &key("timeout_ms"),
+                    format!("{} ms is outside 10..=60000", t.get_ref()),
+                ));
+            }
+        };
+        let snmp_depth = match &j.snmp_depth {
+            None => snmp_depth,
+            Some(d) => depth_of(d, &key("snmp_depth"))?,
+        };
+        jobs.push(Job {
+            name: name.to_string(),
+            targets,
+            exclude: job_exclude,
+            credentials: creds,
+            probes,
+            schedule,
+            jitter,
+            rate,
+            probe_timeout,
+            snmp_depth,
+        });
+    }
     let store_path = file.store.path.get_ref();
     let shown = store_path.to_string_lossy();
     if shown.trim().is_empty() || shown == ":memory:" {
@@ -577,16 +816,11 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
             )
         })?;
     Ok(Settings {
-        subnets,
+        jobs,
         exclude,
-        interval,
-        rate,
-        probe_timeout: Duration::from_millis(timeout_ms),
-        reverse_dns: scan.reverse_dns,
         resolv_conf: None,
         snmp_timeout: Duration::from_millis(snmp_timeout_ms),
         snmp_retries: retries,
-        snmp_full,
         credentials,
         db_path: file.store.path.into_inner(),
         db_group,
@@ -650,15 +884,14 @@ mod tests {
     #[test]
     fn empty_config_scans_nothing() {
         let s = p("").unwrap();
-        assert!(s.subnets.is_empty());
-        assert_eq!(s.interval, Duration::from_secs(900));
+        assert!(s.jobs.is_empty() && !s.scans_anything());
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
     }
 
     #[test]
     fn template_is_valid() {
         let s = p(TEMPLATE).unwrap();
-        assert!(!s.subnets.is_empty());
+        assert!(s.scans_anything());
     }
 
     #[test]
@@ -770,6 +1003,93 @@ mod tests {
             (s.db_path.to_str(), s.db_group.as_deref()),
             (Some("/srv/p.db"), Some("adm"))
         );
+    }
+
+    const CREDS: &str = "[[snmp.credentials]]\nname = \"a\"\nversion = \"2c\"\ncommunity = \"x\"\n\n[[snmp.credentials]]\nname = \"b\"\nversion = \"1\"\ncommunity = \"y\"\n\n";
+
+    #[test]
+    fn jobs_take_their_keys_and_the_sections_defaults() {
+        let text = format!(
+            "[scan]\nsubnets = [\"198.51.100.0/24\"]\nexclude = [\"198.51.100.1\"]\ninterval = \"5m\"\nrate = 300\n\n[snmp]\ndepth = \"system\"\n\n{CREDS}\
+             [[job]]\nname = \"core\"\ntargets = [\"203.0.113.0/28\"]\nexclude = [\"203.0.113.5\"]\ncredentials = [\"b\"]\nprobes = [\"icmp\", \"snmp\"]\nschedule = \"*/30 8-18 * * mon-fri\"\njitter = \"20s\"\nrate = 50\nsnmp_depth = \"full\"\n\n\
+             [[job]]\nname = \"plain\"\ntargets = [\"192.0.2.0/29\"]\n"
+        );
+        let s = p(&text).unwrap();
+        let names: Vec<&str> = s.jobs.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, [DEFAULT_JOB, "core", "plain"]);
+        let d = &s.jobs[0];
+        assert_eq!(d.schedule, Schedule::Every(Duration::from_secs(300)));
+        assert_eq!((d.rate, d.snmp_depth, d.jitter), (300, Depth::System, None));
+        assert_eq!(d.credentials.len(), 2);
+        let core = &s.jobs[1];
+        assert!(matches!(core.schedule, Schedule::Cron(_)));
+        assert_eq!(core.jitter, Some(Duration::from_secs(20)));
+        assert_eq!((core.rate, core.snmp_depth), (50, Depth::Full));
+        assert_eq!(core.probes.names(), ["icmp", "snmp"]);
+        let creds: Vec<&str> = core.credentials.iter().map(|c| c.name()).collect();
+        assert_eq!(creds, ["b"]);
+        let ex: Vec<String> = core.exclude.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            ex,
+            ["203.0.113.5", "198.51.100.1"],
+            "the global exclusion applies to every job"
+        );
+        let plain = &s.jobs[2];
+        assert_eq!(
+            plain.schedule, d.schedule,
+            "[scan] interval is the default schedule"
+        );
+        assert_eq!(plain.probes, Probes::default());
+        assert_eq!(plain.rate, 300);
+    }
+
+    #[test]
+    fn job_errors_name_line_and_key() {
+        let job = |body: &str| {
+            format!("{CREDS}[[job]]\nname = \"j\"\ntargets = [\"192.0.2.0/29\"]\n{body}\n")
+        };
+        let cases = [
+            (job("credentials = [\"a\", \"zz\"]"), "line 14: `job[0].credentials[1]`", "known: a, b"),
+            (job("probes = [\"arp\", \"telnet\"]"), "line 14: `job[0].probes[1]`", "not a probe"),
+            (job("probes = [\"snmp\"]"), "`job[0].probes`", "liveness"),
+            (job("schedule = \"61 * * * *\""), "line 14: `job[0].schedule`", "minute"),
+            (job("schedule = \"1s\""), "`job[0].schedule`", "outside"),
+            (job("schedule = \"1m\"\njitter = \"2m\""), "line 15: `job[0].jitter`", "up to 1m"),
+            (job("rate = 0"), "line 14: `job[0].rate`", "outside"),
+            (job("snmp_depth = \"deep\""), "`job[0].snmp_depth`", "neither"),
+            (job("exclude = [\"192.0.2.0/24\"]"), "`job[0].targets`", "cover every address"),
+            (
+                format!("{CREDS}[[job]]\nname = \"two words\"\ntargets = [\"192.0.2.1\"]\n"),
+                "line 12: `job[0].name`",
+                "not a job name",
+            ),
+            (
+                format!("{CREDS}[[job]]\nname = \"j\"\ntargets = []\n"),
+                "`job[0].targets`",
+                "needs targets",
+            ),
+            (
+                format!("{}[[job]]\nname = \"j\"\ntargets = [\"192.0.2.1\"]\n", job("")),
+                "`job[1].name`",
+                "two jobs",
+            ),
+            (
+                "[scan]\nsubnets = [\"192.0.2.0/29\"]\n[[job]]\nname = \"default\"\ntargets = [\"192.0.2.9\"]\n".to_string(),
+                "`job[0].name`",
+                "[scan] section",
+            ),
+        ];
+        for (text, want, why) in cases {
+            let err = p(&text).unwrap_err().to_string();
+            assert!(
+                err.contains(want) && err.contains(why),
+                "{text:?} gave {err}"
+            );
+        }
+        assert!(matches!(
+            p("[[job]]\nname = \"j\"\ntargets = [\"192.0.2.1\"]\nevery = \"5m\"\n"),
+            Err(ConfigError::Parse { .. })
+        ));
     }
 
     #[test]

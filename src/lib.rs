@@ -31,6 +31,7 @@ pub mod files;
 pub mod fingerprint;
 pub mod identity;
 pub mod inventory;
+pub mod job;
 pub mod lab;
 pub mod pipeline;
 pub mod record;

@@ -230,7 +230,16 @@ fn lab_scan_honours_exclusions_on_the_wire() {
         .stderr(Stdio::null())
         .spawn()
         .expect("tcpdump");
+    // And everything the scanner sends, to count it against --rate.
+    let sent = lab.dir().join("sent.txt");
+    let mut all: Child = lab::run_in(&lab.scanner_ns(), "tcpdump")
+        .args(["-n", "-l", "-tt", "-Q", "out", "-i", "eth0"])
+        .stdout(std::fs::File::create(&sent).expect("pcap file"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tcpdump");
     std::thread::sleep(Duration::from_millis(700));
+    const RATE: f64 = 400.0;
     let out = pandian_in(
         &lab.scanner_ns(),
         &[
@@ -238,6 +247,10 @@ fn lab_scan_honours_exclusions_on_the_wire() {
             "198.18.0.0/24",
             "--exclude",
             excluded,
+            "--probes",
+            "arp,icmp,snmp,dns",
+            "--rate",
+            "400",
             "--community",
             "public",
             "--format",
@@ -254,6 +267,35 @@ fn lab_scan_honours_exclusions_on_the_wire() {
     std::thread::sleep(Duration::from_millis(300));
     let _ = dump.kill();
     let _ = dump.wait();
+    let _ = all.kill();
+    let _ = all.wait();
+    // Every probe draws on one bucket: over the run, no more than the rate
+    // (plus the bucket's burst of rate/200, and the kernel's own ARP for
+    // the SNMP and DNS hosts: a handful).
+    let stamps: Vec<f64> = std::fs::read_to_string(&sent)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert!(stamps.len() > 254, "the sweep was seen: {}", stamps.len());
+    // The busiest second of the run (a sliding window over the stamps).
+    let mut busiest = 0usize;
+    let mut lo = 0usize;
+    for (hi, t) in stamps.iter().enumerate() {
+        while stamps[lo] <= t - 1.0 {
+            lo += 1;
+        }
+        busiest = busiest.max(hi + 1 - lo);
+    }
+    let allowed = RATE + RATE / 200.0 + 40.0;
+    eprintln!(
+        "rate check: {} packets; the busiest second {busiest} at --rate 400",
+        stamps.len()
+    );
+    assert!(
+        (busiest as f64) <= allowed,
+        "{busiest} packets in one second is over --rate 400"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         !stdout.contains(&format!("\"{excluded}\"")),
@@ -997,6 +1039,174 @@ fn lab_serve_reloads_its_config_on_sighup_and_keeps_it_when_invalid() {
     assert!(
         scans.iter().all(|(st, _, _)| st != "running"),
         "no scan left running: {scans:?}"
+    );
+}
+
+fn jobs_config(
+    jobs: &[(&str, &str, &str)],
+    port: u16,
+    db: &std::path::Path,
+    extra: &str,
+) -> String {
+    let mut c = format!(
+        "[scan]\ntimeout_ms = 300\nreverse_dns = false\n\n[snmp]\ntimeout_ms = 500\nretries = 0\ndepth = \"system\"\n\n\
+         [[snmp.credentials]]\nname = \"lab-public\"\nversion = \"2c\"\ncommunity = \"public\"\n\n\
+         [store]\npath = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n\n",
+        db.display()
+    );
+    for (name, target, schedule) in jobs {
+        c.push_str(&format!(
+            "[[job]]\nname = \"{name}\"\ntargets = [\"{target}\"]\nschedule = \"{schedule}\"\njitter = \"0s\"\nprobes = [\"arp\", \"snmp\"]\n{extra}\n"
+        ));
+    }
+    c
+}
+
+/// (job, status, started, finished) of every run, oldest first.
+fn runs_in(db: &std::path::Path) -> Vec<(String, String, String, Option<String>)> {
+    let Ok(s) = pandian::store::Store::open_read_only(db) else {
+        return Vec::new();
+    };
+    let mut v: Vec<_> = s
+        .scans(500, None)
+        .map(|v| {
+            v.items
+                .into_iter()
+                .map(|r| (r.job, r.status, r.started_at, r.finished_at))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.reverse();
+    v
+}
+
+#[test]
+fn lab_jobs_run_on_their_schedules_without_overlap_and_reload_adds_and_removes_them() {
+    let Some(lab) = small_lab("j") else {
+        return;
+    };
+    let port = free_port();
+    let db = lab.dir().join("jobs.db");
+    let config = lab.dir().join("jobs.toml");
+    write_private(
+        &config,
+        &jobs_config(
+            &[
+                ("fast", "198.18.0.10", "10s"),
+                ("slow", "198.18.0.11", "12s"),
+            ],
+            port,
+            &db,
+            "",
+        ),
+    );
+    let log = config.with_extension("log");
+    let d = Daemon::start(&lab.scanner_ns(), &config);
+    let daemon_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let count = |runs: &[(String, String, String, Option<String>)], job: &str, done: bool| {
+        runs.iter()
+            .filter(|r| r.0 == job && (!done || r.1 == "done"))
+            .count()
+    };
+    let both = poll(Duration::from_secs(60), || {
+        let r = runs_in(&db);
+        (count(&r, "fast", true) >= 2 && count(&r, "slow", true) >= 2).then_some(r)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "both jobs did not run twice: {:?}\n{}",
+            runs_in(&db),
+            daemon_log()
+        )
+    });
+    // A job never overlaps itself: each run starts after the one before ended.
+    for job in ["fast", "slow"] {
+        let mine: Vec<_> = both.iter().filter(|r| r.0 == job).collect();
+        for w in mine.windows(2) {
+            let ended = w[0].3.as_deref().expect("an earlier run has ended");
+            assert!(
+                w[1].2.as_str() >= ended,
+                "{job} overlapped itself: {mine:?}"
+            );
+        }
+    }
+
+    // Reload: `slow` goes, `late` comes; `fast` goes on untouched.
+    write_private(
+        &config,
+        &jobs_config(
+            &[
+                ("fast", "198.18.0.10", "10s"),
+                ("late", "198.18.0.10/31", "10s"),
+            ],
+            port,
+            &db,
+            "",
+        ),
+    );
+    signal(&d.0, nix::sys::signal::Signal::SIGHUP);
+    poll(Duration::from_secs(15), || {
+        daemon_log().contains("jobs reloaded").then_some(())
+    })
+    .unwrap_or_else(|| panic!("no reload logged: {}", daemon_log()));
+    std::thread::sleep(Duration::from_secs(1));
+    let slow_runs = count(&runs_in(&db), "slow", false);
+    let fast_before = count(&runs_in(&db), "fast", true);
+    let after = poll(Duration::from_secs(40), || {
+        let r = runs_in(&db);
+        (count(&r, "late", true) >= 1 && count(&r, "fast", true) > fast_before).then_some(r)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "the added job did not run: {:?}\n{}",
+            runs_in(&db),
+            daemon_log()
+        )
+    });
+    assert_eq!(
+        count(&after, "slow", false),
+        slow_runs,
+        "a removed job started a run: {after:?}"
+    );
+
+    // An invalid reload is refused and the jobs stay.
+    write_private(
+        &config,
+        &jobs_config(
+            &[("fast", "198.18.0.10", "10s")],
+            port,
+            &db,
+            "credentials = [\"nope\"]",
+        ),
+    );
+    signal(&d.0, nix::sys::signal::Signal::SIGHUP);
+    let refused = poll(Duration::from_secs(15), || {
+        let l = daemon_log();
+        l.contains("reload refused").then_some(l)
+    })
+    .unwrap_or_else(|| panic!("no refusal logged: {}", daemon_log()));
+    assert!(
+        refused.contains("job[0].credentials[0]") && refused.contains("nope"),
+        "{refused}"
+    );
+    let late_before = count(&runs_in(&db), "late", true);
+    poll(Duration::from_secs(30), || {
+        (count(&runs_in(&db), "late", true) > late_before).then_some(())
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "the old jobs stopped after a refused reload: {}",
+            daemon_log()
+        )
+    });
+
+    let t = std::time::Instant::now();
+    assert!(d.stop(), "clean exit on SIGTERM");
+    eprintln!("SIGTERM to exit: {:.2} s", t.elapsed().as_secs_f64());
+    let runs = runs_in(&db);
+    assert!(
+        runs.iter().all(|r| r.1 != "running"),
+        "no run left running: {runs:?}"
     );
 }
 

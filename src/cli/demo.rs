@@ -76,7 +76,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     eprintln!();
     eprintln!(
         "  Pandian demo: scanning {} from namespace {}",
-        pandian::scan::describe(&settings.subnets),
+        pandian::scan::describe(&settings.all_targets()),
         lab.scanner_ns()
     );
     eprintln!(

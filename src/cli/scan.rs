@@ -190,8 +190,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if addresses.is_empty() {
         anyhow::bail!(
             "every address of {} is excluded by --exclude {}: nothing to scan (check the targets and exclusions)",
-            scan::describe(&targets),
-            scan::describe(&exclude)
+            pandian::scan::describe(&targets),
+            pandian::scan::describe(&exclude)
         );
     }
     let (credentials, warnings) = credentials(args, |k| std::env::var(k).ok())?;
@@ -255,8 +255,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             ..CollectorOptions::default()
         })
         .await?;
-        let engine = match &store {
-            Some(_) => Some(rules.get()?),
+        let recorder = match store.as_mut() {
+            Some(s) => Some(pipeline::Recorder::Direct(s, rules.get()?)),
             None => None,
         };
         anyhow::Ok(
@@ -264,8 +264,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 "default",
                 &plan,
                 &collector,
-                engine,
-                store.as_mut(),
+                recorder,
                 true,
                 None,
                 Duration::from_secs(5),

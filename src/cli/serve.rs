@@ -117,38 +117,52 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
     };
     let s = load(path)?;
     let mut out = std::io::stdout().lock();
-    let addresses = pandian::target::expand(&s.subnets, &s.exclude)?;
     writeln!(out, "{}: OK", path.display())?;
-    if !s.subnets.is_empty() && addresses.is_empty() {
-        eprintln!(
-            "warning: {}: [scan] exclude covers every address in [scan] subnets; nothing would be scanned",
-            path.display()
-        );
-    }
-    if s.subnets.is_empty() {
+    if s.jobs.is_empty() {
         writeln!(
             out,
-            "  scan:        nothing (no [scan] subnets): the daemon only serves the page"
-        )?;
-    } else {
-        writeln!(
-            out,
-            "  scan:        {} ({} addresses), every {}",
-            pandian::scan::describe(&s.subnets),
-            addresses.len(),
-            config::format_duration(s.interval)
+            "  scan:        nothing (no [scan] subnets, no [[job]]): the daemon only serves the page"
         )?;
     }
     if !s.exclude.is_empty() {
-        writeln!(out, "  exclude:     {}", summarise(&s.exclude))?;
+        writeln!(out, "  exclude:     {} (every job)", summarise(&s.exclude))?;
     }
-    writeln!(
-        out,
-        "  probes:      {} packets/s, reply timeout {:?}, reverse DNS {}",
-        s.rate,
-        s.probe_timeout,
-        if s.reverse_dns { "on" } else { "off" }
-    )?;
+    for j in &s.jobs {
+        let addresses = pandian::target::expand(&j.targets, &j.exclude)?;
+        if addresses.is_empty() {
+            eprintln!(
+                "warning: {}: job `{}`: its exclusions cover every address of its targets; it would scan nothing",
+                path.display(),
+                j.name
+            );
+        }
+        let creds: Vec<&str> = j.credentials.iter().map(|c| c.name()).collect();
+        let jitter = match j.jitter {
+            Some(d) => config::format_duration(d),
+            None => "a tenth of the period".to_string(),
+        };
+        writeln!(
+            out,
+            "  job {}:\n    targets:   {} ({} addresses)\n    schedule:  {}, jitter {}\n    probes:    {}, {} packets/s, reply timeout {:?}\n    snmp:      {}, depth {}",
+            j.name,
+            summarise(&j.targets),
+            addresses.len(),
+            j.schedule,
+            jitter,
+            j.probes.names().join(","),
+            j.rate,
+            j.probe_timeout,
+            if creds.is_empty() || !j.probes.snmp {
+                "off".to_string()
+            } else {
+                creds.join(", ")
+            },
+            match j.snmp_depth {
+                pandian::job::Depth::Full => "full",
+                pandian::job::Depth::System => "system",
+            }
+        )?;
+    }
     let creds: Vec<String> = s
         .credentials
         .iter()

@@ -1,24 +1,24 @@
-//! The daemon: scan on an interval, store each scan in one transaction,
-//! serve the read-only page, reload the config on SIGHUP, stop cleanly on
-//! SIGTERM/SIGINT.
+//! The daemon: run every configured job on its schedule (see [`jobs`]),
+//! record each run through one store writer, serve the read-only page,
+//! reload the config on SIGHUP, stop cleanly on SIGTERM/SIGINT.
 //!
-//! Shutdown: a watch channel says stop; the scheduler stops starting scans,
-//! a running scan gets [`SCAN_GRACE`] to finish and commit, then is recorded
-//! as interrupted; the web server drains its connections.
+//! Shutdown: a watch channel says stop; no job starts a run; a run in
+//! flight stops sending, gives its hosts [`SCAN_GRACE`], commits its last
+//! batch and is recorded as interrupted (derived at the next start); the
+//! web server drains its connections.
 //!
-//! Reload ([`reload`]): a valid new config is handed to the scheduler
-//! through a watch channel and used from the next scan; an invalid one is
-//! logged and ignored.
+//! Reload ([`reload`]): a valid new config goes to the supervisor through
+//! a watch channel: jobs are added, changed (from their next run) and
+//! removed; an invalid file is logged and ignored.
 
+pub mod jobs;
 pub mod netns;
 pub mod reload;
 pub mod signals;
 
 use crate::config::Settings;
 use crate::fingerprint::Engine;
-use crate::pipeline::{self, Probes, RunPlan};
 use crate::scan;
-use crate::snmp::{Collector, CollectorOptions, Depth};
 use crate::store::{DeriveOptions, FileAccess, Store, StoreError};
 use crate::timefmt;
 use crate::web::{self, AppState};
@@ -91,7 +91,7 @@ pub async fn run(
     stop: Stop,
     reload: mpsc::UnboundedReceiver<()>,
 ) -> Result<(), DaemonError> {
-    let engine = Engine::builtin().map_err(|e| DaemonError::Rules(e.to_string()))?;
+    let engine = Arc::new(Engine::builtin().map_err(|e| DaemonError::Rules(e.to_string()))?);
     let access = FileAccess {
         group: settings.db_group.clone(),
     };
@@ -111,9 +111,13 @@ pub async fn run(
     }
     let des_salt = crate::store::snmp::des_salt_state(store.connection())
         .map_err(|e| DaemonError::Snmp(e.to_string()))?;
-    let collector = Collector::new(collector_options(&settings, Some(des_salt)))
-        .await
-        .map_err(|e| DaemonError::Snmp(e.to_string()))?;
+    // The SNMP client must be able to start (each job makes its own).
+    crate::snmp::Collector::new(crate::snmp::CollectorOptions {
+        des_salt: Some(des_salt.clone()),
+        ..crate::snmp::CollectorOptions::default()
+    })
+    .await
+    .map_err(|e| DaemonError::Snmp(e.to_string()))?;
 
     let addr = listener
         .local_addr()
@@ -134,7 +138,7 @@ pub async fn run(
     let limits = web::serve::Limits::for_descriptors(nofile);
     let state = AppState::new(
         settings.db_path.clone(),
-        !settings.subnets.is_empty(),
+        settings.scans_anything(),
         config_path.display().to_string(),
     );
     let mut web_stop = stop.clone();
@@ -159,15 +163,18 @@ pub async fn run(
         settings_tx,
         state,
     ));
-    schedule(
+    let (writer, handle) =
+        crate::store::writer::Writer::start(store, engine, DeriveOptions::default());
+    jobs::supervise(
         settings_rx,
         config_path,
-        &mut store,
-        collector,
-        &engine,
-        stop.clone(),
+        handle,
+        Some(des_salt),
+        stop.receiver(),
     )
     .await;
+    // Every handle is gone once the jobs are: the writer ends.
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     reloader.abort();
     let _ = tokio::time::timeout(web::serve::DRAIN + Duration::from_secs(2), web).await;
     tracing::info!("stopped");
@@ -195,146 +202,17 @@ async fn reload_on_request(
                 }
                 tracing::info!(
                     config = %path.display(),
-                    targets = %scan::describe(&r.settings.subnets),
-                    "config reloaded; it takes effect from the next scan"
+                    jobs = r.settings.jobs.len(),
+                    targets = %scan::describe(&r.settings.all_targets()),
+                    "config reloaded; each job takes it from its next run"
                 );
-                state.set_configured(!r.settings.subnets.is_empty());
+                state.set_configured(r.settings.scans_anything());
                 let _ = settings.send(Arc::new(r.settings));
             }
             Ok(Err(e)) => {
                 tracing::error!("config reload refused, the running config stays: {e}");
             }
             Err(e) => tracing::error!(error = %e, "config reload failed"),
-        }
-    }
-}
-
-fn collector_options(s: &Settings, des_salt: Option<async_snmp::DesSaltState>) -> CollectorOptions {
-    CollectorOptions {
-        des_salt,
-        timeout: s.snmp_timeout,
-        retries: s.snmp_retries,
-        depth: if s.snmp_full {
-            Depth::Full
-        } else {
-            Depth::System
-        },
-        ..CollectorOptions::default()
-    }
-}
-
-fn plan_of(s: &Settings, seed: u64) -> RunPlan {
-    RunPlan {
-        targets: s.subnets.clone(),
-        exclude: s.exclude.clone(),
-        rate: s.rate,
-        probe_timeout: s.probe_timeout,
-        passes: 2,
-        probes: Probes {
-            dns: s.reverse_dns,
-            ..Probes::default()
-        },
-        resolv_conf: s.resolv_conf.clone(),
-        credentials: s.credentials.clone(),
-        concurrency: 64,
-        seed,
-    }
-}
-
-/// Scan every `interval` (measured from the start of the last scan) with
-/// the newest settings, until `stop`.
-async fn schedule(
-    mut settings: watch::Receiver<Arc<Settings>>,
-    config_path: &Path,
-    store: &mut Store,
-    mut collector: Collector,
-    engine: &Engine,
-    mut stop: Stop,
-) {
-    let mut last_start: Option<tokio::time::Instant> = None;
-    let mut last_prune: Option<tokio::time::Instant> = None;
-    let mut warned_empty = false;
-    let mut round = 0u64;
-    loop {
-        let current = settings.borrow_and_update().clone();
-        let wanted = collector_options(&current, collector.options().des_salt.clone());
-        if (wanted.timeout, wanted.retries, wanted.depth)
-            != (
-                collector.options().timeout,
-                collector.options().retries,
-                collector.options().depth,
-            )
-        {
-            match Collector::new(wanted).await {
-                Ok(c) => collector = c,
-                Err(e) => {
-                    tracing::error!(error = %e, "SNMP options from the reloaded config could not be applied; keeping the old ones")
-                }
-            }
-        }
-        let due = match (current.subnets.is_empty(), last_start) {
-            (true, _) => None,
-            (false, None) => Some(tokio::time::Instant::now()),
-            (false, Some(t)) => Some(t + current.interval),
-        };
-        if current.subnets.is_empty() && !warned_empty {
-            tracing::warn!(config = %config_path.display(), "no subnets configured: scanning nothing; add [scan] subnets to the config");
-            warned_empty = true;
-        }
-        let wait = async {
-            match due {
-                Some(t) => tokio::time::sleep_until(t).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            () = wait => {}
-            _ = stop.wait() => return,
-            changed = settings.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                warned_empty = false;
-                continue;
-            }
-        }
-        last_start = Some(tokio::time::Instant::now());
-        round += 1;
-        let seed = round.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(std::process::id());
-        let plan = plan_of(&current, seed);
-        let _ = pipeline::execute(
-            "default",
-            &plan,
-            &collector,
-            Some(engine),
-            Some(store),
-            false,
-            Some(stop.receiver()),
-            SCAN_GRACE,
-        )
-        .await;
-        if let Some(keep) = current.retention {
-            let due = last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400));
-            if due {
-                last_prune = Some(tokio::time::Instant::now());
-                prune(store, keep);
-            }
-        }
-        if stop.is_set() {
-            return;
-        }
-    }
-}
-
-/// Drop observations superseded longer than `keep` ago (once a day).
-fn prune(store: &mut Store, keep: Duration) {
-    let now = SystemTime::now();
-    let cutoff = now.checked_sub(keep).unwrap_or(std::time::UNIX_EPOCH);
-    match store.prune(&timefmt::system(cutoff)) {
-        Ok(0) => {}
-        Ok(rows) => tracing::info!(rows, "pruned superseded observations past store.retention"),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not prune old observations; will try again tomorrow")
         }
     }
 }

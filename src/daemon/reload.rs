@@ -82,9 +82,13 @@ mod tests {
             "[scan]\nsubnets = [\"203.0.113.0/24\"]\ninterval = \"1m\"\nrate = 50\n[snmp]\nretries = 3\n[[snmp.credentials]]\nname = \"n\"\nversion = \"2c\"\ncommunity = \"c\"\n[store]\npath = \"/var/lib/b.db\"\n[web]\nlisten = \"0.0.0.0:9090\"\n",
         );
         let (got, notes) = merge(new, &running, Path::new("/etc/pandian.toml"));
-        assert_eq!(got.subnets[0].to_string(), "203.0.113.0/24");
-        assert_eq!(got.interval.as_secs(), 60);
-        assert_eq!((got.rate, got.snmp_retries), (50, 3));
+        let job = &got.jobs[0];
+        assert_eq!(job.targets[0].to_string(), "203.0.113.0/24");
+        assert_eq!(
+            job.schedule,
+            crate::schedule::Schedule::Every(std::time::Duration::from_secs(60))
+        );
+        assert_eq!((job.rate, got.snmp_retries), (50, 3));
         assert_eq!(got.credentials.len(), 1);
         assert_eq!(
             got.listen.to_string(),

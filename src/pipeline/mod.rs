@@ -31,31 +31,9 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
-/// Which probes a run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Probes {
-    /// ARP on attached subnets.
-    pub arp: bool,
-    /// ICMP echo.
-    pub icmp: bool,
-    /// SNMP on live hosts (when credentials are given).
-    pub snmp: bool,
-    /// Reverse DNS on live hosts.
-    pub dns: bool,
-}
-
-impl Default for Probes {
-    fn default() -> Self {
-        Probes {
-            arp: true,
-            icmp: true,
-            snmp: true,
-            dns: true,
-        }
-    }
-}
+pub use crate::job::Probes;
 
 /// Everything one run needs to know.
 #[derive(Debug, Clone)]
@@ -80,6 +58,29 @@ pub struct RunPlan {
     pub concurrency: usize,
     /// Seed of the order targets are asked in (vary it per run).
     pub seed: u64,
+}
+
+impl RunPlan {
+    /// The plan of one run of `job`; `resolv_conf` for reverse DNS, `seed`
+    /// for the order of targets (vary it per run).
+    pub fn for_job(
+        job: &crate::job::Job,
+        resolv_conf: Option<std::path::PathBuf>,
+        seed: u64,
+    ) -> RunPlan {
+        RunPlan {
+            targets: job.targets.clone(),
+            exclude: job.exclude.clone(),
+            rate: job.rate,
+            probe_timeout: job.probe_timeout,
+            passes: 2,
+            probes: job.probes,
+            resolv_conf,
+            credentials: job.credentials.clone(),
+            concurrency: 64,
+            seed,
+        }
+    }
 }
 
 /// Where a run's sightings go, batch by batch.
@@ -241,6 +242,20 @@ pub async fn run(
     // Pandian never probes the machine it runs on.
     let own = arp::own_addresses();
     addresses.retain(|a| !own.contains(a));
+    // An attached subnet's network and broadcast addresses name no host.
+    let edges = arp::subnet_edges();
+    let mut skipped: Vec<String> = Vec::new();
+    let mut n_skipped = 0usize;
+    addresses.retain(|a| match edges.get(a) {
+        Some(what) => {
+            n_skipped += 1;
+            if skipped.len() < 5 {
+                skipped.push(format!("{a} is {what}"));
+            }
+            false
+        }
+        None => true,
+    });
     addresses.sort_unstable();
     addresses.dedup();
     let n_addresses = addresses.len();
@@ -255,6 +270,17 @@ pub async fn run(
     };
     let (alive_tx, mut alive_rx) = mpsc::unbounded_channel::<Alive>();
     let mut warnings = Vec::new();
+    if n_skipped > 0 {
+        warnings.push(format!(
+            "not probed: {}{} (they name no host)",
+            skipped.join("; "),
+            if n_skipped > skipped.len() {
+                format!(" and {} more", n_skipped - skipped.len())
+            } else {
+                String::new()
+            }
+        ));
+    }
 
     // Liveness probes: ICMP sweeps what no attached subnet reaches, and
     // pings attached hosts once ARP found them.
@@ -305,7 +331,6 @@ pub async fn run(
         (true, None) => dns::Reverse::from_system(Duration::from_millis(800)),
     };
     let snmp_on = plan.probes.snmp && !plan.credentials.is_empty();
-    let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let walks = Arc::new(host::Walks::default());
     let creds: Arc<Vec<Credential>> = Arc::new(plan.credentials.clone());
     let mut hosts: HashMap<Ipv4Addr, HostState> = HashMap::new();
@@ -324,8 +349,50 @@ pub async fn run(
     let mut interrupted = false;
     let mut alive_open = true;
     let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut waiting: std::collections::VecDeque<Ipv4Addr> = std::collections::VecDeque::new();
+    let slots = plan.concurrency.max(1);
     for _ in 0..u64::MAX {
-        if !alive_open && tasks.is_empty() {
+        while tasks.len() < slots {
+            let Some(ip) = waiting.pop_front() else {
+                break;
+            };
+            let mac = hosts.get(&ip).and_then(|st| st.mac);
+            let (collector, creds, walks, bucket, resolver) = (
+                collector.clone(),
+                creds.clone(),
+                walks.clone(),
+                bucket.clone(),
+                resolver.clone(),
+            );
+            let pref = preferred.get(&IpAddr::V4(ip)).cloned();
+            tasks.spawn(async move {
+                let addr = IpAddr::V4(ip);
+                let snmp = async {
+                    if snmp_on {
+                        host::snmp(
+                            &collector,
+                            &walks,
+                            addr,
+                            &creds,
+                            pref.as_deref(),
+                            bucket.clone(),
+                        )
+                        .await
+                    } else {
+                        None
+                    }
+                };
+                let name = async {
+                    match &resolver {
+                        Some(r) => host::reverse(r, addr, &bucket).await,
+                        None => None,
+                    }
+                };
+                let (snmp, name) = tokio::join!(snmp, name);
+                (ip, mac, snmp, name)
+            });
+        }
+        if !alive_open && tasks.is_empty() && waiting.is_empty() {
             break;
         }
         let stopped = async {
@@ -350,36 +417,14 @@ pub async fn run(
                 st.mac = st.mac.or(a.mac);
                 st.rtt = Some(st.rtt.map_or(a.rtt, |r| r.min(a.rtt)));
                 if first {
-                    let ip = a.ip;
-                    let mac = st.mac;
                     if snmp_on || resolver.is_some() {
-                        let (collector, creds, walks, bucket, limit, resolver) = (
-                            collector.clone(), creds.clone(), walks.clone(), bucket.clone(), limit.clone(), resolver.clone(),
-                        );
-                        let pref = preferred.get(&IpAddr::V4(ip)).cloned();
-                        tasks.spawn(async move {
-                            let _permit = limit.acquire_owned().await;
-                            let addr = IpAddr::V4(ip);
-                            let snmp = async {
-                                if snmp_on {
-                                    host::snmp(&collector, &walks, addr, &creds, pref.as_deref(), bucket.clone()).await
-                                } else {
-                                    None
-                                }
-                            };
-                            let name = async {
-                                match &resolver {
-                                    Some(r) => host::reverse(r, addr, &bucket).await,
-                                    None => None,
-                                }
-                            };
-                            let (snmp, name) = tokio::join!(snmp, name);
-                            (ip, mac, snmp, name)
-                        });
+                        // Started when a slot is free: a waiting host is
+                        // an address, not a parked task.
+                        waiting.push_back(a.ip);
                     } else {
                         st.done = true;
                         st.reported = st.sources.clone();
-                        batcher.push(liveness_only(ip, st))?;
+                        batcher.push(liveness_only(a.ip, st))?;
                     }
                 } else if st.done && !st.reported.contains(&a.source) {
                     // A second probe heard a host already reported.
@@ -420,6 +465,14 @@ pub async fn run(
                     batcher.push(probed(ip, mac.or(st.mac), st, snmp, name))?;
                 }
                 tasks.abort_all();
+                // Hosts that answered but whose turn had not come.
+                for ip in waiting.drain(..) {
+                    if let Some(st) = hosts.get_mut(&ip) {
+                        st.done = true;
+                        st.reported = st.sources.clone();
+                        batcher.push(liveness_only(ip, st))?;
+                    }
+                }
                 break;
             }
         }
@@ -626,29 +679,111 @@ pub enum ExecError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// One run of job `job`, start to end: recorded in `store` when given
-/// (begin, batches, then closed and derived with `engine` in one
-/// transaction), sightings kept when `keep` (for printing). `pandian scan`
-/// and the daemon both run jobs through here.
-#[allow(clippy::too_many_arguments)]
+/// Where a run is recorded: a store this task owns (`pandian scan --db`),
+/// or the daemon's writer thread, shared by every job.
+pub enum Recorder<'a> {
+    /// A store and the rules to derive with.
+    Direct(&'a mut crate::store::Store, &'a crate::fingerprint::Engine),
+    /// The writer thread (it derives with its own rules).
+    Writer(&'a crate::store::writer::Handle),
+}
+
+impl Recorder<'_> {
+    async fn preferred(&mut self) -> HashMap<IpAddr, String> {
+        match self {
+            Recorder::Direct(s, _) => s.preferred_credentials(),
+            Recorder::Writer(h) => h.preferred_credentials().await,
+        }
+        .unwrap_or_default()
+    }
+
+    async fn begin(
+        &mut self,
+        start: crate::store::writer::RunStartOwned,
+    ) -> Result<i64, crate::store::StoreError> {
+        match self {
+            Recorder::Direct(s, _) => s.begin_run(&crate::store::RunStart {
+                job: &start.job,
+                started_at: &start.started_at,
+                targets: &start.targets,
+                exclude: &start.exclude,
+                addresses: start.addresses,
+                excluded: start.excluded,
+                rate: start.rate,
+                credentials: start.credentials.clone(),
+            }),
+            Recorder::Writer(h) => h.begin_run(start).await,
+        }
+    }
+
+    async fn finish(
+        &mut self,
+        run: i64,
+        end: crate::store::RunEnd,
+    ) -> Result<crate::store::Applied, crate::store::StoreError> {
+        match self {
+            Recorder::Direct(s, engine) => tokio::task::block_in_place(|| {
+                s.finish_run(run, &end, engine, &crate::store::DeriveOptions::default())
+            }),
+            Recorder::Writer(h) => h.finish_run(run, end).await,
+        }
+    }
+
+    async fn abandon(&mut self, run: i64, status: &str, error: String) {
+        let at = crate::timefmt::system(SystemTime::now());
+        let r = match self {
+            Recorder::Direct(s, _) => s.end_run_without_results(run, &at, status, &error),
+            Recorder::Writer(h) => h.end_run_without_results(run, at, status, error).await,
+        };
+        if let Err(e) = r {
+            tracing::error!(error = %e, "could not close the run's record (it is closed at the next start)");
+        }
+    }
+}
+
+/// Sends each batch to the writer thread.
+struct WriterSink<'a> {
+    handle: &'a crate::store::writer::Handle,
+    run: i64,
+    keep: Option<Vec<Probed>>,
+}
+
+impl Sink for WriterSink<'_> {
+    fn put(&mut self, batch: Vec<Probed>) -> Result<(), String> {
+        let seen: Vec<Seen> = batch.iter().map(|p| p.seen.clone()).collect();
+        self.handle
+            .record_blocking(self.run, seen)
+            .map_err(|e| e.to_string())?;
+        if let Some(k) = self.keep.as_mut() {
+            k.extend(batch.into_iter().map(Probed::compact));
+        }
+        Ok(())
+    }
+}
+
+/// One run of job `job`, start to end: recorded through `recorder` when
+/// given (begin, batches, then closed and derived), sightings kept when
+/// `keep` (for printing). A run a stop cut short is closed as interrupted
+/// at once, its batches kept, and derived at the next start, so a stop
+/// never waits for derivation. `pandian scan` and the daemon both run
+/// jobs through here.
 pub async fn execute(
     job: &str,
     plan: &RunPlan,
     collector: &Collector,
-    engine: Option<&crate::fingerprint::Engine>,
-    store: Option<&mut crate::store::Store>,
+    recorder: Option<Recorder<'_>>,
     keep: bool,
     stop: Option<watch::Receiver<bool>>,
     grace: Duration,
 ) -> Result<Execution, ExecError> {
-    use crate::store::{DeriveOptions, RunEnd, RunStart, RunStatus};
+    use crate::store::{RunEnd, RunStatus};
     let describe = |t: &[Target]| {
         t.iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let (Some(store), Some(engine)) = (store, engine) else {
+    let Some(mut recorder) = recorder else {
         let mut sink = Collect::default();
         let outcome = run(plan, collector, &HashMap::new(), &mut sink, stop, grace).await?;
         return Ok(Execution {
@@ -658,68 +793,91 @@ pub async fn execute(
             probed: sink.0,
         });
     };
-    let preferred = store.preferred_credentials().unwrap_or_default();
+    let preferred = recorder.preferred().await;
     let all = target::expand(&plan.targets, &[])
         .map(|a| a.len())
         .unwrap_or(0);
     let asked = target::expand(&plan.targets, &plan.exclude)
         .map(|a| a.len())
         .unwrap_or(0);
-    let started = crate::timefmt::system(SystemTime::now());
-    let run_id = store.begin_run(&RunStart {
-        job,
-        started_at: &started,
-        targets: &describe(&plan.targets),
-        exclude: &describe(&plan.exclude),
-        addresses: asked,
-        excluded: all.saturating_sub(asked),
-        rate: plan.rate,
-        credentials: plan
-            .credentials
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect(),
-    })?;
+    let run_id = recorder
+        .begin(crate::store::writer::RunStartOwned {
+            job: job.to_string(),
+            started_at: crate::timefmt::system(SystemTime::now()),
+            targets: describe(&plan.targets),
+            exclude: describe(&plan.exclude),
+            addresses: asked,
+            excluded: all.saturating_sub(asked),
+            rate: plan.rate,
+            credentials: plan
+                .credentials
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect(),
+        })
+        .await?;
     let span = tracing::info_span!("run", job, run_id);
     let _enter = span.enter();
     tracing::info!(targets = %describe(&plan.targets), addresses = asked, "run started");
-    let mut sink = StoreSink {
-        store,
-        run: run_id,
-        keep: keep.then(Vec::new),
+    let (result, probed) = match &mut recorder {
+        Recorder::Direct(store, _) => {
+            let mut sink = StoreSink {
+                store,
+                run: run_id,
+                keep: keep.then(Vec::new),
+            };
+            let r = run(plan, collector, &preferred, &mut sink, stop, grace).await;
+            (r, sink.keep.take().unwrap_or_default())
+        }
+        Recorder::Writer(handle) => {
+            let mut sink = WriterSink {
+                handle,
+                run: run_id,
+                keep: keep.then(Vec::new),
+            };
+            let r = run(plan, collector, &preferred, &mut sink, stop, grace).await;
+            (r, sink.keep.take().unwrap_or_default())
+        }
     };
-    let result = run(plan, collector, &preferred, &mut sink, stop, grace).await;
-    let probed = sink.keep.take().unwrap_or_default();
-    let store = sink.store;
-    let now = || crate::timefmt::system(SystemTime::now());
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "run failed");
-            let _ = store.end_run_without_results(run_id, &now(), "failed", &e.to_string());
+            recorder.abandon(run_id, "failed", e.to_string()).await;
             return Err(e.into());
         }
     };
     for w in &outcome.warnings {
         tracing::warn!("{w}");
     }
+    if outcome.interrupted {
+        recorder
+            .abandon(
+                run_id,
+                RunStatus::Interrupted.as_str(),
+                "Pandian was stopped during this run; what it saw is kept".to_string(),
+            )
+            .await;
+        tracing::info!(
+            answered = outcome.answered,
+            packets = outcome.packets,
+            "run interrupted; its batches are kept and taken in at the next start"
+        );
+        return Ok(Execution {
+            outcome,
+            run_id: Some(run_id),
+            applied: None,
+            probed,
+        });
+    }
     let end = RunEnd {
-        status: if outcome.interrupted {
-            RunStatus::Interrupted
-        } else {
-            RunStatus::Done
-        },
-        error: outcome
-            .interrupted
-            .then(|| "Pandian was stopped during this run; what it saw is kept".to_string()),
+        status: RunStatus::Done,
+        error: None,
         finished_at: crate::timefmt::system(outcome.finished),
         answered: outcome.answered,
         snmp_ok: outcome.snmp_ok,
     };
-    let applied = tokio::task::block_in_place(|| {
-        store.finish_run(run_id, &end, engine, &DeriveOptions::default())
-    });
-    match applied {
+    match recorder.finish(run_id, end).await {
         Ok(applied) => {
             tracing::info!(
                 answered = outcome.answered,
@@ -739,7 +897,7 @@ pub async fn execute(
         }
         Err(e) => {
             tracing::error!(error = %e, "could not close this run (its record is kept and taken in at the next start)");
-            let _ = store.end_run_without_results(run_id, &now(), "failed", &e.to_string());
+            recorder.abandon(run_id, "failed", e.to_string()).await;
             Err(e.into())
         }
     }

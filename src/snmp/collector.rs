@@ -17,15 +17,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-/// How much to read from each device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Depth {
-    /// The system group only (sysDescr, sysObjectID, sysName, ...).
-    System,
-    /// The system group and every inventory table.
-    #[default]
-    Full,
-}
+pub use crate::job::Depth;
 
 /// Collector settings. `Default` suits a LAN.
 #[derive(Debug, Clone)]
