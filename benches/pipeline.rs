@@ -188,28 +188,44 @@ fn wide(bin: &str) {
     );
     let arp_found = out.lines().filter(|l| !l.trim().is_empty()).count();
     let rate = ((65_534.0 / t_arp.as_secs_f64()) as u32).clamp(1, 100_000);
-    let (t_p, out, rss) = timed(
-        SCAN_NS,
-        bin,
-        &[
-            "scan",
-            "198.19.0.0/16",
-            "--probes",
-            "arp",
-            "--rate",
-            &rate.to_string(),
-            "--timeout",
-            "500",
-            "--format",
-            "jsonl",
-        ],
-    );
-    let p_found = count_jsonl(&out, |_| true);
+    let rate_s = rate.to_string();
+    let liveness = [
+        "scan",
+        "198.19.0.0/16",
+        "--probes",
+        "arp",
+        "--rate",
+        &rate_s,
+        "--timeout",
+        "500",
+        "--format",
+    ];
+    let with = |base: &[&'static str], format: &'static str| -> Vec<String> {
+        let mut v: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        v.push(format.to_string());
+        v
+    };
+    let run = |args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        timed(SCAN_NS, bin, &a)
+    };
+    let live_args: Vec<&'static str> = liveness
+        .iter()
+        .map(|s| -> &'static str { Box::leak(s.to_string().into_boxed_str()) })
+        .collect();
+    let (t_p, out, rss) = run(with(&live_args, "summary"));
+    let (found, _) = summary(&out);
     println!(
-        "/16 liveness: arp-scan -B 1000M {:.2}s ({arp_found} found, {rate} pkt/s); pandian --probes arp --rate {rate} {:.2}s ({p_found} found, peak RSS {rss:.0} MiB); ratio {:.2}",
+        "/16 liveness: arp-scan -B 1000M {:.2}s ({arp_found} found, {rate} pkt/s); pandian --probes arp --rate {rate} {:.2}s ({found} found, peak RSS {rss:.0} MiB); ratio {:.2}",
         t_arp.as_secs_f64(),
         t_p.as_secs_f64(),
         t_p.as_secs_f64() / t_arp.as_secs_f64()
+    );
+    let (t_j, out, rss_j) = run(with(&live_args, "jsonl"));
+    println!(
+        "/16 liveness printed as JSON lines (every sighting kept to group devices): {:.2}s ({} found), peak RSS {rss_j:.0} MiB",
+        t_j.as_secs_f64(),
+        count_jsonl(&out, |_| true)
     );
     // SNMP system group.
     let (t_braa, out, _) = timed(
@@ -225,10 +241,8 @@ fn wide(bin: &str) {
         .lines()
         .filter(|l| l.contains("bench-responder"))
         .count();
-    let (t_p, out, rss) = timed(
-        SCAN_NS,
-        bin,
-        &[
+    for snmp_rate in ["100000", "30000"] {
+        let args = [
             "scan",
             "198.19.0.0/16",
             "--probes",
@@ -238,20 +252,35 @@ fn wide(bin: &str) {
             "-c",
             "public",
             "--rate",
-            "100000",
+            snmp_rate,
             "--timeout",
             "500",
             "--format",
-            "jsonl",
-        ],
-    );
-    let p_ok = count_jsonl(&out, |v| !v["snmp"].is_null());
-    println!(
-        "/16 SNMP system group: braa {:.2}s ({braa_ok} answered); pandian {:.2}s ({p_ok} answered, peak RSS {rss:.0} MiB); ratio {:.2}",
-        t_braa.as_secs_f64(),
-        t_p.as_secs_f64(),
-        t_p.as_secs_f64() / t_braa.as_secs_f64().max(0.001)
-    );
+            "summary",
+        ];
+        let (t_p, out, rss) = timed(SCAN_NS, bin, &args);
+        let (_, p_ok) = summary(&out);
+        println!(
+            "/16 SNMP system group: braa {:.2}s ({braa_ok} answered); pandian --rate {snmp_rate} {:.2}s ({p_ok} answered, {:.2}%, peak RSS {rss:.0} MiB); ratio {:.2}",
+            t_braa.as_secs_f64(),
+            t_p.as_secs_f64(),
+            p_ok as f64 * 100.0 / 65_534.0,
+            t_p.as_secs_f64() / t_braa.as_secs_f64().max(0.001)
+        );
+    }
+}
+
+/// (answered, with SNMP) from `pandian scan --format summary`.
+fn summary(out: &str) -> (usize, usize) {
+    let line = out.lines().next().unwrap_or_default();
+    let num = |word: &str| -> usize {
+        line.split(", ")
+            .find(|p| p.ends_with(word))
+            .and_then(|p| p.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (num("answered"), num("with SNMP"))
 }
 
 fn office(bin: &str) {

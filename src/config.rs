@@ -858,17 +858,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs))
 }
 
-/// A duration the way the config writes it: `15m`, `2h`, `90s`.
-pub fn format_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0 => "0s".to_string(),
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
+pub use crate::schedule::format_duration;
 
 /// A commented example config, printed by `pandian check-config --template`.
 pub const TEMPLATE: &str = include_str!("config_template.toml");

@@ -24,6 +24,7 @@
 //! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
+pub mod bucket;
 pub mod config;
 pub mod daemon;
 pub mod facts;

@@ -259,7 +259,7 @@ impl FromStr for Schedule {
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Schedule::Every(d) => write!(f, "every {}", crate::config::format_duration(*d)),
+            Schedule::Every(d) => write!(f, "every {}", format_duration(*d)),
             Schedule::Cron(c) => write!(f, "cron \"{}\"", c.text),
         }
     }
@@ -292,6 +292,18 @@ impl Schedule {
                 .and_then(|n| (n - now).to_std().ok())
                 .unwrap_or(Duration::from_secs(86_400)),
         }
+    }
+}
+
+/// A duration the way the config writes it: `15m`, `2h`, `90s`.
+pub fn format_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "0s".to_string(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 

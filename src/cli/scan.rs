@@ -22,6 +22,9 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Jsonl,
+    /// Only the run's counts: nothing is kept for printing, so memory does
+    /// not grow with the targets (with --db the devices are in the store).
+    Summary,
 }
 
 /// `pandian scan` arguments.
@@ -200,9 +203,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     // The rules load while the sweep runs (they are needed only after it,
     // or before it to bring a database up to date).
-    let mut rules = Rules::Loading(std::thread::spawn(|| {
-        Engine::builtin().map_err(|e| e.to_string())
-    }));
+    // A summary without a database needs no rules: none are loaded.
+    let mut rules = if args.format == Format::Summary && args.db.is_none() {
+        Rules::Failed
+    } else {
+        Rules::Loading(std::thread::spawn(|| {
+            Engine::builtin().map_err(|e| e.to_string())
+        }))
+    };
     let mut store = match &args.db {
         Some(p) => {
             let mut s = Store::open(p)?;
@@ -265,7 +273,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 &plan,
                 &collector,
                 recorder,
-                true,
+                args.format != Format::Summary,
                 None,
                 Duration::from_secs(5),
             )
@@ -277,9 +285,33 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     let started = timefmt::system(run.outcome.started);
-    let engine = rules.get()?;
     let outcome = run.outcome;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.format == Format::Summary {
+        let took = outcome
+            .finished
+            .duration_since(outcome.started)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{} addresses, {} answered, {} with SNMP, {} packets, {:.2} s",
+            outcome.addresses,
+            outcome.answered,
+            outcome.snmp_ok,
+            outcome.packets,
+            took.as_secs_f64()
+        )?;
+        if let (Some(id), Some(a)) = (run.run_id, &run.applied) {
+            writeln!(
+                out,
+                "run {id}: {} devices ({} new, {} merges, {} splits)",
+                a.devices, a.new_devices, a.merges, a.splits
+            )?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let engine = rules.get()?;
     // Devices are made and printed one at a time.
     match args.format {
         Format::Json => {
@@ -298,6 +330,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out)
             })?;
         }
+        // Printed above.
+        Format::Summary => {}
         Format::Table => {
             let devices = inventory::assemble(&run.probed, engine, &started);
             print_table(

@@ -2,7 +2,7 @@
 //! tables read once per agent, however many of its addresses answer) and
 //! reverse DNS, each request paid for from the run's bucket.
 
-use super::bucket::Bucket;
+use crate::bucket::Bucket;
 use crate::snmp::{Collector, Credential, Depth, SnmpReport};
 use crate::sweep::dns;
 use std::collections::HashMap;

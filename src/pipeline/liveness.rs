@@ -14,8 +14,8 @@
 //! configured timeout; the full timeout when nothing answered yet), and
 //! stops early once it heard every target it asked.
 
-use super::bucket::Bucket;
 use super::order::Permutation;
+use crate::bucket::Bucket;
 use crate::record::Source;
 use crate::sweep::arp::Attached;
 use crate::sweep::{SweepError, icmp as icmp_sock};

@@ -14,12 +14,11 @@
 //!                                                  batches ─▶ Sink (store / memory)
 //! ```
 
-pub mod bucket;
 pub mod host;
 pub mod liveness;
 pub mod order;
 
-pub use bucket::Bucket;
+pub use crate::bucket::Bucket;
 
 use crate::inventory::Probed;
 use crate::record::{Seen, SnmpSeen, Source};
@@ -120,6 +119,16 @@ pub struct Collect(pub Vec<Probed>);
 impl Sink for Collect {
     fn put(&mut self, batch: Vec<Probed>) -> Result<(), String> {
         self.0.extend(batch.into_iter().map(Probed::compact));
+        Ok(())
+    }
+}
+
+/// Keeps nothing (`pandian scan --format summary` without a database).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&mut self, _: Vec<Probed>) -> Result<(), String> {
         Ok(())
     }
 }
@@ -785,7 +794,9 @@ pub async fn execute(
     };
     let Some(mut recorder) = recorder else {
         let mut sink = Collect::default();
-        let outcome = run(plan, collector, &HashMap::new(), &mut sink, stop, grace).await?;
+        let mut drop_all = Discard;
+        let target: &mut dyn Sink = if keep { &mut sink } else { &mut drop_all };
+        let outcome = run(plan, collector, &HashMap::new(), target, stop, grace).await?;
         return Ok(Execution {
             outcome,
             run_id: None,
