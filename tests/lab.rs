@@ -1208,6 +1208,45 @@ fn lab_jobs_run_on_their_schedules_without_overlap_and_reload_adds_and_removes_t
         runs.iter().all(|r| r.1 != "running"),
         "no run left running: {runs:?}"
     );
+
+    // `scan --job` runs a configured job once, the daemon's way.
+    write_private(
+        &config,
+        &jobs_config(
+            &[
+                ("fast", "198.18.0.10", "10s"),
+                ("late", "198.18.0.10/31", "10s"),
+            ],
+            port,
+            &db,
+            "",
+        ),
+    );
+    let path = config.to_str().expect("path");
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &[
+            "scan", "--config", path, "--job", "late", "--format", "jsonl",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"198.18.0.10\"") && text.contains("\"198.18.0.11\""),
+        "{text}"
+    );
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &["scan", "--config", path, "--job", "gone"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("no job is named `gone`")
+            && err.contains("fast, late"),
+        "{err}"
+    );
 }
 
 #[test]

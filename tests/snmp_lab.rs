@@ -456,6 +456,9 @@ fn volatile(oid: &Oid, v: &Value) -> bool {
         v,
         Value::TimeTicks(_) | Value::Counter32(_) | Value::Counter64(_)
     ) || s.starts_with("1.3.6.1.2.1.25.1.")
+        // hrStorageSize and hrStorageUsed: memory rows (cached, shared,
+        // buffers) change size between two reads.
+        || s.starts_with("1.3.6.1.2.1.25.2.3.1.5.")
         || s.starts_with("1.3.6.1.2.1.25.2.3.1.6.")
         || s.starts_with("1.3.6.1.2.1.25.3.3.1.2.")
         || s.starts_with("1.3.6.1.2.1.2.2.1.9.")

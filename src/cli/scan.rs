@@ -34,8 +34,25 @@ pub enum Format {
 )]
 pub struct ScanArgs {
     /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.10-20).
-    #[arg(required = true, value_name = "TARGET")]
+    #[arg(
+        required_unless_present = "job",
+        conflicts_with = "job",
+        value_name = "TARGET"
+    )]
     pub targets: Vec<String>,
+    /// Run this `[[job]]` of --config once, now, exactly as the daemon
+    /// would (its targets, exclusions, credentials, probes, rate and depth;
+    /// `default` is the [scan] section's).
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "config",
+        conflicts_with_all = ["credentials", "communities", "v3_user", "exclude", "probes", "rate"]
+    )]
+    pub job: Option<String>,
+    /// The daemon's config, for --job.
+    #[arg(long, value_name = "FILE", requires = "job")]
+    pub config: Option<PathBuf>,
     /// SNMP credentials: a TOML file of [[snmp.credentials]] tables, as in the
     /// config (refused when other users may read it). No credential: no SNMP.
     #[arg(long, value_name = "FILE")]
@@ -185,9 +202,41 @@ pub fn credentials(
     Ok((out, warnings))
 }
 
+/// A configured job, loaded for `--job`: the job and the SNMP settings.
+fn configured_job(args: &ScanArgs) -> anyhow::Result<Option<(pandian::job::Job, Duration, u32)>> {
+    let (Some(name), Some(path)) = (&args.job, &args.config) else {
+        return Ok(None);
+    };
+    let settings = super::serve::load(path)?;
+    let names: Vec<&str> = settings.jobs.iter().map(|j| j.name.as_str()).collect();
+    let Some(job) = settings.jobs.iter().find(|j| &j.name == name) else {
+        anyhow::bail!(
+            "{}: no job is named `{}`{}",
+            path.display(),
+            pandian::text::clean(name, 80),
+            if names.is_empty() {
+                " (the config has none)".to_string()
+            } else {
+                format!(" (it has {})", names.join(", "))
+            }
+        );
+    };
+    Ok(Some((
+        job.clone(),
+        settings.snmp_timeout,
+        settings.snmp_retries,
+    )))
+}
+
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let targets: Vec<Target> = target::parse_all(&args.targets)?;
-    let exclude: Vec<Target> = target::parse_all(&args.exclude)?;
+    let job = configured_job(args)?;
+    let (targets, exclude): (Vec<Target>, Vec<Target>) = match &job {
+        Some((j, _, _)) => (j.targets.clone(), j.exclude.clone()),
+        None => (
+            target::parse_all(&args.targets)?,
+            target::parse_all(&args.exclude)?,
+        ),
+    };
     // Fail early on bad targets, before opening sockets.
     let addresses = target::expand(&targets, &exclude)?;
     if addresses.is_empty() {
@@ -197,10 +246,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             pandian::scan::describe(&exclude)
         );
     }
-    let (credentials, warnings) = credentials(args, |k| std::env::var(k).ok())?;
-    for w in warnings {
-        eprintln!("warning: {w}");
-    }
+    let credentials = match &job {
+        Some((j, _, _)) => j.credentials.clone(),
+        None => {
+            let (credentials, warnings) = credentials(args, |k| std::env::var(k).ok())?;
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            credentials
+        }
+    };
     // The rules load while the sweep runs (they are needed only after it,
     // or before it to bring a database up to date).
     // A summary without a database needs no rules: none are loaded.
@@ -219,30 +274,33 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let plan = RunPlan {
-        targets: targets.clone(),
-        exclude,
-        rate: args.rate,
-        probe_timeout: Duration::from_millis(args.timeout),
-        passes: 2,
-        probes: if args.probes.is_empty() {
-            Probes {
-                dns: args.resolve,
-                ..Probes::default()
-            }
-        } else {
-            let has = |p: &str| args.probes.iter().any(|x| x == p);
-            Probes {
-                arp: has("arp"),
-                icmp: has("icmp"),
-                snmp: has("snmp"),
-                dns: has("dns"),
-            }
+    let plan = match &job {
+        Some((j, _, _)) => RunPlan::for_job(j, None, seed()),
+        None => RunPlan {
+            targets: targets.clone(),
+            exclude,
+            rate: args.rate,
+            probe_timeout: Duration::from_millis(args.timeout),
+            passes: 2,
+            probes: if args.probes.is_empty() {
+                Probes {
+                    dns: args.resolve,
+                    ..Probes::default()
+                }
+            } else {
+                let has = |p: &str| args.probes.iter().any(|x| x == p);
+                Probes {
+                    arp: has("arp"),
+                    icmp: has("icmp"),
+                    snmp: has("snmp"),
+                    dns: has("dns"),
+                }
+            },
+            resolv_conf: None,
+            credentials,
+            concurrency: 64,
+            seed: seed(),
         },
-        resolv_conf: None,
-        credentials,
-        concurrency: 64,
-        seed: seed(),
     };
     let rt = super::runtime()?;
     // With a database, DES salts continue from the stored state; without
@@ -252,15 +310,24 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let run = rt.block_on(async {
-        let collector = Collector::new(CollectorOptions {
-            des_salt,
-            timeout: Duration::from_millis(args.snmp_timeout),
-            depth: if args.snmp_depth == "system" {
-                Depth::System
-            } else {
-                Depth::Full
+        let collector = Collector::new(match &job {
+            Some((j, timeout, retries)) => CollectorOptions {
+                des_salt,
+                timeout: *timeout,
+                retries: *retries,
+                depth: j.snmp_depth,
+                ..CollectorOptions::default()
             },
-            ..CollectorOptions::default()
+            None => CollectorOptions {
+                des_salt,
+                timeout: Duration::from_millis(args.snmp_timeout),
+                depth: if args.snmp_depth == "system" {
+                    Depth::System
+                } else {
+                    Depth::Full
+                },
+                ..CollectorOptions::default()
+            },
         })
         .await?;
         let recorder = match store.as_mut() {
@@ -269,7 +336,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         };
         anyhow::Ok(
             pipeline::execute(
-                "default",
+                job.as_ref().map_or("default", |(j, _, _)| j.name.as_str()),
                 &plan,
                 &collector,
                 recorder,
