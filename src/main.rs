@@ -21,7 +21,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Scan targets once and print what answered (stores nothing unless --db).
-    Scan(cli::scan::ScanArgs),
+    Scan(Box<cli::scan::ScanArgs>),
     /// Run the daemon: scan on a schedule, store history, serve the page.
     Serve(cli::serve::ServeArgs),
     /// Check a config file and print what it means; changes nothing.
