@@ -1,7 +1,12 @@
 //! The read-only status page and JSON API (axum). Every request reads the
 //! store through a read-only connection of its own (from a small pool), so
-//! one slow page never holds up another or `/healthz`; lists are filtered,
-//! sorted and paged in SQL.
+//! one slow page never holds up another; lists are filtered, sorted and
+//! paged in SQL. At most [`READERS`] pages read at once (more wait their
+//! turn), and `/healthz` has [`HEALTH_READERS`] of its own: each read holds
+//! a SQLite connection (three descriptors with WAL), so however many
+//! clients ask at once, the page's descriptors stay within what
+//! [`serve::Limits`] leaves for scanning, and busy pages never make
+//! `/healthz` wait.
 //!
 //! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
 //! `GET /devices/{id}`, `GET /api/v1/devices`, `GET /api/v1/devices/{id}`,
@@ -23,10 +28,16 @@ use i18n::Lang;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Semaphore;
 use view::{DevicePage, DeviceView, IndexPage};
 
-/// Idle read connections kept for the next requests.
-const IDLE_CONNECTIONS: usize = 8;
+/// Page and API requests that read the store at once; more wait their turn.
+pub const READERS: usize = 8;
+/// Reads kept for `/healthz`, so busy pages never hold it up.
+pub const HEALTH_READERS: usize = 2;
+/// Descriptors one store read holds: the database, its WAL and its
+/// shared-memory file.
+pub const DESCRIPTORS_PER_READER: usize = 3;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -36,6 +47,10 @@ pub struct AppState {
 
 struct Inner {
     pool: ReadPool,
+    /// Permits for page and API reads ([`READERS`]).
+    readers: Arc<Semaphore>,
+    /// Permits for `/healthz` ([`HEALTH_READERS`]).
+    health: Arc<Semaphore>,
     configured: AtomicBool,
     config_path: String,
 }
@@ -46,7 +61,10 @@ impl AppState {
     pub fn new(db_path: PathBuf, configured: bool, config_path: String) -> AppState {
         AppState {
             inner: Arc::new(Inner {
-                pool: ReadPool::new(&db_path, IDLE_CONNECTIONS),
+                // Never more open than can be reading at once.
+                pool: ReadPool::new(&db_path, READERS + HEALTH_READERS),
+                readers: Arc::new(Semaphore::new(READERS)),
+                health: Arc::new(Semaphore::new(HEALTH_READERS)),
                 configured: AtomicBool::new(configured),
                 config_path,
             }),
@@ -58,13 +76,37 @@ impl AppState {
         self.inner.configured.store(configured, Ordering::Relaxed);
     }
 
-    /// Run `f` on a read-only store of its own, on a blocking thread.
+    /// Run `f` on a read-only store of its own, on a blocking thread, once
+    /// one of the [`READERS`] permits is free.
     async fn with_store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, AppError> {
+        self.read(self.inner.readers.clone(), f).await
+    }
+
+    /// [`AppState::with_store`] for `/healthz`, on permits of its own.
+    async fn with_health_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        self.read(self.inner.health.clone(), f).await
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        permits: Arc<Semaphore>,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let permit = permits
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
+            // Held until the read ends, even when the client went away and
+            // the request was dropped meanwhile.
+            let _permit = permit;
             let store = inner
                 .pool
                 .get()
@@ -432,7 +474,7 @@ async fn api_scans(
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
-    let version = state.with_store(|s| s.version()).await?;
+    let version = state.with_health_store(|s| s.version()).await?;
     Ok(Json(serde_json::json!({ "status": "ok", "schema_version": version })).into_response())
 }
 

@@ -4,7 +4,9 @@
 //!   the hard limit ([`raise_descriptor_limit`]); [`Limits::for_descriptors`]
 //!   then caps concurrent connections well below it, leaving
 //!   [`SCAN_RESERVE`] descriptors (and as many again) for probes, SNMP, DNS
-//!   and SQLite.
+//!   and SQLite. The page's own store reads are bounded apart from the
+//!   connections ([`super::READERS`] and [`super::HEALTH_READERS`] at once),
+//!   so many clients asking at once cannot eat into that reserve either.
 //! - **Cap.** At most `max_connections` connections are open (one more is
 //!   held while room is made). A new connection past the cap closes the
 //!   oldest *idle* one (no request in progress: never sent one, or between
@@ -352,8 +354,11 @@ mod tests {
             let l = Limits::for_descriptors(nofile);
             assert_eq!(l.max_connections, cap, "{nofile}");
             if nofile >= 1024 {
+                // Sockets, plus every store read the page may hold at once.
+                let readers = (super::super::READERS + super::super::HEALTH_READERS)
+                    * super::super::DESCRIPTORS_PER_READER;
                 assert!(
-                    l.max_connections as u64 + SCAN_RESERVE * 2 <= nofile,
+                    (l.max_connections + readers) as u64 + SCAN_RESERVE * 2 <= nofile,
                     "{nofile}"
                 );
             }

@@ -241,3 +241,77 @@ async fn web_scan_errors_never_show_the_database_path() {
         "{api}"
     );
 }
+
+/// A gate page reads wait at, so a test can hold them open.
+#[derive(Default)]
+struct Gate {
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+}
+
+impl Gate {
+    /// Wait (at most 20 s) until the gate opens.
+    fn wait(&self) {
+        let open = self.open.lock().unwrap();
+        let _ = self
+            .opened
+            .wait_timeout_while(open, std::time::Duration::from_secs(20), |o| !*o)
+            .unwrap();
+    }
+
+    fn release(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_store_reads_are_bounded_and_healthz_keeps_its_own() {
+    use std::sync::atomic::AtomicUsize;
+    let state = AppState::new(store_with("readers", &[]), true, "x".into());
+    let gate = Arc::new(Gate::default());
+    let inside = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    // Three times as many slow page reads as may run at once.
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..3 * READERS {
+        let (state, gate, inside, peak) =
+            (state.clone(), gate.clone(), inside.clone(), peak.clone());
+        reads.spawn(async move {
+            state
+                .with_store(move |s| {
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    gate.wait();
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    s.version()
+                })
+                .await
+                .is_ok()
+        });
+    }
+    for _ in 0..200 {
+        if inside.load(Ordering::SeqCst) >= READERS {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // Room for more to start, were they allowed to.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(inside.load(Ordering::SeqCst), READERS, "reads at once");
+    // Every page permit is taken: /healthz still answers.
+    let health = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        get(app(state.clone()), "/healthz", None),
+    )
+    .await;
+    gate.release();
+    let (status, body) = health.expect("/healthz waited for the pages");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut ok = 0;
+    while let Some(r) = reads.join_next().await {
+        ok += usize::from(r.unwrap());
+    }
+    assert_eq!(ok, 3 * READERS, "every read ran in its turn");
+    assert_eq!(peak.load(Ordering::SeqCst), READERS);
+}
