@@ -135,6 +135,32 @@ pub struct WebSection {
     /// Address and port of the status page.
     #[serde(default = "default_listen")]
     pub listen: Spanned<String>,
+    /// HTTP Basic users (`[[web.users]]`), passwords as Argon2 hashes.
+    #[serde(default)]
+    pub users: Vec<WebUserConfig>,
+    /// A file holding a bearer token (refused when readable by every user).
+    #[serde(default)]
+    pub token_file: Option<Spanned<PathBuf>>,
+    /// PEM certificate chain: with `tls_key`, the page speaks only HTTPS.
+    #[serde(default)]
+    pub tls_cert: Option<Spanned<PathBuf>>,
+    /// PEM private key for `tls_cert`.
+    #[serde(default)]
+    pub tls_key: Option<Spanned<PathBuf>>,
+    /// A plain-HTTP listener that answers `/healthz` and redirects every
+    /// other request to the HTTPS page (needs TLS).
+    #[serde(default)]
+    pub redirect_http: Option<Spanned<String>>,
+}
+
+/// One `[[web.users]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebUserConfig {
+    /// The user name (no `:`, which HTTP Basic cannot carry).
+    pub name: String,
+    /// An Argon2 PHC string (`$argon2id$v=19$...`) from `pandian hash-password`.
+    pub password_hash: String,
 }
 
 fn default_interval() -> Spanned<String> {
@@ -203,6 +229,11 @@ impl Default for WebSection {
     fn default() -> Self {
         WebSection {
             listen: default_listen(),
+            users: Vec::new(),
+            token_file: None,
+            tls_cert: None,
+            tls_key: None,
+            redirect_http: None,
         }
     }
 }
@@ -231,6 +262,66 @@ pub struct Settings {
     pub retention: Option<Duration>,
     /// Status page address.
     pub listen: SocketAddr,
+    /// Who may read the page, TLS, the HTTP redirect (`[web]`).
+    pub web: WebSettings,
+}
+
+/// `[web]` beyond the address: authentication and TLS. Files are named here
+/// and read when the daemon starts (`web::auth`, `web::tls`), so their errors
+/// can point back at the config line.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// HTTP Basic users with validated Argon2 hashes.
+    pub users: Vec<WebUser>,
+    /// The bearer-token file.
+    pub token_file: Option<Located<PathBuf>>,
+    /// Certificate and key, always both or neither.
+    pub tls: Option<TlsFiles>,
+    /// Where the plain-HTTP redirect listens.
+    pub redirect_http: Option<SocketAddr>,
+}
+
+impl WebSettings {
+    /// Whether requests must authenticate (any user or a token configured).
+    pub fn auth_enabled(&self) -> bool {
+        !self.users.is_empty() || self.token_file.is_some()
+    }
+}
+
+/// A `[[web.users]]` entry after validation.
+#[derive(Clone)]
+pub struct WebUser {
+    /// User name.
+    pub name: String,
+    /// Argon2 PHC string (parsed once at validation).
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for WebUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebUser")
+            .field("name", &self.name)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+/// `web.tls_cert` and `web.tls_key`.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// PEM certificate chain.
+    pub cert: Located<PathBuf>,
+    /// PEM private key.
+    pub key: Located<PathBuf>,
+}
+
+/// A value with the config line it came from (0: not from the file).
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// 1-based line in the config file.
+    pub line: usize,
 }
 
 impl Settings {
@@ -336,15 +427,15 @@ pub fn load(path: &Path) -> Result<(Settings, Vec<Warning>), ConfigError> {
     Ok((settings, warnings))
 }
 
-/// A warning when the page listens beyond loopback without
-/// authentication. The page has no authentication yet, so any address
-/// other than loopback gets it; once authentication can be configured,
-/// only a page without it should.
+/// A warning when the page listens beyond loopback over plain HTTP: the
+/// users' passwords (or the token) and the inventory then cross the network
+/// unencrypted. (Beyond loopback without authentication is an error, see
+/// `validate_web`.)
 pub fn listen_warning(settings: &Settings, path: &Path) -> Option<Warning> {
     let ip = settings.listen.ip();
-    (!ip.is_loopback()).then(|| {
+    (!ip.is_loopback() && settings.web.tls.is_none()).then(|| {
         format!(
-            "{}: web.listen = \"{}\" serves the status page beyond this machine without authentication: anyone who can reach {} sees the whole inventory; keep it on 127.0.0.1 unless that is what you want",
+            "{}: web.listen = \"{}\" serves the status page beyond this machine over plain HTTP: passwords, the token and the inventory cross the network unencrypted to anyone who can reach {}; set web.tls_cert and web.tls_key, or keep it on 127.0.0.1",
             path.display(),
             settings.listen,
             if ip.is_unspecified() { "any of its addresses".to_string() } else { ip.to_string() }
@@ -815,6 +906,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
                 ),
             )
         })?;
+    let web = validate_web(&file.web, listen, text, path)?;
     Ok(Settings {
         jobs,
         exclude,
@@ -826,6 +918,159 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         db_group,
         retention,
         listen,
+        web,
+    })
+}
+
+fn validate_web(
+    section: &WebSection,
+    listen: SocketAddr,
+    text: &str,
+    path: &Path,
+) -> Result<WebSettings, ConfigError> {
+    let line = |span: std::ops::Range<usize>| {
+        if span.is_empty() {
+            0
+        } else {
+            line_of(text, span.start)
+        }
+    };
+    let invalid = |line: usize, key: &str, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        key: key.to_string(),
+        message,
+    };
+    let mut users: Vec<WebUser> = Vec::with_capacity(section.users.len());
+    for (i, u) in section.users.iter().enumerate() {
+        let at = nth_table_line(text, "web.users", i);
+        if u.name.is_empty() || u.name.contains(':') || u.name.chars().any(char::is_control) {
+            return Err(invalid(
+                at,
+                &format!("web.users[{i}].name"),
+                "a user name must be non-empty, without `:` or control characters".into(),
+            ));
+        }
+        if users.iter().any(|k| k.name == u.name) {
+            return Err(invalid(
+                at,
+                &format!("web.users[{i}].name"),
+                format!("the user `{}` is listed twice", u.name),
+            ));
+        }
+        if !is_argon2_hash(&u.password_hash) {
+            return Err(invalid(
+                at,
+                &format!("web.users[{i}].password_hash"),
+                "not an Argon2 hash (`$argon2id$v=19$m=...`); make one with \
+                 `pandian hash-password` (it reads the password from stdin)"
+                    .into(),
+            ));
+        }
+        users.push(WebUser {
+            name: u.name.clone(),
+            password_hash: u.password_hash.clone(),
+        });
+    }
+    let located = |s: &Spanned<PathBuf>, key: &str| -> Result<Located<PathBuf>, ConfigError> {
+        let l = line(s.span());
+        if !s.get_ref().is_absolute() {
+            return Err(invalid(
+                l,
+                key,
+                format!(
+                    "`{}` is not an absolute path; write e.g. \"/etc/pandian/...\"",
+                    s.get_ref().display()
+                ),
+            ));
+        }
+        Ok(Located {
+            value: s.get_ref().clone(),
+            line: l,
+        })
+    };
+    let token_file = section
+        .token_file
+        .as_ref()
+        .map(|t| located(t, "web.token_file"))
+        .transpose()?;
+    let tls = match (&section.tls_cert, &section.tls_key) {
+        (Some(c), Some(k)) => Some(TlsFiles {
+            cert: located(c, "web.tls_cert")?,
+            key: located(k, "web.tls_key")?,
+        }),
+        (None, None) => None,
+        (Some(c), None) => {
+            return Err(invalid(
+                line(c.span()),
+                "web.tls_key",
+                "web.tls_cert is set but web.tls_key is not; give both PEM files".into(),
+            ));
+        }
+        (None, Some(k)) => {
+            return Err(invalid(
+                line(k.span()),
+                "web.tls_cert",
+                "web.tls_key is set but web.tls_cert is not; give both PEM files".into(),
+            ));
+        }
+    };
+    let redirect_http = match &section.redirect_http {
+        None => None,
+        Some(r) => {
+            let addr = r.get_ref().parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    line(r.span()),
+                    "web.redirect_http",
+                    format!(
+                        "`{}` is not an address:port such as \"0.0.0.0:80\"",
+                        r.get_ref()
+                    ),
+                )
+            })?;
+            if tls.is_none() {
+                return Err(invalid(
+                    line(r.span()),
+                    "web.redirect_http",
+                    "redirects to the HTTPS page, so it needs web.tls_cert and web.tls_key".into(),
+                ));
+            }
+            if addr == listen {
+                return Err(invalid(
+                    line(r.span()),
+                    "web.redirect_http",
+                    format!("{addr} is also web.listen; pick another port (usually 80)"),
+                ));
+            }
+            Some(addr)
+        }
+    };
+    let web = WebSettings {
+        users,
+        token_file,
+        tls,
+        redirect_http,
+    };
+    if !web.auth_enabled() && !listen.ip().is_loopback() {
+        return Err(invalid(
+            line(section.listen.span()),
+            "web.listen",
+            format!(
+                "{listen} is reachable from other machines but the page has no \
+                 authentication; add [[web.users]] (hash a password with `pandian \
+                 hash-password`) or web.token_file, or listen on 127.0.0.1"
+            ),
+        ));
+    }
+    Ok(web)
+}
+
+/// Whether `s` is an Argon2 PHC string with the parts a verifier needs.
+fn is_argon2_hash(s: &str) -> bool {
+    argon2::PasswordHash::new(s).is_ok_and(|h| {
+        matches!(h.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d")
+            && h.salt.is_some()
+            && h.hash.is_some()
     })
 }
 
@@ -956,22 +1201,140 @@ mod tests {
         assert_eq!(nth_table_line("", "snmp.credentials", 0), 0);
     }
 
+    const HASH: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Sm9obiBEb2UgaXMgbm90IGEgcmVhbCBoYXNo";
+
     #[test]
-    fn listening_beyond_loopback_warns_that_the_page_is_open() {
-        for (listen, warns) in [
-            ("127.0.0.1:8080", false),
-            ("127.0.0.53:8080", false),
-            ("[::1]:8080", false),
-            ("0.0.0.0:8080", true),
-            ("[::]:8080", true),
-            ("192.0.2.10:8080", true),
+    fn web_auth_and_tls_keys_are_read() {
+        let text = format!(
+            "[web]\nlisten = \"0.0.0.0:443\"\ntls_cert = \"/etc/pandian/tls/cert.pem\"\n\
+             tls_key = \"/etc/pandian/tls/key.pem\"\nredirect_http = \"0.0.0.0:80\"\n\
+             token_file = \"/etc/pandian/token\"\n\n[[web.users]]\nname = \"admin\"\n\
+             password_hash = \"{HASH}\"\n"
+        );
+        let s = p(&text).unwrap();
+        let w = &s.web;
+        assert!(w.auth_enabled());
+        assert_eq!(w.users[0].name, "admin");
+        assert!(
+            !format!("{w:?}").contains("argon2"),
+            "hash kept out of Debug"
+        );
+        let tls = w.tls.as_ref().unwrap();
+        assert_eq!((tls.cert.line, tls.key.line), (3, 4));
+        assert_eq!(w.token_file.as_ref().unwrap().line, 6);
+        assert_eq!(w.redirect_http.unwrap().to_string(), "0.0.0.0:80");
+        let plain = p("[web]\nlisten = \"127.0.0.1:8080\"\n").unwrap();
+        assert!(!plain.web.auth_enabled() && plain.web.tls.is_none());
+    }
+
+    #[test]
+    fn web_auth_off_is_only_allowed_on_loopback() {
+        for listen in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:80"] {
+            assert!(
+                p(&format!("[web]\nlisten = \"{listen}\"\n")).is_ok(),
+                "{listen}"
+            );
+        }
+        for listen in ["0.0.0.0:8080", "[::]:8080", "198.51.100.7:443"] {
+            let err = p(&format!("[web]\nlisten = \"{listen}\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("line 2: `web.listen`") && err.contains("no authentication"),
+                "{listen}: {err}"
+            );
+        }
+        let with_token = "[web]\nlisten = \"0.0.0.0:8080\"\ntoken_file = \"/etc/pandian/token\"\n";
+        assert!(p(with_token).is_ok());
+    }
+
+    #[test]
+    fn web_bad_values_name_line_and_key() {
+        let user = |name: &str, hash: &str| {
+            format!("[web]\n\n[[web.users]]\nname = \"{name}\"\npassword_hash = \"{hash}\"\n")
+        };
+        let cases = [
+            (
+                user("admin", "plaintext"),
+                "line 3: `web.users[0].password_hash`",
+            ),
+            (
+                user("admin", "$2b$12$bcryptbcryptbcryptbcryptbcr"),
+                "hash-password",
+            ),
+            (user("a:b", HASH), "line 3: `web.users[0].name`"),
+            (user("", HASH), "`web.users[0].name`"),
+            (
+                format!(
+                    "{}\n[[web.users]]\nname = \"admin\"\npassword_hash = \"{HASH}\"\n",
+                    user("admin", HASH)
+                ),
+                "line 7: `web.users[1].name`: the user `admin` is listed twice",
+            ),
+            (
+                "[web]\ntls_cert = \"/c.pem\"\n".into(),
+                "line 2: `web.tls_key`",
+            ),
+            (
+                "[web]\ntls_key = \"/k.pem\"\n".into(),
+                "line 2: `web.tls_cert`",
+            ),
+            (
+                "[web]\ntls_cert = \"c.pem\"\ntls_key = \"/k.pem\"\n".into(),
+                "line 2: `web.tls_cert`: `c.pem` is not an absolute path",
+            ),
+            (
+                "[web]\nredirect_http = \"0.0.0.0:80\"\n".into(),
+                "line 2: `web.redirect_http`: redirects",
+            ),
+            (
+                "[web]\ntls_cert = \"/c\"\ntls_key = \"/k\"\nredirect_http = \"eighty\"\n".into(),
+                "line 4: `web.redirect_http`",
+            ),
+            (
+                "[web]\ntls_cert = \"/c\"\ntls_key = \"/k\"\nredirect_http = \"127.0.0.1:8080\"\n"
+                    .into(),
+                "also web.listen",
+            ),
+            (
+                "[web]\ntoken_file = \"token\"\n".into(),
+                "line 2: `web.token_file`",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = p(&text).unwrap_err().to_string();
+            assert!(err.contains(want), "{text:?} gave {err}");
+        }
+        assert!(matches!(
+            p("[[web.users]]\nname = \"a\"\n"),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn listening_beyond_loopback_over_plain_http_warns() {
+        let tls = "tls_cert = \"/etc/pandian/cert.pem\"\ntls_key = \"/etc/pandian/key.pem\"\n";
+        for (listen, https, warns) in [
+            ("127.0.0.1:8080", false, false),
+            ("127.0.0.53:8080", false, false),
+            ("[::1]:8080", false, false),
+            ("0.0.0.0:8080", false, true),
+            ("[::]:8080", false, true),
+            ("192.0.2.10:8080", false, true),
+            ("0.0.0.0:8443", true, false),
+            ("192.0.2.10:443", true, false),
         ] {
-            let s = p(&format!("[web]\nlisten = \"{listen}\"\n")).unwrap();
+            let s = p(&format!(
+                "[web]\nlisten = \"{listen}\"\ntoken_file = \"/etc/pandian/token\"\n{}",
+                if https { tls } else { "" }
+            ))
+            .unwrap();
             let w = listen_warning(&s, Path::new("/etc/pandian.toml"));
             assert_eq!(w.is_some(), warns, "{listen}: {w:?}");
             if let Some(w) = w {
                 assert!(
-                    w.contains("without authentication") && w.contains(listen),
+                    w.contains("plain HTTP") && w.contains(listen) && w.contains("web.tls_cert"),
                     "{w}"
                 );
             }

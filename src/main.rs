@@ -32,6 +32,8 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// Regenerate devices, identities and fingerprints from the stored observations.
     Rebuild(cli::rebuild::RebuildArgs),
+    /// Hash a password (read from stdin) for [[web.users]] in the config.
+    HashPassword(cli::hash_password::HashPasswordArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Fingerprint(a) => cli::fingerprint::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::Rebuild(a) => cli::rebuild::run(a),
+        Command::HashPassword(a) => cli::hash_password::run(a),
     };
     match result {
         Ok(code) => code,

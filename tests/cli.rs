@@ -275,8 +275,19 @@ fn check_config_refuses_an_empty_store_path_and_warns_on_open_files_and_listener
             "{err}"
         );
     }
-    let p = temp("open.toml", "[web]\nlisten = \"0.0.0.0:8080\"\n");
+    // Beyond loopback the page needs authentication (without it, an error:
+    // hash_password_reads_stdin_and_check_config_reads_web_files_before_ok);
+    // over plain HTTP it gets a warning.
     use std::os::unix::fs::PermissionsExt;
+    let token = temp("open.token", "0123456789abcdef0123456789abcdef\n");
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let p = temp(
+        "open.toml",
+        &format!(
+            "[web]\nlisten = \"0.0.0.0:8080\"\ntoken_file = \"{}\"\n",
+            token.display()
+        ),
+    );
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).expect("chmod");
     let (code, _, err) = run(&["check-config", "--config", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
@@ -285,7 +296,7 @@ fn check_config_refuses_an_empty_store_path_and_warns_on_open_files_and_listener
         "{err}"
     );
     assert!(
-        err.contains("0.0.0.0:8080") && err.contains("without authentication"),
+        err.contains("0.0.0.0:8080") && err.contains("plain HTTP") && err.contains("web.tls_cert"),
         "{err}"
     );
     let p = temp("loop.toml", "[web]\nlisten = \"127.0.0.1:8080\"\n");
@@ -297,12 +308,13 @@ fn check_config_refuses_an_empty_store_path_and_warns_on_open_files_and_listener
 #[test]
 fn serve_explains_listen_and_netns_errors() {
     // 192.0.2.1 (TEST-NET-1) is on no interface here: binding fails with
-    // EADDRNOTAVAIL before anything else happens.
+    // EADDRNOTAVAIL before anything else happens (the token file, needed
+    // off loopback, is read only after binding).
     let dir = std::env::temp_dir().join(format!("pandian-listen-{}", std::process::id()));
     let p = temp(
         "notlocal.toml",
         &format!(
-            "[store]\npath = \"{}/n.db\"\n[web]\nlisten = \"192.0.2.1:8080\"\n",
+            "[store]\npath = \"{}/n.db\"\n[web]\nlisten = \"192.0.2.1:8080\"\ntoken_file = \"/nonexistent/token\"\n",
             dir.display()
         ),
     );
@@ -379,5 +391,66 @@ fn demo_checks_its_port_before_building_anything() {
     assert!(
         !err.contains("building the lab"),
         "nothing was built: {err}"
+    );
+}
+
+#[test]
+fn hash_password_reads_stdin_and_check_config_reads_web_files_before_ok() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let mut child = Command::new(bin())
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hash-password");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"correct horse\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success() && hash.starts_with("$argon2id$"),
+        "{hash}"
+    );
+    let (code, _, err) = run(&["hash-password"]);
+    assert_eq!(code, 2, "an empty stdin is refused: {err}");
+
+    let open = temp("open.toml", "[web]\nlisten = \"0.0.0.0:8080\"\n");
+    for cmd in ["check-config", "serve"] {
+        let (code, _, err) = run(&[cmd, "--config", open.to_str().unwrap()]);
+        assert_eq!(code, 2, "{cmd}: {err}");
+        assert!(
+            err.contains("open.toml line 2: `web.listen`") && err.contains("no authentication"),
+            "{cmd}: {err}"
+        );
+    }
+
+    let token = temp("token", "0123456789abcdef0123456789abcdef\n");
+    let p = temp(
+        "web.toml",
+        &format!(
+            "[web]\nlisten = \"0.0.0.0:8443\"\ntoken_file = \"{}\"\n\n[[web.users]]\nname = \"admin\"\npassword_hash = \"{hash}\"\n",
+            token.display()
+        ),
+    );
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let (code, out, err) = run(&["check-config", "--config", p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(!out.contains("OK"), "no OK before the refusal: {out}");
+    assert!(
+        err.contains("line 3: `web.token_file`") && err.contains("readable by every user"),
+        "{err}"
+    );
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let (code, out, err) = run(&["check-config", "--config", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("user `admin`") && out.contains("bearer token in") && !out.contains("argon2"),
+        "{out}"
     );
 }

@@ -94,7 +94,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
                 nix::sys::signal::kill(nix::unistd::Pid::this(), nix::sys::signal::Signal::SIGTERM);
         });
     }
-    let code = super::serve::serve_with(settings, &config_path, listener, routed);
+    let code = super::serve::serve_with(settings, &config_path, listener, None, routed);
     drop(lab);
     code
 }

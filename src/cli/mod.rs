@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod fingerprint;
+pub mod hash_password;
 pub mod rebuild;
 pub mod scan;
 pub mod serve;

@@ -58,10 +58,20 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         settings.listen,
         &format!("web.listen in {}", args.config.display()),
     )?;
+    let redirect = settings
+        .web
+        .redirect_http
+        .map(|addr| {
+            bind(
+                addr,
+                &format!("web.redirect_http in {}", args.config.display()),
+            )
+        })
+        .transpose()?;
     if let Some(ns) = &args.netns {
         netns::enter(ns)?;
     }
-    serve_with(settings, &args.config, listener, routed)
+    serve_with(settings, &args.config, listener, redirect, routed)
 }
 
 /// Bind the page's listener, explaining the usual failures. `whence` says
@@ -88,12 +98,14 @@ pub fn bind(addr: std::net::SocketAddr, whence: &str) -> anyhow::Result<std::net
     })
 }
 
-/// Run the daemon on an already-bound listener until SIGTERM/SIGINT (and,
-/// for the demo, SIGHUP); `routed` comes from [`signals::route`].
+/// Run the daemon on already-bound listeners (the page's, and
+/// `web.redirect_http`'s) until SIGTERM/SIGINT (and, for the demo, SIGHUP);
+/// `routed` comes from [`signals::route`].
 pub fn serve_with(
     settings: Settings,
     config_path: &Path,
     listener: std::net::TcpListener,
+    redirect: Option<std::net::TcpListener>,
     routed: signals::Routed,
 ) -> anyhow::Result<ExitCode> {
     let rt = super::runtime()?;
@@ -101,6 +113,7 @@ pub fn serve_with(
         settings,
         config_path,
         listener,
+        redirect,
         routed.stop,
         routed.reload,
     ))?;
@@ -116,6 +129,9 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("give --config FILE or --template");
     };
     let s = load(path)?;
+    // The token, certificate and key are read now, so a file that serve
+    // would refuse fails the check before it says OK.
+    let web = web_summary(&s, path)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}: OK", path.display())?;
     if s.jobs.is_empty() {
@@ -178,7 +194,9 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         }
     )?;
     writeln!(out, "  database:    {}", s.db_path.display())?;
-    writeln!(out, "  status page: http://{}/", s.listen)?;
+    for line in web {
+        writeln!(out, "{line}")?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -193,4 +211,42 @@ fn summarise(list: &[pandian::target::Target]) -> String {
         pandian::scan::describe(list.get(..5).unwrap_or_default()),
         list.len()
     )
+}
+
+/// What `[web]` means, after reading the token file and loading the
+/// certificate and key the way `serve` will (errors name the config line).
+fn web_summary(s: &Settings, path: &Path) -> anyhow::Result<Vec<String>> {
+    let auth = pandian::web::auth::Auth::from_settings(&s.web, path)?;
+    if let Some(files) = &s.web.tls {
+        pandian::web::tls::server_config(files, path)?;
+    }
+    let scheme = if s.web.tls.is_some() { "https" } else { "http" };
+    let mut lines = vec![format!("  status page: {scheme}://{}/", s.listen)];
+    if let Some(files) = &s.web.tls {
+        lines.push(format!(
+            "  tls:         {} with key {}",
+            files.cert.value.display(),
+            files.key.value.display()
+        ));
+    }
+    if let Some(r) = s.web.redirect_http {
+        lines.push(format!(
+            "  http:        {r} answers /healthz and redirects to https"
+        ));
+    }
+    let mut who: Vec<String> = s
+        .web
+        .users
+        .iter()
+        .map(|u| format!("user `{}`", u.name))
+        .collect();
+    if let Some(t) = &s.web.token_file {
+        who.push(format!("bearer token in {}", t.value.display()));
+    }
+    lines.push(if auth.is_some() {
+        format!("  auth:        {}; /healthz is open", who.join(", "))
+    } else {
+        "  auth:        off (allowed because the page listens on loopback only)".to_string()
+    });
+    Ok(lines)
 }

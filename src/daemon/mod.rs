@@ -50,6 +50,12 @@ pub enum DaemonError {
     /// The SNMP client could not start.
     #[error("SNMP: {0}")]
     Snmp(String),
+    /// The page's users or token file are not usable.
+    #[error(transparent)]
+    Auth(#[from] web::auth::AuthError),
+    /// The page's certificate or key are not usable.
+    #[error(transparent)]
+    Tls(#[from] web::tls::TlsError),
 }
 
 /// A stop signal shared by the daemon's tasks.
@@ -82,15 +88,22 @@ impl Stop {
 }
 
 /// Run until `stop` fires; each message on `reload` reads `config_path`
-/// again. `listener` is already bound (so the page can live in another
+/// again. `listener` (and `redirect`, for `web.redirect_http`) are already
+/// bound (so the page can live in another
 /// network namespace than the scanner, see [`netns`]).
 pub async fn run(
     settings: Settings,
     config_path: &Path,
     listener: std::net::TcpListener,
+    redirect: Option<std::net::TcpListener>,
     stop: Stop,
     reload: mpsc::UnboundedReceiver<()>,
 ) -> Result<(), DaemonError> {
+    let auth = web::auth::Auth::from_settings(&settings.web, config_path)?;
+    let tls = match &settings.web.tls {
+        Some(files) => Some(web::tls::server_config(files, config_path)?),
+        None => None,
+    };
     let engine = Arc::new(Engine::builtin().map_err(|e| DaemonError::Rules(e.to_string()))?);
     let access = FileAccess {
         group: settings.db_group.clone(),
@@ -141,19 +154,51 @@ pub async fn run(
         settings.scans_anything(),
         config_path.display().to_string(),
     );
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // The redirect listener takes a quarter of the connection budget.
+    let mut page_limits = limits;
+    if let Some(r) = redirect {
+        let quarter = (limits.max_connections / 4).max(web::serve::MIN_CONNECTIONS);
+        page_limits.max_connections = limits
+            .max_connections
+            .saturating_sub(quarter)
+            .max(web::serve::MIN_CONNECTIONS);
+        let redirect_limits = web::serve::Limits {
+            max_connections: quarter,
+            ..limits
+        };
+        spawn_redirect(
+            r,
+            state.clone(),
+            settings.listen.port(),
+            redirect_limits,
+            stop.clone(),
+        )?;
+    }
+    let app = web::auth::protect(web::app(state.clone()), auth);
     let mut web_stop = stop.clone();
-    let web = tokio::spawn(web::serve::serve(
-        listener,
-        web::serve::Plain,
-        web::app(state.clone()),
-        limits,
-        async move { web_stop.wait().await },
-    ));
+    let shutdown = async move { web_stop.wait().await };
+    let web = match tls {
+        Some(cfg) => tokio::spawn(web::serve::serve(
+            listener,
+            web::tls::Tls::new(cfg),
+            app,
+            page_limits,
+            shutdown,
+        )),
+        None => tokio::spawn(web::serve::serve(
+            listener,
+            web::serve::Plain,
+            app,
+            page_limits,
+            shutdown,
+        )),
+    };
     tracing::info!(
         %addr,
-        max_connections = limits.max_connections,
+        max_connections = page_limits.max_connections,
         descriptor_limit = nofile,
-        "status page at http://{addr}/"
+        "status page at {scheme}://{addr}/"
     );
 
     let (settings_tx, settings_rx) = watch::channel(Arc::new(settings));
@@ -178,6 +223,40 @@ pub async fn run(
     reloader.abort();
     let _ = tokio::time::timeout(web::serve::DRAIN + Duration::from_secs(2), web).await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serve `web.redirect_http` through the same accept loop as the page:
+/// `/healthz`, and a redirect to the HTTPS page.
+fn spawn_redirect(
+    listener: std::net::TcpListener,
+    state: AppState,
+    https_port: u16,
+    limits: web::serve::Limits,
+    mut stop: Stop,
+) -> Result<(), DaemonError> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let listen_err = |source| DaemonError::Listen {
+        addr: addr.clone(),
+        source,
+    };
+    listener.set_nonblocking(true).map_err(listen_err)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(listen_err)?;
+    tokio::spawn(web::serve::serve(
+        listener,
+        web::serve::Plain,
+        web::redirect::app(state, https_port),
+        limits,
+        async move { stop.wait().await },
+    ));
+    tracing::info!(
+        %addr,
+        max_connections = limits.max_connections,
+        "plain HTTP on {addr}: /healthz and a redirect to HTTPS"
+    );
     Ok(())
 }
 

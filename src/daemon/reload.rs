@@ -57,11 +57,37 @@ pub fn merge(mut new: Settings, running: &Settings, path: &Path) -> (Settings, V
         format!("{:?}", running.db_group),
         format!("{:?}", new.db_group),
     );
+    // Users, token, certificate and the redirect are read when the page
+    // starts. The note says only that they changed: it is logged, and the
+    // password hashes are not for the log.
+    if web_identity(&running.web) != web_identity(&new.web) {
+        notes.push(format!(
+            "{}: `[web]` (users, token_file, tls_cert, tls_key or redirect_http) changed; that needs a restart, so the running ones stay in use until then",
+            path.display()
+        ));
+    }
+    new.web = running.web.clone();
     new.listen = running.listen;
     new.db_path = running.db_path.clone();
     new.db_group = running.db_group.clone();
     new.resolv_conf = running.resolv_conf.clone();
     (new, notes)
+}
+
+/// Everything `[web]` sets apart from `listen`, to tell whether it changed
+/// (compared, never logged).
+fn web_identity(w: &config::WebSettings) -> String {
+    let users: Vec<String> = w
+        .users
+        .iter()
+        .map(|u| format!("{}:{}", u.name, u.password_hash))
+        .collect();
+    format!(
+        "{users:?} {:?} {:?} {:?}",
+        w.token_file.as_ref().map(|t| &t.value),
+        w.tls.as_ref().map(|t| (&t.cert.value, &t.key.value)),
+        w.redirect_http
+    )
 }
 
 #[cfg(test)]
@@ -75,11 +101,11 @@ mod tests {
     #[test]
     fn merge_applies_scan_keys_and_keeps_restart_keys() {
         let mut running = settings(
-            "[scan]\nsubnets = [\"198.51.100.0/24\"]\ninterval = \"15m\"\n[store]\npath = \"/var/lib/a.db\"\n[web]\nlisten = \"127.0.0.1:8080\"\n",
+            "[scan]\nsubnets = [\"198.51.100.0/24\"]\ninterval = \"15m\"\n[store]\npath = \"/var/lib/a.db\"\n[web]\nlisten = \"127.0.0.1:8080\"\ntoken_file = \"/etc/pandian/token\"\n",
         );
         running.resolv_conf = Some("/etc/netns/x/resolv.conf".into());
         let new = settings(
-            "[scan]\nsubnets = [\"203.0.113.0/24\"]\ninterval = \"1m\"\nrate = 50\n[snmp]\nretries = 3\n[[snmp.credentials]]\nname = \"n\"\nversion = \"2c\"\ncommunity = \"c\"\n[store]\npath = \"/var/lib/b.db\"\n[web]\nlisten = \"0.0.0.0:9090\"\n",
+            "[scan]\nsubnets = [\"203.0.113.0/24\"]\ninterval = \"1m\"\nrate = 50\n[snmp]\nretries = 3\n[[snmp.credentials]]\nname = \"n\"\nversion = \"2c\"\ncommunity = \"c\"\n[store]\npath = \"/var/lib/b.db\"\n[web]\nlisten = \"0.0.0.0:9090\"\ntoken_file = \"/etc/pandian/token\"\n",
         );
         let (got, notes) = merge(new, &running, Path::new("/etc/pandian.toml"));
         let job = &got.jobs[0];
@@ -112,5 +138,18 @@ mod tests {
         assert!(notes[1].contains("store.path"), "{notes:?}");
         let (_, none) = merge(settings(""), &settings(""), Path::new("x"));
         assert!(none.is_empty(), "{none:?}");
+
+        // [web] is read when the page starts: a new user waits for a
+        // restart, and the note does not show the hash.
+        let hash = crate::web::auth::hash_password(b"a new password").unwrap();
+        let with_user = settings(&format!(
+            "[web]\nlisten = \"127.0.0.1:8080\"\ntoken_file = \"/etc/pandian/token\"\n[[web.users]]\nname = \"ops\"\npassword_hash = \"{hash}\"\n"
+        ));
+        let (got, notes) = merge(with_user, &running, Path::new("/etc/pandian.toml"));
+        assert!(got.web.users.is_empty(), "kept until restart");
+        let web: Vec<&String> = notes.iter().filter(|n| n.contains("`[web]`")).collect();
+        assert_eq!(web.len(), 1, "{notes:?}");
+        assert!(web[0].contains("needs a restart"), "{notes:?}");
+        assert!(!notes.iter().any(|n| n.contains("argon2")), "{notes:?}");
     }
 }
