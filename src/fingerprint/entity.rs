@@ -4,7 +4,7 @@
 use crate::facts::{Oid, SnmpFacts, Value};
 
 /// entPhysicalEntry, 1.3.6.1.2.1.47.1.1.1.1.
-const ENTRY: [u32; 11] = [1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
+pub(super) const ENTRY: [u32; 11] = [1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
 
 /// Columns of entPhysicalEntry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
