@@ -44,7 +44,10 @@ mod tests {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("bad line {line:?}"));
             assert!(prev < Some(n), "{n} after {prev:?}");
-            assert_eq!(lookup(n).is_some(), field(line, 1).is_some_and(|s| !s.trim().is_empty()));
+            assert_eq!(
+                lookup(n).is_some(),
+                field(line, 1).is_some_and(|s| !s.trim().is_empty())
+            );
             prev = Some(n);
         }
     }

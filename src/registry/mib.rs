@@ -244,7 +244,10 @@ mod tests {
     fn mib_identity_objects_have_roles() {
         let serials = objects().filter(|o| o.role == Role::Serial).count();
         let models = objects().filter(|o| o.role == Role::Model).count();
-        assert!(serials > 50 && models > 50, "{serials} serials, {models} models");
+        assert!(
+            serials > 50 && models > 50,
+            "{serials} serials, {models} models"
+        );
         assert!(objects_of(2636).any(|o| o.name == "jnxBoxSerialNo"));
     }
 }

@@ -226,8 +226,14 @@ mod tests {
         assert_eq!(key("ciscoSystems"), "cisco");
         assert_eq!(key("Cisco Systems, Inc"), "cisco");
         assert_eq!(key("1A Connect GmbH"), "1a connect");
-        assert_eq!(key("Zhongxing Telecom Co.,ltd. (abbr. ZTE)"), "zhongxing abbr zte");
-        assert_eq!(key("Technicolor (China) Technology Co., Ltd."), "technicolor china");
+        assert_eq!(
+            key("Zhongxing Telecom Co.,ltd. (abbr. ZTE)"),
+            "zhongxing abbr zte"
+        );
+        assert_eq!(
+            key("Technicolor (China) Technology Co., Ltd."),
+            "technicolor china"
+        );
         assert_eq!(key("TP-LINK TECHNOLOGIES CO.,LTD."), "tp link");
         assert_eq!(key(""), "");
         assert_eq!(key("Ltd."), "");
@@ -247,7 +253,10 @@ mod tests {
     fn org_foreign_legal_forms() {
         assert_eq!(foreign_legal_form("net-track GmbH"), Some("gmbh"));
         assert_eq!(foreign_legal_form("Delta Networks B.V."), Some("b.v."));
-        assert_eq!(foreign_legal_form("Siae Microelettronica S.p.A."), Some("s.p.a."));
+        assert_eq!(
+            foreign_legal_form("Siae Microelettronica S.p.A."),
+            Some("s.p.a.")
+        );
         assert_eq!(foreign_legal_form("NitroSecurity, Inc."), None);
         assert_eq!(foreign_legal_form("Shenzhen Foo Co., Ltd."), None);
         assert_eq!(foreign_legal_form("GmbH"), Some("gmbh"));
@@ -267,6 +276,11 @@ mod tests {
                 missing.push(format!("{name:?} -> {k:?}"));
             }
         }
-        assert!(missing.is_empty(), "{} keys missing: {:?}", missing.len(), &missing[..missing.len().min(10)]);
+        assert!(
+            missing.is_empty(),
+            "{} keys missing: {:?}",
+            missing.len(),
+            &missing[..missing.len().min(10)]
+        );
     }
 }

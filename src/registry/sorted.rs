@@ -130,7 +130,8 @@ pub fn field(line: &str, n: usize) -> Option<&str> {
 mod tests {
     use super::*;
 
-    const DATA: &str = "# a header\n# second\n1.3\tx\n1.3.6\ty\n1.3.6.1\tz\n1.3.6.1.2\tw\n1.3.7\tv\n2\tu\n";
+    const DATA: &str =
+        "# a header\n# second\n1.3\tx\n1.3.6\ty\n1.3.6.1\tz\n1.3.6.1.2\tw\n1.3.7\tv\n2\tu\n";
 
     #[test]
     fn sorted_table_finds_every_key_and_no_other() {
