@@ -9,6 +9,9 @@
 //! number is an agent stack's. `lineage.toml` renames former and acquired
 //! brands to their owners and marks agent-stack and ODM numbers.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use regex::{RegexSet, RegexSetBuilder};
 
 use super::overrides::VendorOverrides;
@@ -58,13 +61,27 @@ pub(super) enum Maker {
 }
 
 /// Brand knowledge, compiled once per engine.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Brands {
     /// Vendor patterns, then lineage patterns, in one set.
     set: RegexSet,
     /// For each pattern of `set`: Ok(vendor index) or Err(lineage index).
     refs: Vec<Result<usize, usize>>,
     pub overrides: VendorOverrides,
+    /// What each enterprise number resolved to (a pure function of the
+    /// number: remembered, not recomputed for every device).
+    makers: RwLock<HashMap<u32, Maker>>,
+}
+
+impl Clone for Brands {
+    fn clone(&self) -> Self {
+        Brands {
+            set: self.set.clone(),
+            refs: self.refs.clone(),
+            overrides: self.overrides.clone(),
+            makers: RwLock::new(HashMap::new()),
+        }
+    }
 }
 
 impl Brands {
@@ -96,6 +113,7 @@ impl Brands {
             set,
             refs,
             overrides,
+            makers: RwLock::new(HashMap::new()),
         })
     }
 
@@ -116,6 +134,17 @@ impl Brands {
     /// (file order breaks ties), so "Data ONTAP ... (IBM)" names NetApp. A
     /// user's alias found in the text wins over everything.
     pub(super) fn named(&self, k: &Knowledge, text: &str) -> Option<Named> {
+        self.named_preferring(k, text, None)
+    }
+
+    /// The brand named in `text`, one pass over it: a name matching inside
+    /// `prefer` (a copyright notice) wins; else the earliest match.
+    pub(super) fn named_preferring(
+        &self,
+        k: &Knowledge,
+        text: &str,
+        prefer: Option<std::ops::Range<usize>>,
+    ) -> Option<Named> {
         if let Some(b) = self.overrides.by_name(text) {
             return Some(Named {
                 brand: b.to_string(),
@@ -123,21 +152,35 @@ impl Brands {
             });
         }
         let m = self.set.matches(text);
-        let mut best: Option<(usize, usize)> = None;
+        if !m.matched_any() {
+            return None;
+        }
+        // (in the preferred range, start) per matching pattern.
+        let mut best: Option<((bool, usize), usize)> = None;
         for p in m.iter() {
             let Some(r) = self.refs.get(p) else { continue };
             let re = match r {
                 Ok(vi) => k.vendors.get(*vi).and_then(|v| v.pattern.as_ref()),
                 Err(li) => k.renamed.get(*li).map(|l| &l.pattern),
             };
-            let start = re
-                .and_then(|re| re.find(text))
-                .map_or(usize::MAX, |f| f.start());
-            if best.is_none_or(|(s, _)| start < s) {
-                best = Some((start, p));
+            let Some(re) = re else { continue };
+            let in_range = prefer.as_ref().and_then(|range| {
+                let sub = text.get(range.clone())?;
+                re.find(sub).map(|f| range.start + f.start())
+            });
+            let key = match in_range {
+                Some(at) => (false, at),
+                None => (true, re.find(text).map_or(usize::MAX, |f| f.start())),
+            };
+            if best.is_none_or(|(b, _)| key < b) {
+                best = Some((key, p));
             }
         }
         let (_, p) = best?;
+        self.named_by_pattern(k, p)
+    }
+
+    fn named_by_pattern(&self, k: &Knowledge, p: usize) -> Option<Named> {
         match self.refs.get(p)? {
             Ok(vi) => Some(Named {
                 brand: self.canonical(&k.vendors.get(*vi)?.name),
@@ -155,6 +198,19 @@ impl Brands {
 
     /// What enterprise number `e` says about the vendor.
     pub(super) fn enterprise(&self, k: &Knowledge, e: u32) -> Maker {
+        if let Some(m) = self.makers.read().ok().and_then(|c| c.get(&e).cloned()) {
+            return m;
+        }
+        let m = self.resolve_enterprise(k, e);
+        if let Ok(mut c) = self.makers.write()
+            && c.len() < 100_000
+        {
+            c.insert(e, m.clone());
+        }
+        m
+    }
+
+    fn resolve_enterprise(&self, k: &Knowledge, e: u32) -> Maker {
         if let Some(b) = self.overrides.by_enterprise(e) {
             return Maker::Override(b.to_string());
         }

@@ -3,7 +3,6 @@
 //! (serial, model, firmware), its sysObjectID's product registration and
 //! its chassis' entPhysicalVendorType registration.
 
-use super::entity;
 use super::text::{short, usable};
 use super::vote::{Field, Proposal, weight};
 use super::words::is_version_like;
@@ -83,34 +82,41 @@ fn value_of(snmp: &SnmpFacts, o: &Object) -> Option<(Oid, String)> {
             .take(MAX_ROWS)
             .find_map(|(oid, v)| ok(oid, v))
     } else {
+        // Scalars are read at `.0`; some agents answer at the object itself.
         let scalar = base.child(0);
-        snmp.get(&scalar).and_then(|v| ok(&scalar, v))
+        snmp.get(&scalar)
+            .and_then(|v| ok(&scalar, v))
+            .or_else(|| snmp.get(&base).and_then(|v| ok(&base, v)))
     }
 }
 
-/// Proposals from the identity objects of enterprises `numbers` that the
-/// walk fills: per field, the best-ranked object with a usable value.
+/// Proposals from the identity objects of enterprises `numbers` (and of
+/// the standard modules) that the walk fills: per field, the best-ranked
+/// object with a usable value (a scalar before a column, then OID order).
 pub(super) fn objects(snmp: &SnmpFacts, numbers: &[u32], out: &mut Vec<Proposal>) {
-    for (role, field) in [
-        (Role::Serial, Field::Serial),
-        (Role::Model, Field::Model),
-        (Role::Firmware, Field::Firmware),
-    ] {
-        let mut best: Option<(u8, bool, Object, Oid, String)> = None;
-        for &e in numbers {
-            for o in mib::objects_of(e).filter(|o| o.role == role) {
-                let better = best
-                    .as_ref()
-                    .is_none_or(|(r, col, ..)| (o.rank, !o.column) > (*r, !*col));
-                if !better {
-                    continue;
-                }
-                if let Some((oid, text)) = value_of(snmp, &o) {
-                    best = Some((o.rank, o.column, o, oid, text));
-                }
-            }
+    let mut best: [Option<(Object, Oid, String)>; 3] = [None, None, None];
+    let slot = |role: Role| match role {
+        Role::Serial => Some(0),
+        Role::Model => Some(1),
+        Role::Firmware => Some(2),
+        Role::Hardware => None,
+    };
+    let vendor: Vec<Object> = numbers.iter().flat_map(|&e| mib::objects_of(e)).collect();
+    for o in vendor.iter().chain(mib::standard_objects().iter()) {
+        let Some(i) = slot(o.role) else { continue };
+        let Some(b) = best.get_mut(i) else { continue };
+        let better = b
+            .as_ref()
+            .is_none_or(|(p, ..)| (o.rank, !o.column) > (p.rank, !p.column));
+        if better && let Some((oid, text)) = value_of(snmp, o) {
+            *b = Some((*o, oid, text));
         }
-        if let Some((_, _, o, oid, text)) = best {
+    }
+    for (field, b) in [Field::Serial, Field::Model, Field::Firmware]
+        .into_iter()
+        .zip(best)
+    {
+        if let Some((o, oid, text)) = b {
             let mut f = fact(&oid, &text);
             f.name = Some(format!("{}::{}", o.module, o.name));
             out.push(
@@ -193,13 +199,17 @@ fn camel_words(id: &str) -> Vec<String> {
 /// Proposals from the registrations of the sysObjectID and of the
 /// chassis' entPhysicalVendorType: a model when the identifier names a
 /// numbered product, a class when its words name one.
-pub(super) fn registrations(snmp: &SnmpFacts, object: Option<&Oid>, out: &mut Vec<Proposal>) {
+pub(super) fn registrations(
+    snmp: &SnmpFacts,
+    object: Option<&Oid>,
+    rows: &[u32],
+    out: &mut Vec<Proposal>,
+) {
     let sys_object_id = Oid::from_arcs(crate::facts::SYS_OBJECT_ID);
     let mut seen: Vec<(&'static str, Oid, Oid)> = Vec::new();
     if let Some(o) = object {
         seen.push(("product-registration", sys_object_id, o.clone()));
     }
-    let rows = entity::chassis_rows(snmp);
     let vt = Oid::from_arcs(ENT_VENDOR_TYPE);
     if let Some(row) = rows.first()
         && let Some(Value::ObjectId(t)) = snmp.get(&vt.child(*row))
@@ -273,7 +283,10 @@ mod tests {
     #[test]
     fn compiled_objects_propose_from_the_walk() {
         // jnxBoxSerialNo (JUNIPER-MIB) is a compiled serial scalar.
-        let Some(o) = mib::objects_of(2636).find(|o| o.name == "jnxBoxSerialNo") else {
+        let Some(o) = mib::objects_of(2636)
+            .into_iter()
+            .find(|o| o.name == "jnxBoxSerialNo")
+        else {
             panic!("jnxBoxSerialNo not compiled");
         };
         let mut snmp = SnmpFacts::new();

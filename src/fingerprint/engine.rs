@@ -1,8 +1,8 @@
 //! The engine: gather every source's proposals for one device, vote, and
 //! explain the result.
 
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{OnceLock, RwLock};
 
 use regex::{Captures, RegexSet, RegexSetBuilder};
 
@@ -26,7 +26,7 @@ const MAX_SOFTWARE_ROWS: usize = 20_000;
 /// The fingerprint engine: validated rules plus fast matchers built from
 /// them. Build once ([`Engine::builtin`]), call [`Engine::identify`] many
 /// times; it is `Send + Sync`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Engine {
     k: Knowledge,
     brands: Brands,
@@ -34,6 +34,20 @@ pub struct Engine {
     descr_set: RegexSet,
     /// Rule index for each pattern of `descr_set`.
     descr_rules: Vec<usize>,
+    /// MIB names of evidence OIDs, remembered (a pure function of the OID).
+    names: RwLock<HashMap<String, Option<String>>>,
+}
+
+impl Clone for Engine {
+    fn clone(&self) -> Self {
+        Engine {
+            k: self.k.clone(),
+            brands: self.brands.clone(),
+            descr_set: self.descr_set.clone(),
+            descr_rules: self.descr_rules.clone(),
+            names: RwLock::new(HashMap::new()),
+        }
+    }
 }
 
 impl Engine {
@@ -99,6 +113,7 @@ impl Engine {
             brands,
             descr_set,
             descr_rules,
+            names: RwLock::new(HashMap::new()),
         })
     }
 
@@ -176,6 +191,7 @@ impl Engine {
         });
         let object = object.as_ref();
         let present = enterprises_present(snmp);
+        let chassis = entity::chassis_rows(snmp);
         let mut run = Run {
             props: extra
                 .iter()
@@ -188,11 +204,11 @@ impl Engine {
         };
 
         self.run_rules(snmp, descr, object, &present, &mut run.props);
-        self.vendor_sources(facts, descr, object, &present, &mut run);
+        self.vendor_sources(facts, descr, object, &present, &chassis, &mut run);
         let mut vendor = decide_value(&run.props, Field::Vendor);
 
-        standard::propose(snmp, &mut run.props);
-        compiled::registrations(snmp, object, &mut run.props);
+        standard::propose(snmp, &chassis, &mut run.props);
+        compiled::registrations(snmp, object, &chassis, &mut run.props);
         self.class_priors(vendor.as_deref(), &mut run);
         let class = decide_value(&run.props, Field::Class);
 
@@ -203,6 +219,7 @@ impl Engine {
             descr,
             present: &present,
             serial: None,
+            chassis: &chassis,
         };
         locate::propose(
             &self.k,
@@ -443,6 +460,7 @@ impl Engine {
         descr: Option<&str>,
         object: Option<&Oid>,
         present: &[u32],
+        rows: &[u32],
         run: &mut Run,
     ) {
         let snmp = &facts.snmp;
@@ -513,8 +531,7 @@ impl Engine {
             }
         }
         // The chassis' manufacturer field.
-        let rows = entity::chassis_rows(snmp);
-        if let Some((o, v)) = entity::chassis_value(snmp, &rows, Column::MfgName)
+        if let Some((o, v)) = entity::chassis_value(snmp, rows, Column::MfgName)
             && let Some(t) = v.as_lossy_text()
             && let Some(n) = self.brands.named(&self.k, &t)
         {
@@ -529,9 +546,7 @@ impl Engine {
             );
         }
         if let Some(d) = descr
-            && let Some(n) = self
-                .vendor_in_copyright(d)
-                .or_else(|| self.brands.named(&self.k, d))
+            && let Some(n) = self.brands.named_preferring(&self.k, d, copyright_tail(d))
             && self
                 .brands
                 .vendor(&self.k, &n.brand)
@@ -607,16 +622,6 @@ impl Engine {
                 }
             }
         }
-    }
-
-    /// A vendor named in a copyright notice ("(c) Avaya Inc.", "Copyright
-    /// (c) 1986-2023 by Cisco Systems"): the maker of the software.
-    fn vendor_in_copyright(&self, text: &str) -> Option<super::brands::Named> {
-        let lower = text.to_ascii_lowercase();
-        let at = lower.find("(c)").or_else(|| lower.find("copyright"))?;
-        let tail = text.get(at..)?;
-        let end = tail.char_indices().nth(80).map_or(tail.len(), |(i, _)| i);
-        self.brands.named(&self.k, tail.get(..end)?)
     }
 
     /// The vendor whose private MIB holds the most values in the walk
@@ -710,11 +715,10 @@ impl Engine {
             id.evidence.push(ev);
         }
         id.evidence.extend(run.notes);
+        // Name the facts of the winning proposals (overruled ones keep
+        // their dotted OIDs: naming costs lookups, and they lost).
         for ev in &mut id.evidence {
-            name_facts(&mut ev.facts);
-            for o in &mut ev.overruled {
-                name_facts(&mut o.facts);
-            }
+            self.name_facts(&mut ev.facts);
         }
         let part = |s: u32| f64::from(s.min(weight::RULE)) / f64::from(weight::RULE);
         let mut c = 0.5 * part(supports[0]) + 0.5 * part(supports[1]);
@@ -737,6 +741,17 @@ fn shipped() -> Result<VendorOverrides, RuleError> {
         id: "(vendor table)".into(),
         message: e.to_string(),
     })
+}
+
+/// The byte range of a copyright notice's first 80 characters ("(c) Avaya
+/// Inc.", "Copyright (c) 1986-2023 by Cisco Systems"): a vendor named there
+/// made the software.
+fn copyright_tail(text: &str) -> Option<std::ops::Range<usize>> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find("(c)").or_else(|| lower.find("copyright"))?;
+    let tail = text.get(at..)?;
+    let end = tail.char_indices().nth(80).map_or(tail.len(), |(i, _)| i);
+    Some(at..at + end)
 }
 
 /// What one identification gathers before the vote.
@@ -785,20 +800,37 @@ fn evidence_of(field: Field, d: &Decision<'_>) -> Vec<Evidence> {
     out
 }
 
-/// Fill each fact's MIB name from the compiled tables.
-fn name_facts(facts: &mut [Fact]) {
-    for f in facts {
-        if f.name.is_none()
-            && f.source.starts_with("1.")
-            && let Ok(o) = Oid::parse(&f.source)
-        {
-            f.name = registry::mib::display(&o);
+impl Engine {
+    /// Fill each fact's MIB name from the compiled tables.
+    fn name_facts(&self, facts: &mut [Fact]) {
+        for f in facts {
+            if f.name.is_some() || !f.source.starts_with("1.") {
+                continue;
+            }
+            if let Some(known) = self
+                .names
+                .read()
+                .ok()
+                .and_then(|m| m.get(&f.source).cloned())
+            {
+                f.name = known;
+                continue;
+            }
+            let name = Oid::parse(&f.source)
+                .ok()
+                .and_then(|o| registry::mib::display(&o));
+            if let Ok(mut m) = self.names.write()
+                && m.len() < 100_000
+            {
+                m.insert(f.source.clone(), name.clone());
+            }
+            f.name = name;
         }
     }
 }
 
 /// The first installed package whose name matches `re`, as a fact.
-fn installed_package(snmp: &SnmpFacts, re: &regex::Regex) -> Option<Fact> {
+fn installed_package(snmp: &SnmpFacts, re: &super::pattern::Pattern) -> Option<Fact> {
     let column = Oid::from_arcs(HR_SW_INSTALLED_NAME);
     snmp.subtree(&column)
         .take(MAX_SOFTWARE_ROWS)

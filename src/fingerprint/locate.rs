@@ -23,6 +23,8 @@ pub(super) struct Known<'a> {
     /// A serial another source already proposed (a model word equal to it
     /// is not a model).
     pub serial: Option<&'a str>,
+    /// ENTITY-MIB's chassis-like rows (see `entity::chassis_rows`).
+    pub chassis: &'a [u32],
 }
 
 /// IF-MIB ifPhysAddress.
@@ -40,7 +42,7 @@ pub(super) fn propose(
     out: &mut Vec<Proposal>,
 ) {
     let snmp = &facts.snmp;
-    let rows = entity::chassis_rows(snmp);
+    let rows = known.chassis;
     let mut done: Vec<Field> = Vec::new();
     for loc in &k.locations {
         if !fields.contains(&loc.field) || done.contains(&loc.field) {
@@ -86,7 +88,7 @@ pub(super) fn propose(
             }
             LocationSource::InterfaceMac => (own_mac(facts), weight::LOCATION),
             LocationSource::EntityChassisDescr => (
-                entity::chassis_value(snmp, &rows, Column::Descr)
+                entity::chassis_value(snmp, rows, Column::Descr)
                     .and_then(|(o, v)| Some((o.to_string(), v.as_lossy_text()?))),
                 weight::MIB_PRESENCE,
             ),
@@ -97,11 +99,30 @@ pub(super) fn propose(
                     Field::Firmware => Column::SoftwareRev,
                     Field::Os => Column::FirmwareRev,
                 };
-                (
-                    entity::chassis_value(snmp, &rows, col)
-                        .and_then(|(o, v)| Some((o.to_string(), v.as_lossy_text()?))),
-                    weight::ENTITY,
-                )
+                let text = |(o, v): (Oid, &Value)| Some((o.to_string(), v.as_lossy_text()?));
+                match entity::chassis_value(snmp, rows, col).and_then(text) {
+                    Some(found) => (Some(found), weight::ENTITY),
+                    // A stack's unit or a chassis' board holding what the
+                    // chassis row leaves empty.
+                    // A module's model names the module, not the device:
+                    // only a unit or container row gives a model.
+                    None => {
+                        let classes: &[i64] = if loc.field == Field::Model {
+                            &[3, 5, 11]
+                        } else {
+                            &[3, 5, 9, 11]
+                        };
+                        (
+                            entity::chassis_value(
+                                snmp,
+                                &entity::unit_rows(snmp, rows, classes),
+                                col,
+                            )
+                            .and_then(text),
+                            weight::ENTITY - 10,
+                        )
+                    }
+                }
             }
         };
         let Some((source, text)) = found else {

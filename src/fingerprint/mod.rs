@@ -26,6 +26,7 @@ mod locate;
 mod origin;
 mod os;
 mod overrides;
+mod pattern;
 mod rules;
 mod standard;
 mod text;

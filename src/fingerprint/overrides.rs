@@ -219,6 +219,9 @@ impl VendorOverrides {
 
     /// The brand owning the block `mac` is in (longest prefix first).
     pub fn by_mac(&self, mac: [u8; 6]) -> Option<&str> {
+        if self.entries.iter().all(|e| e.ouis.is_empty()) {
+            return None;
+        }
         let hex: String = mac.iter().map(|b| format!("{b:02X}")).collect();
         [9usize, 7, 6].into_iter().find_map(|len| {
             let p = hex.get(..len)?;
@@ -231,6 +234,9 @@ impl VendorOverrides {
 
     /// The brand `name` is (its brand name or one of its aliases).
     pub fn by_name(&self, name: &str) -> Option<&str> {
+        if self.entries.is_empty() {
+            return None;
+        }
         let n = squash(name);
         if n.is_empty() {
             return None;
@@ -243,6 +249,9 @@ impl VendorOverrides {
 
     /// The origin the table gives `brand` (by brand name or alias).
     pub fn origin(&self, brand: &str) -> Option<&'static str> {
+        if self.entries.is_empty() {
+            return None;
+        }
         let n = squash(brand);
         self.entries
             .iter()

@@ -13,6 +13,8 @@
 //!   each rule carrying examples that must win the vote.
 
 use regex::Regex;
+
+use super::pattern::Pattern;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -269,7 +271,7 @@ pub(super) struct RawExample {
 pub(super) struct Vendor {
     pub name: String,
     pub origin: Option<&'static str>,
-    pub pattern: Option<Regex>,
+    pub pattern: Option<Pattern>,
     pub class: Option<&'static str>,
     pub software: bool,
     /// Enterprise numbers the hand table gives this vendor.
@@ -284,7 +286,7 @@ pub(super) struct Vendor {
 pub(super) struct Renamed {
     pub from: String,
     pub owner: usize,
-    pub pattern: Regex,
+    pub pattern: Pattern,
 }
 
 /// An OS-table entry.
@@ -293,7 +295,7 @@ pub(super) struct Renamed {
 pub(super) struct OsEntry {
     pub vendor: String,
     pub name: String,
-    pub product: Option<Regex>,
+    pub product: Option<Pattern>,
     pub classes: Vec<&'static str>,
     pub line: usize,
     pub examples: Vec<RawOsExample>,
@@ -308,7 +310,7 @@ pub(super) struct Location {
     pub source: LocationSource,
     pub vendor: Option<String>,
     pub classes: Vec<String>,
-    pub extract: Option<Regex>,
+    pub extract: Option<Pattern>,
 }
 
 #[derive(Debug, Clone)]
@@ -348,10 +350,10 @@ pub(super) struct Rule {
     pub id: String,
     pub file: &'static str,
     pub line: usize,
-    pub descr: Option<Regex>,
+    pub descr: Option<Pattern>,
     pub object: Vec<Oid>,
     pub has: Vec<Oid>,
-    pub software: Option<Regex>,
+    pub software: Option<Pattern>,
     pub class: Option<&'static str>,
     pub vendor: Option<String>,
     pub model: Option<String>,
@@ -429,6 +431,22 @@ fn regex_of(
         })
 }
 
+/// A pattern checked now and compiled on first use (see `pattern`).
+fn pattern_of(
+    file: &str,
+    text: &str,
+    id: &str,
+    r: &Sp<String>,
+    case_insensitive: bool,
+) -> Result<Pattern, RuleError> {
+    Pattern::new(r.get_ref(), case_insensitive).map_err(|e| RuleError::Invalid {
+        file: file.into(),
+        line: line_of(text, r.span().start),
+        id: id.into(),
+        message: format!("bad regex: {e}"),
+    })
+}
+
 fn oid_of(file: &str, text: &str, id: &str, o: &Sp<String>) -> Result<Oid, RuleError> {
     Oid::parse(o.get_ref()).map_err(|e| RuleError::Invalid {
         file: file.into(),
@@ -482,7 +500,7 @@ impl Knowledge {
             let pattern = v
                 .pattern
                 .as_ref()
-                .map(|p| regex_of(vfile, vtext, &id, p, true))
+                .map(|p| pattern_of(vfile, vtext, &id, p, true))
                 .transpose()?;
             let class = v
                 .class
@@ -573,7 +591,7 @@ impl Knowledge {
             let extract = l
                 .extract
                 .as_ref()
-                .map(|r| regex_of(lfile, ltext, &id, r, false))
+                .map(|r| pattern_of(lfile, ltext, &id, r, false))
                 .transpose()?;
             if let Some(v) = &l.vendor
                 && !out_vendors.iter().any(|o| &o.name == v)
@@ -643,7 +661,7 @@ impl Knowledge {
                 let descr = r
                     .descr
                     .as_ref()
-                    .map(|d| regex_of(file, text, &id, d, false))
+                    .map(|d| pattern_of(file, text, &id, d, false))
                     .transpose()?;
                 let object = r
                     .object
@@ -658,7 +676,7 @@ impl Knowledge {
                 let software = r
                     .software
                     .as_ref()
-                    .map(|s| regex_of(file, text, &id, s, true))
+                    .map(|s| pattern_of(file, text, &id, s, true))
                     .transpose()?;
                 if descr.is_none() && object.is_empty() && has.is_empty() && software.is_none() {
                     return Err(RuleError::Invalid {
@@ -775,7 +793,7 @@ fn load_lineage(
                 ),
             });
         };
-        let pattern = regex_of(file, text, &id, &r.pattern, true)?;
+        let pattern = pattern_of(file, text, &id, &r.pattern, true)?;
         renamed.push(Renamed {
             from: id,
             owner,
@@ -810,7 +828,7 @@ fn load_os(
         let product = o
             .product
             .as_ref()
-            .map(|p| regex_of(file, text, &id, p, true))
+            .map(|p| pattern_of(file, text, &id, p, true))
             .transpose()?;
         let mut classes = Vec::new();
         for c in &o.classes {
@@ -844,7 +862,7 @@ fn check_template(
     line: usize,
     id: &str,
     template: &str,
-    descr: Option<&Regex>,
+    descr: Option<&Pattern>,
 ) -> Result<(), RuleError> {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -858,7 +876,7 @@ fn check_template(
             });
         };
         let name = after.get(..close).unwrap_or_default();
-        let known = descr.is_some_and(|r| r.capture_names().flatten().any(|n| n == name));
+        let known = descr.is_some_and(|r| r.group_names().contains(&name));
         if !known {
             return Err(RuleError::Invalid {
                 file: file.into(),

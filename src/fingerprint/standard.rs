@@ -95,7 +95,7 @@ pub(super) fn wanted() -> Vec<Oid> {
 }
 
 /// Class proposals from standard MIBs and self-descriptions.
-pub(super) fn propose(snmp: &SnmpFacts, out: &mut Vec<Proposal>) {
+pub(super) fn propose(snmp: &SnmpFacts, rows: &[u32], out: &mut Vec<Proposal>) {
     let mut add = |class: &str, w: u32, source: &str, facts: Vec<Fact>| {
         out.push(Proposal::new(Field::Class, class, w, source).with_facts(facts));
     };
@@ -159,8 +159,7 @@ pub(super) fn propose(snmp: &SnmpFacts, out: &mut Vec<Proposal>) {
             );
         }
     }
-    let rows = entity::chassis_rows(snmp);
-    if let Some((o, v)) = entity::chassis_value(snmp, &rows, Column::Descr)
+    if let Some((o, v)) = entity::chassis_value(snmp, rows, Column::Descr)
         && let Some(t) = v.as_lossy_text()
         && let Some(c) = type_word(&t)
     {
@@ -179,7 +178,7 @@ mod tests {
 
     fn decide(snmp: &SnmpFacts) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        propose(snmp, &mut out);
+        propose(snmp, &entity::chassis_rows(snmp), &mut out);
         out.into_iter().map(|p| (p.value, p.source)).collect()
     }
 

@@ -105,7 +105,16 @@ pub struct Object {
 }
 
 fn object(line: &'static str) -> Option<Object> {
-    let role = match field(line, 3)? {
+    let mut f = line.split('\t');
+    let (oid, module_index, name, role, shape, rank) = (
+        f.next()?,
+        f.next(),
+        f.next()?,
+        f.next()?,
+        f.next()?,
+        f.next()?,
+    );
+    let role = match role {
         "serial" => Role::Serial,
         "model" => Role::Model,
         "firmware" => Role::Firmware,
@@ -113,24 +122,33 @@ fn object(line: &'static str) -> Option<Object> {
         _ => return None,
     };
     Some(Object {
-        oid: key_of(line),
-        module: module(field(line, 1)),
-        name: field(line, 2)?,
+        oid,
+        module: module(module_index),
+        name,
         role,
-        column: field(line, 4)? == "column",
-        rank: field(line, 5)?.parse().ok()?,
+        column: shape == "column",
+        rank: rank.parse().ok()?,
     })
 }
 
 /// The identity objects registered under enterprise `number`
 /// (`1.3.6.1.4.1.number`), in OID text order.
-pub fn objects_of(number: u32) -> impl Iterator<Item = Object> {
+pub fn objects_of(number: u32) -> Vec<Object> {
     let prefix = format!("1.3.6.1.4.1.{number}.");
-    OBJECTS
-        .with_prefix(&prefix)
-        .filter_map(object)
-        .collect::<Vec<_>>()
-        .into_iter()
+    OBJECTS.with_prefix(&prefix).filter_map(object).collect()
+}
+
+/// The identity objects of standard modules (outside the enterprises
+/// tree: UPS-MIB, Printer-MIB, IEEE 802.11...), in OID text order.
+pub fn standard_objects() -> &'static [Object] {
+    static LIST: OnceLock<Vec<Object>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        OBJECTS
+            .lines()
+            .filter(|l| !key_of(l).starts_with("1.3.6.1.4.1."))
+            .filter_map(object)
+            .collect()
+    })
 }
 
 /// Every identity object, in OID text order.
@@ -139,20 +157,18 @@ pub fn objects() -> impl Iterator<Item = Object> {
 }
 
 /// The MIB name of the longest known prefix of `oid`: (module, object
-/// name, the arcs after it). Searches the named objects, the identity
-/// objects and the product registrations.
+/// name, the arcs after it). Searches the named objects and the identity
+/// objects (an instance index of up to 12 arcs is looked past), and the
+/// product registrations for `oid` itself.
 pub fn name(oid: &Oid) -> Option<(&'static str, &'static str, &[u32])> {
     let arcs = oid.arcs();
     let mut text = oid.to_string();
-    for len in (1..=arcs.len()).rev() {
-        let hit = NAMES
-            .find(&text)
-            .or_else(|| OBJECTS.find(&text))
-            .or_else(|| {
-                text.strip_prefix("1.3.6.1.4.1.")
-                    .and_then(|rel| PRODUCTS.find(rel))
-            });
-        if let Some(line) = hit {
+    if let Some(line) = relative(oid).and_then(|rel| PRODUCTS.find(&rel)) {
+        return Some((module(field(line, 1)), field(line, 2)?, &[]));
+    }
+    let shortest = arcs.len().saturating_sub(12).max(1);
+    for len in (shortest..=arcs.len()).rev() {
+        if let Some(line) = NAMES.find(&text).or_else(|| OBJECTS.find(&text)) {
             let rest = arcs.get(len..).unwrap_or_default();
             return Some((module(field(line, 1)), field(line, 2)?, rest));
         }
@@ -248,6 +264,6 @@ mod tests {
             serials > 50 && models > 50,
             "{serials} serials, {models} models"
         );
-        assert!(objects_of(2636).any(|o| o.name == "jnxBoxSerialNo"));
+        assert!(objects_of(2636).iter().any(|o| o.name == "jnxBoxSerialNo"));
     }
 }

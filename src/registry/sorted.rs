@@ -55,16 +55,20 @@ impl Table {
         let bytes = self.data.as_bytes();
         let mut s = at.max(self.start);
         if s > self.start && bytes.get(s - 1) != Some(&b'\n') {
-            while s < bytes.len() && bytes[s] != b'\n' {
-                s += 1;
-            }
-            s += 1;
+            s = bytes
+                .get(s..)
+                .and_then(|r| r.iter().position(|&b| b == b'\n'))
+                .map_or(bytes.len(), |p| s + p + 1);
         }
         if s >= bytes.len() {
             return None;
         }
         let rest = self.data.get(s..)?;
-        let end = rest.find('\n').unwrap_or(rest.len());
+        let end = rest
+            .as_bytes()
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(rest.len());
         Some((s, rest.get(..end)?))
     }
 
@@ -118,7 +122,10 @@ impl Table {
 
 /// The first tab-separated field of a line.
 pub fn key_of(line: &str) -> &str {
-    line.split('\t').next().unwrap_or(line)
+    match line.as_bytes().iter().position(|&b| b == b'\t') {
+        Some(p) => line.get(..p).unwrap_or(line),
+        None => line,
+    }
 }
 
 /// The `n`th (0-based) tab-separated field of a line.
