@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use regex::{RegexSet, RegexSetBuilder};
+use super::pattern;
 
 use super::overrides::VendorOverrides;
 use super::rules::{Knowledge, RuleError, Vendor};
@@ -64,7 +64,7 @@ pub(super) enum Maker {
 #[derive(Debug)]
 pub(super) struct Brands {
     /// Vendor patterns, then lineage patterns, in one set.
-    set: RegexSet,
+    set: pattern::Set,
     /// For each pattern of `set`: Ok(vendor index) or Err(lineage index).
     refs: Vec<Result<usize, usize>>,
     pub overrides: VendorOverrides,
@@ -85,30 +85,34 @@ impl Clone for Brands {
 }
 
 impl Brands {
+    /// The same patterns with another vendor table (and nothing
+    /// remembered from the old one).
+    pub(super) fn with_overrides(&self, overrides: VendorOverrides) -> Brands {
+        Brands {
+            overrides,
+            ..self.clone()
+        }
+    }
+
     pub(super) fn new(k: &Knowledge, overrides: VendorOverrides) -> Result<Brands, RuleError> {
         let mut refs = Vec::new();
         let mut pats = Vec::new();
         for (i, v) in k.vendors.iter().enumerate() {
             if let Some(p) = &v.pattern {
                 refs.push(Ok(i));
-                pats.push(p.as_str().to_string());
+                pats.push(p);
             }
         }
         for (i, r) in k.renamed.iter().enumerate() {
             refs.push(Err(i));
-            pats.push(r.pattern.as_str().to_string());
+            pats.push(&r.pattern);
         }
-        let set = RegexSetBuilder::new(&pats)
-            .case_insensitive(true)
-            .size_limit(1 << 26)
-            .dfa_size_limit(1 << 26)
-            .build()
-            .map_err(|e| RuleError::Invalid {
-                file: "vendors.toml".into(),
-                line: 1,
-                id: "(all)".into(),
-                message: format!("name patterns do not combine into one set: {e}"),
-            })?;
+        let set = pattern::set(pats, false).map_err(|e| RuleError::Invalid {
+            file: "vendors.toml".into(),
+            line: 1,
+            id: "(all)".into(),
+            message: format!("name patterns do not combine into one set: {e}"),
+        })?;
         Ok(Brands {
             set,
             refs,
@@ -118,7 +122,7 @@ impl Brands {
     }
 
     /// The name patterns, for callers that only need "is some brand named".
-    pub(super) fn set(&self) -> &RegexSet {
+    pub(super) fn set(&self) -> &pattern::Set {
         &self.set
     }
 
@@ -152,12 +156,12 @@ impl Brands {
             });
         }
         let m = self.set.matches(text);
-        if !m.matched_any() {
+        if m.is_empty() {
             return None;
         }
         // (in the preferred range, start) per matching pattern.
         let mut best: Option<((bool, usize), usize)> = None;
-        for p in m.iter() {
+        for p in m {
             let Some(r) = self.refs.get(p) else { continue };
             let re = match r {
                 Ok(vi) => k.vendors.get(*vi).and_then(|v| v.pattern.as_ref()),
@@ -166,11 +170,11 @@ impl Brands {
             let Some(re) = re else { continue };
             let in_range = prefer.as_ref().and_then(|range| {
                 let sub = text.get(range.clone())?;
-                re.find(sub).map(|f| range.start + f.start())
+                re.find(sub).map(|f| range.start + f.start)
             });
             let key = match in_range {
                 Some(at) => (false, at),
-                None => (true, re.find(text).map_or(usize::MAX, |f| f.start())),
+                None => (true, re.find(text).map_or(usize::MAX, |f| f.start)),
             };
             if best.is_none_or(|(b, _)| key < b) {
                 best = Some((key, p));

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{OnceLock, RwLock};
 
-use regex::{Captures, RegexSet, RegexSetBuilder};
+use super::pattern::{self, Caps};
 
 use super::brands::{Brands, Maker};
 use super::entity::{self, Column};
@@ -31,7 +31,7 @@ pub struct Engine {
     k: Knowledge,
     brands: Brands,
     /// All rules' sysDescr regexes, to find candidates in one pass.
-    descr_set: RegexSet,
+    descr_set: pattern::Set,
     /// Rule index for each pattern of `descr_set`.
     descr_rules: Vec<usize>,
     /// MIB names of evidence OIDs, remembered (a pure function of the OID).
@@ -61,12 +61,13 @@ impl Engine {
     /// aliases, enterprise numbers, OUIs and origins come before the
     /// shipped vendor table, the registries and the built-in tables.
     pub fn with_overrides(self, overrides: VendorOverrides) -> Engine {
+        if overrides.is_empty() {
+            return self;
+        }
         let base = shipped().unwrap_or_default();
-        let brands = match Brands::new(&self.k, overrides.over(&base)) {
-            Ok(b) => b,
-            // The patterns already combined once; the overrides add none.
-            Err(_) => self.brands.clone(),
-        };
+        // The brand patterns do not depend on the table: only the table
+        // and what was resolved through it change.
+        let brands = self.brands.with_overrides(overrides.over(&base));
         Engine { brands, ..self }
     }
 
@@ -94,19 +95,15 @@ impl Engine {
         for (i, r) in k.rules.iter().enumerate() {
             if let Some(d) = &r.descr {
                 descr_rules.push(i);
-                pats.push(d.as_str().to_string());
+                pats.push(d);
             }
         }
-        let descr_set = RegexSetBuilder::new(&pats)
-            .size_limit(1 << 26)
-            .dfa_size_limit(1 << 26)
-            .build()
-            .map_err(|e| RuleError::Invalid {
-                file: "rules".into(),
-                line: 1,
-                id: "(all)".into(),
-                message: format!("patterns do not combine into one set: {e}"),
-            })?;
+        let descr_set = pattern::set(pats, true).map_err(|e| RuleError::Invalid {
+            file: "rules".into(),
+            line: 1,
+            id: "(all)".into(),
+            message: format!("patterns do not combine into one set: {e}"),
+        })?;
         let brands = Brands::new(&k, overrides)?;
         Ok(Engine {
             k,
@@ -285,9 +282,9 @@ impl Engine {
                 .with_facts(vec![fact(&sys_descr, d)]),
             );
         }
-        if let Some(v) = vendor.as_deref() {
+        {
             let product = os::Product {
-                vendor: v,
+                vendor: vendor.as_deref(),
                 class: vote::decide(&run.props, Field::Class).map(|d| d.value),
                 model: vote::decide(&run.props, Field::Model).map(|d| d.value),
                 descr,
@@ -302,7 +299,11 @@ impl Engine {
                         weight::OS_TABLE,
                         format!("os-table:{line}"),
                     )
-                    .with_facts(vec![Fact::note("vendor", v)]),
+                    .with_facts(match (vendor.as_deref(), descr) {
+                        (Some(v), _) => vec![Fact::note("vendor", v)],
+                        (None, Some(d)) => vec![fact(&sys_descr, d)],
+                        (None, None) => Vec::new(),
+                    }),
                 );
             }
         }
@@ -317,7 +318,7 @@ impl Engine {
         object: Option<&Oid>,
         descr_hit: bool,
         present: &[u32],
-    ) -> Option<(Option<Captures<'d>>, Option<Fact>)> {
+    ) -> Option<(Option<Caps<'d>>, Option<Fact>)> {
         let caps = match (&rule.descr, descr) {
             (Some(_), _) if !descr_hit => return None,
             (Some(re), Some(d)) if rule.templated => Some(re.captures(d)?),
@@ -361,7 +362,7 @@ impl Engine {
         let hits = descr.map(|d| self.descr_set.matches(d));
         let mut descr_hit = vec![false; self.k.rules.len()];
         if let Some(h) = &hits {
-            for p in h.iter() {
+            for &p in h {
                 if let Some(&ri) = self.descr_rules.get(p)
                     && let Some(x) = descr_hit.get_mut(ri)
                 {

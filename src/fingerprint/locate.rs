@@ -35,7 +35,7 @@ const SYS_DESCR: [u32; 9] = crate::facts::SYS_DESCR;
 /// The proposals of the first usable location of each field in `fields`.
 pub(super) fn propose(
     k: &Knowledge,
-    brands: &regex::RegexSet,
+    brands: &super::pattern::Set,
     facts: &DeviceFacts,
     known: &Known<'_>,
     fields: &[Field],
@@ -130,7 +130,7 @@ pub(super) fn propose(
         };
         let value = match &loc.extract {
             Some(re) => match re.captures(&text).and_then(|c| c.name("v")) {
-                Some(m) => m.as_str().trim().to_string(),
+                Some(m) => m.trim().to_string(),
                 None => continue,
             },
             None => text.clone(),

@@ -6,20 +6,25 @@ use super::rules::Knowledge;
 
 /// What the table looks at.
 pub(super) struct Product<'a> {
-    pub vendor: &'a str,
+    /// The decided vendor, if any.
+    pub vendor: Option<&'a str>,
     pub class: Option<&'a str>,
     pub model: Option<&'a str>,
     pub descr: Option<&'a str>,
 }
 
 /// The OS name and the entry's line, for the first entry that applies.
+/// An entry for vendor `*` names an OS whoever made the device, from
+/// sysDescr alone (`Linux host 5.10...`, `FreeBSD ...`): the vendors'
+/// own entries come first in the file.
 pub(super) fn name<'k>(k: &'k Knowledge, p: &Product<'_>) -> Option<(&'k str, usize)> {
     k.os.iter()
         .find(|e| {
-            e.vendor == p.vendor
+            let any = e.vendor == "*";
+            (any || p.vendor == Some(e.vendor.as_str()))
                 && (e.classes.is_empty() || p.class.is_some_and(|c| e.classes.contains(&c)))
                 && e.product.as_ref().is_none_or(|re| {
-                    p.model.is_some_and(|m| re.is_match(m))
+                    (!any && p.model.is_some_and(|m| re.is_match(m)))
                         || p.descr.is_some_and(|d| re.is_match(d))
                 })
         })

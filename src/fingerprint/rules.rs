@@ -12,8 +12,6 @@
 //!   prefix and/or MIB presence giving class, vendor, model, OS, firmware,
 //!   each rule carrying examples that must win the vote.
 
-use regex::Regex;
-
 use super::pattern::Pattern;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -377,7 +375,7 @@ pub(super) struct Knowledge {
     /// ODMs' enterprise numbers and names.
     pub odms: Vec<(u32, String)>,
     pub renamed: Vec<Renamed>,
-    pub domestic_hint: Regex,
+    pub domestic_hint: Pattern,
     pub locations: Vec<Location>,
     pub rules: Vec<Rule>,
     pub os: Vec<OsEntry>,
@@ -409,25 +407,6 @@ fn class_of(file: &str, text: &str, id: &str, c: &Sp<String>) -> Result<&'static
                 c.get_ref(),
                 CLASSES.join(", ")
             ),
-        })
-}
-
-fn regex_of(
-    file: &str,
-    text: &str,
-    id: &str,
-    r: &Sp<String>,
-    case_insensitive: bool,
-) -> Result<Regex, RuleError> {
-    regex::RegexBuilder::new(r.get_ref())
-        .case_insensitive(case_insensitive)
-        .size_limit(1 << 22)
-        .build()
-        .map_err(|e| RuleError::Invalid {
-            file: file.into(),
-            line: line_of(text, r.span().start),
-            id: id.into(),
-            message: format!("bad regex: {e}"),
         })
 }
 
@@ -478,7 +457,7 @@ impl Knowledge {
     ) -> Result<Self, RuleError> {
         let (vfile, vtext) = vendors;
         let raw: RawVendors = toml::from_str(vtext).map_err(|e| syntax(vfile, vtext, &e))?;
-        let domestic_hint = regex_of(vfile, vtext, "domestic_hint", &raw.domestic_hint, true)?;
+        let domestic_hint = pattern_of(vfile, vtext, "domestic_hint", &raw.domestic_hint, true)?;
         let mut out_vendors = Vec::new();
         let mut by_enterprise = HashMap::new();
         for v in raw.vendor {
@@ -817,7 +796,16 @@ fn load_os(
     for o in raw.os {
         let line = line_of(text, o.vendor.span().start);
         let id = o.name.clone();
-        if !vendors.iter().any(|v| &v.name == o.vendor.get_ref()) {
+        let any_vendor = o.vendor.get_ref() == "*";
+        if any_vendor && o.product.is_none() {
+            return Err(RuleError::Invalid {
+                file: file.into(),
+                line,
+                id,
+                message: "vendor \"*\" (any vendor) needs a `product` pattern for sysDescr".into(),
+            });
+        }
+        if !any_vendor && !vendors.iter().any(|v| &v.name == o.vendor.get_ref()) {
             return Err(RuleError::Invalid {
                 file: file.into(),
                 line,
@@ -893,7 +881,7 @@ fn check_template(
 }
 
 /// Fill `{name}` placeholders from regex captures; None when any is empty.
-pub(super) fn expand(template: &str, caps: Option<&regex::Captures<'_>>) -> Option<String> {
+pub(super) fn expand(template: &str, caps: Option<&super::pattern::Caps<'_>>) -> Option<String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -901,7 +889,7 @@ pub(super) fn expand(template: &str, caps: Option<&regex::Captures<'_>>) -> Opti
         let after = rest.get(open + 1..)?;
         let close = after.find('}')?;
         let name = after.get(..close)?;
-        let value = caps?.name(name)?.as_str().trim();
+        let value = caps?.name(name)?.trim();
         if value.is_empty() {
             return None;
         }

@@ -1,13 +1,13 @@
 //! Words of free text (sysDescr): model-like words, version strings.
 
-use regex::RegexSet;
+use super::pattern::Set;
 
 /// A model-like word of sysDescr: letters and digits mixed ("DGS-3120-24TC",
 /// "CN5164", "Vigor165"), not a version, architecture or the vendor's name.
 pub(super) fn model_token<'d>(
     descr: &'d str,
     vendor: Option<&str>,
-    vendors: &RegexSet,
+    vendors: &Set,
 ) -> Option<&'d str> {
     const GENERIC_OS: &[&str] = &[
         "Linux",
