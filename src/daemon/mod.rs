@@ -91,7 +91,11 @@ pub async fn run(
     stop: Stop,
     reload: mpsc::UnboundedReceiver<()>,
 ) -> Result<(), DaemonError> {
-    let engine = Arc::new(Engine::builtin().map_err(|e| DaemonError::Rules(e.to_string()))?);
+    let engine = Arc::new(
+        Engine::builtin()
+            .map_err(|e| DaemonError::Rules(e.to_string()))?
+            .with_overrides(settings.vendors.clone()),
+    );
     let access = FileAccess {
         group: settings.db_group.clone(),
     };
