@@ -1140,7 +1140,7 @@ mod tests {
             .with_overrides(s.vendors);
         let facts = crate::facts::DeviceFacts::from_system(
             Some("ExNet edge box"),
-            Some("1.3.6.1.4.1.32473.7.1"),
+            Some("1.3.6.1.4.1.32473.7.1"), // IANA's example number: not in the compiled MIBs
         );
         let id = engine.identify(&facts);
         assert_eq!(id.vendor.as_deref(), Some("Example Networks"));

@@ -157,18 +157,22 @@ pub fn objects() -> impl Iterator<Item = Object> {
 }
 
 /// The MIB name of the longest known prefix of `oid`: (module, object
-/// name, the arcs after it). Searches the named objects and the identity
-/// objects (an instance index of up to 12 arcs is looked past), and the
-/// product registrations for `oid` itself.
+/// name, the arcs after it). Searches the named objects, the identity
+/// objects and the product registrations, looking past an instance index
+/// of up to 12 arcs.
 pub fn name(oid: &Oid) -> Option<(&'static str, &'static str, &[u32])> {
     let arcs = oid.arcs();
     let mut text = oid.to_string();
-    if let Some(line) = relative(oid).and_then(|rel| PRODUCTS.find(&rel)) {
-        return Some((module(field(line, 1)), field(line, 2)?, &[]));
-    }
     let shortest = arcs.len().saturating_sub(12).max(1);
     for len in (shortest..=arcs.len()).rev() {
-        if let Some(line) = NAMES.find(&text).or_else(|| OBJECTS.find(&text)) {
+        let hit = NAMES
+            .find(&text)
+            .or_else(|| OBJECTS.find(&text))
+            .or_else(|| {
+                text.strip_prefix("1.3.6.1.4.1.")
+                    .and_then(|rel| PRODUCTS.find(rel))
+            });
+        if let Some(line) = hit {
             let rest = arcs.get(len..).unwrap_or_default();
             return Some((module(field(line, 1)), field(line, 2)?, rest));
         }
