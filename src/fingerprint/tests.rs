@@ -190,7 +190,7 @@ fn enterprise_number_gives_vendor_and_origin() {
 #[test]
 fn unlisted_enterprise_falls_back_to_registry_name() {
     // 42 = Sun Microsystems is listed; pick a number we do not list.
-    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.3.1")));
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.3.1"))); // not in the compiled MIBs
     assert_eq!(id.vendor.as_deref(), Some("Carnegie Mellon"));
     // No registry records its country: unknown, never foreign by default,
     // and the evidence says why.
@@ -203,7 +203,7 @@ fn unlisted_enterprise_falls_back_to_registry_name() {
         id.evidence
     );
     // A registered legal form only foreign companies use decides it.
-    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.21695.1")));
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.21695.1"))); // not in the compiled MIBs
     assert_eq!(id.vendor_origin.as_deref(), Some("foreign"));
     // The IEEE registry's country for an organisation it knows.
     let id = engine().identify(&device(None, Some("1.3.6.1.4.1.2011.2.23.1")));
@@ -280,7 +280,7 @@ fn installed_package_names_the_appliance() {
 fn axis_serial_is_its_mac() {
     let descr = " ; AXIS P1375; Network Camera; 10.1.0; Sep 22 2020 12:38; 795; 1; ";
     let phys = |i: u32| Oid::from_arcs([1, 3, 6, 1, 2, 1, 2, 2, 1, 6, i]);
-    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1"));
+    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1")); // not in the compiled MIBs
     // Loopback (empty) and a multicast-looking address are skipped.
     f.snmp.insert(phys(1), Value::OctetString(Vec::new()));
     f.snmp
@@ -292,7 +292,7 @@ fn axis_serial_is_its_mac() {
     let id = engine().identify(&f);
     assert_eq!(id.serial.as_deref(), Some("B8A44F02FE01"));
     // Without IF-MIB, the MAC the scanner saw.
-    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1"));
+    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1")); // not in the compiled MIBs
     f.mac = Some([0xac, 0xcc, 0x8e, 0xac, 0x27, 0xc7]);
     assert_eq!(
         engine().identify(&f).serial.as_deref(),
@@ -518,11 +518,11 @@ fn vendor_overrides_come_first() {
     }])
     .unwrap_or_else(|e| panic!("{e}"));
     let e = engine().with_overrides(table);
-    let id = e.identify(&device(None, Some("1.3.6.1.4.1.99998.1.2")));
+    let id = e.identify(&device(None, Some("1.3.6.1.4.1.99998.1.2"))); // not in the compiled MIBs
     assert_eq!(id.vendor.as_deref(), Some("Acme Routers"));
     assert_eq!(id.vendor_origin.as_deref(), Some("domestic"));
     // An alias renames what the registry says.
-    let id = e.identify(&device(None, Some("1.3.6.1.4.1.3.1")));
+    let id = e.identify(&device(None, Some("1.3.6.1.4.1.3.1"))); // not in the compiled MIBs
     assert_eq!(id.vendor.as_deref(), Some("Acme Routers"));
     // The shipped table still applies to brands the user did not name.
     let id = e.identify(&device(

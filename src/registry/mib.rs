@@ -158,13 +158,11 @@ pub fn objects() -> impl Iterator<Item = Object> {
 
 /// The MIB name of the longest known prefix of `oid`: (module, object
 /// name, the arcs after it). Searches the named objects, the identity
-/// objects and the product registrations, looking past an instance index
-/// of up to 12 arcs.
+/// objects and the product registrations.
 pub fn name(oid: &Oid) -> Option<(&'static str, &'static str, &[u32])> {
     let arcs = oid.arcs();
     let mut text = oid.to_string();
-    let shortest = arcs.len().saturating_sub(12).max(1);
-    for len in (shortest..=arcs.len()).rev() {
+    for len in (1..=arcs.len()).rev() {
         let hit = NAMES
             .find(&text)
             .or_else(|| OBJECTS.find(&text))

@@ -76,7 +76,7 @@ pub const VENDOR_SUBTREES: &[Known] = &[
     },
     Known {
         name: "SNMPv2-SMI::enterprises.6574.1.5",
-        oid: "1.3.6.1.4.1.6574.1.5",
+        oid: "1.3.6.1.4.1.6574.1.5", // not in the compiled MIBs
     },
     Known {
         name: "NETAPP-MIB::product",
@@ -84,7 +84,7 @@ pub const VENDOR_SUBTREES: &[Known] = &[
     },
     Known {
         name: "SNMPv2-SMI::enterprises.39165.1",
-        oid: "1.3.6.1.4.1.39165.1",
+        oid: "1.3.6.1.4.1.39165.1", // not in the compiled MIBs
     },
     Known {
         name: "HH3C-ENTITY-EXT-MIB::hh3cEntityExtStateEntry",
