@@ -2,7 +2,10 @@
 //! `../shared/fixtures` (read in place). Prints the figure; skips when the
 //! fixtures are absent.
 //!
-//! Run: `cargo bench --bench fingerprint`. Recordings are parsed once up
+//! Run: `cargo bench --bench fingerprint`. First the engine's start-up:
+//! `Engine::builtin` (load, validate, build the matchers) timed 7 times,
+//! first and median printed (`PANDIAN_BENCH_ONLY=load` stops there, and
+//! repeats it 50 times for a profiler). Then recordings are parsed once up
 //! front (parse speed is printed separately); the timed loop is
 //! `Engine::identify` only, single-threaded.
 
@@ -12,7 +15,29 @@ use std::time::Instant;
 use pandian::facts::DeviceFacts;
 use pandian::fingerprint::Engine;
 
+/// Time `Engine::builtin` `n` times: (first, median) in ms.
+fn start_up(n: usize) -> (f64, f64) {
+    let mut times: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            if let Err(e) = Engine::builtin() {
+                panic!("{e}");
+            }
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    let first = times.first().copied().unwrap_or_default();
+    times.sort_by(f64::total_cmp);
+    (first, times.get(n / 2).copied().unwrap_or_default())
+}
+
 fn main() {
+    let only_load = std::env::var("PANDIAN_BENCH_ONLY").as_deref() == Ok("load");
+    let (first, median) = start_up(if only_load { 50 } else { 7 });
+    println!("engine start-up (Engine::builtin): first {first:.1} ms, median {median:.1} ms");
+    if only_load {
+        return;
+    }
     let dir = std::env::var_os("PANDIAN_FIXTURES").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
         PathBuf::from,

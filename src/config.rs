@@ -3,6 +3,7 @@
 //!
 //! Pure apart from [`load`], which reads the file and its permissions.
 
+use crate::fingerprint::{OverrideError, VendorOverride, VendorOverrides};
 use crate::job::{self, Depth, Job, Probes};
 use crate::schedule::Schedule;
 use crate::snmp::{Credential, CredentialConfig};
@@ -32,6 +33,10 @@ pub struct ConfigFile {
     /// Scheduled jobs (`[[job]]` tables).
     #[serde(default, rename = "job")]
     pub jobs: Vec<JobSection>,
+    /// The user's vendor table: brands, aliases, enterprise numbers, OUIs
+    /// and origins that come before the registries (`[[vendor]]`).
+    #[serde(default)]
+    pub vendor: Vec<VendorOverride>,
 }
 
 /// `[[job]]`: one scheduled sweep. Keys left out take `[scan]`'s and
@@ -262,6 +267,9 @@ pub struct Settings {
     pub retention: Option<Duration>,
     /// Status page address.
     pub listen: SocketAddr,
+    /// The user's vendor table, validated (empty when the file has none);
+    /// merge it with [`crate::fingerprint::Engine::with_overrides`].
+    pub vendors: VendorOverrides,
     /// Who may read the page, TLS, the HTTP redirect (`[web]`).
     pub web: WebSettings,
 }
@@ -907,6 +915,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
             )
         })?;
     let web = validate_web(&file.web, listen, text, path)?;
+    let vendors = vendor_table(&file.vendor, text, path)?;
     Ok(Settings {
         jobs,
         exclude,
@@ -918,6 +927,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         db_group,
         retention,
         listen,
+        vendors,
         web,
     })
 }
@@ -1071,6 +1081,34 @@ fn is_argon2_hash(s: &str) -> bool {
         matches!(h.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d")
             && h.salt.is_some()
             && h.hash.is_some()
+    })
+}
+
+/// Validate the `[[vendor]]` entries; an error names the entry's line.
+fn vendor_table(
+    entries: &[VendorOverride],
+    text: &str,
+    path: &Path,
+) -> Result<VendorOverrides, ConfigError> {
+    VendorOverrides::new(entries.to_vec()).map_err(|e| {
+        // The entry at fault: by number, else the last one with its brand
+        // (a duplicate is reported on the later entry).
+        let index = match &e {
+            OverrideError::EmptyBrand { index } => index.saturating_sub(1),
+            OverrideError::BadOui { brand, .. }
+            | OverrideError::BadOrigin { brand, .. }
+            | OverrideError::Duplicate { brand, .. } => entries
+                .iter()
+                .rposition(|v| v.brand.trim() == brand)
+                .unwrap_or(0),
+            OverrideError::Shipped(_) => 0,
+        };
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: nth_table_line(text, "vendor", index),
+            key: format!("vendor[{index}]"),
+            message: e.to_string(),
+        }
     })
 }
 
@@ -1441,6 +1479,50 @@ mod tests {
         }
         assert!(matches!(
             p("[[job]]\nname = \"j\"\ntargets = [\"192.0.2.1\"]\nevery = \"5m\"\n"),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn config_vendor_table_reaches_the_engine() {
+        let text = "[[vendor]]\nbrand = \"Example Networks\"\naliases = [\"ExNet\"]\nenterprise_numbers = [32473]\norigin = \"domestic\"\n";
+        let s = p(text).unwrap();
+        assert!(!s.vendors.is_empty());
+        let engine = crate::fingerprint::Engine::builtin()
+            .unwrap()
+            .with_overrides(s.vendors);
+        let facts = crate::facts::DeviceFacts::from_system(
+            Some("ExNet edge box"),
+            Some("1.3.6.1.4.1.32473.7.1"), // IANA's example number: not in the compiled MIBs
+        );
+        let id = engine.identify(&facts);
+        assert_eq!(id.vendor.as_deref(), Some("Example Networks"));
+        assert_eq!(id.vendor_origin.as_deref(), Some("domestic"));
+    }
+
+    #[test]
+    fn config_vendor_errors_name_the_entry_line() {
+        let cases = [
+            (
+                "[[vendor]]\nbrand = \"A\"\n\n[[vendor]]\nbrand = \"B\"\nouis = [\"12\"]\n",
+                "line 4: `vendor[1]`",
+            ),
+            (
+                "[[vendor]]\nbrand = \"A\"\norigin = \"mars\"\n",
+                "line 1: `vendor[0]`",
+            ),
+            (
+                "[[vendor]]\nbrand = \"A\"\nenterprise_numbers = [9]\n[[vendor]]\nbrand = \"B\"\nenterprise_numbers = [9]\n",
+                "line 4: `vendor[1]`",
+            ),
+            ("[[vendor]]\nbrand = \" \"\n", "line 1: `vendor[0]`"),
+        ];
+        for (text, want) in cases {
+            let err = p(text).unwrap_err().to_string();
+            assert!(err.contains(want), "{text:?} gave {err}");
+        }
+        assert!(matches!(
+            p("[[vendor]]\nbrand = \"A\"\nowner = \"B\"\n"),
             Err(ConfigError::Parse { .. })
         ));
     }

@@ -29,6 +29,10 @@ pub struct FingerprintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// A config file whose `[[vendor]]` table to apply (its other sections
+    /// are checked but unused).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(serde::Serialize)]
@@ -44,7 +48,10 @@ struct Line<'a> {
 /// Run the subcommand. Unreadable files are reported on stderr and make the
 /// exit status 1; the other files are still processed.
 pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
-    let engine = Engine::builtin().context("the built-in fingerprint rules are invalid")?;
+    let mut engine = Engine::builtin().context("the built-in fingerprint rules are invalid")?;
+    if let Some(c) = &args.config {
+        engine = engine.with_overrides(super::serve::load(c)?.vendors);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = 0usize;

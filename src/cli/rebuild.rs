@@ -23,12 +23,17 @@ pub struct RebuildArgs {
 }
 
 pub fn run(args: &RebuildArgs) -> anyhow::Result<ExitCode> {
-    let path = match (&args.db, &args.config) {
-        (Some(db), _) => db.clone(),
-        (None, Some(c)) => super::serve::load(c)?.db_path,
+    let (path, vendors) = match (&args.db, &args.config) {
+        (Some(db), _) => (db.clone(), Default::default()),
+        (None, Some(c)) => {
+            let s = super::serve::load(c)?;
+            (s.db_path, s.vendors)
+        }
         (None, None) => anyhow::bail!("give --config FILE or --db FILE"),
     };
-    let engine = Engine::builtin().map_err(|e| anyhow::anyhow!("fingerprint rules: {e}"))?;
+    let engine = Engine::builtin()
+        .map_err(|e| anyhow::anyhow!("fingerprint rules: {e}"))?
+        .with_overrides(vendors);
     let started = std::time::Instant::now();
     let mut store = Store::open(&path)?;
     let runs = store

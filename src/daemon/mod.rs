@@ -104,7 +104,11 @@ pub async fn run(
         Some(files) => Some(web::tls::server_config(files, config_path)?),
         None => None,
     };
-    let engine = Arc::new(Engine::builtin().map_err(|e| DaemonError::Rules(e.to_string()))?);
+    let engine = Arc::new(
+        Engine::builtin()
+            .map_err(|e| DaemonError::Rules(e.to_string()))?
+            .with_overrides(settings.vendors.clone()),
+    );
     let access = FileAccess {
         group: settings.db_group.clone(),
     };

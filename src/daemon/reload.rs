@@ -2,7 +2,8 @@
 //!
 //! A valid new file takes effect from the next scan: every key, except the
 //! ones bound when the daemon started (`web.listen`, `store.path`,
-//! `store.group`), which keep their running values with a note that they
+//! `store.group`, and the `[[vendor]]` table built into the fingerprint
+//! engine), which keep their running values with a note that they
 //! need a restart. An invalid file is refused with its error (file, line,
 //! key) and the running config stays. Settings that come from the command
 //! line rather than the file (`serve --netns`'s resolv.conf) are kept.
@@ -67,6 +68,13 @@ pub fn merge(mut new: Settings, running: &Settings, path: &Path) -> (Settings, V
         ));
     }
     new.web = running.web.clone();
+    if new.vendors != running.vendors {
+        notes.push(format!(
+            "{}: the `[[vendor]]` table changed; that needs a restart, so the running table stays in use until then",
+            path.display()
+        ));
+    }
+    new.vendors = running.vendors.clone();
     new.listen = running.listen;
     new.db_path = running.db_path.clone();
     new.db_group = running.db_group.clone();

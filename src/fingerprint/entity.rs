@@ -4,12 +4,13 @@
 use crate::facts::{Oid, SnmpFacts, Value};
 
 /// entPhysicalEntry, 1.3.6.1.2.1.47.1.1.1.1.
-const ENTRY: [u32; 11] = [1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
+pub(super) const ENTRY: [u32; 11] = [1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
 
 /// Columns of entPhysicalEntry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Column {
     Descr = 2,
+    ContainedIn = 4,
     Class = 5,
     FirmwareRev = 9,
     SoftwareRev = 10,
@@ -65,6 +66,33 @@ pub(super) fn chassis_rows(snmp: &SnmpFacts) -> Vec<u32> {
         all.dedup();
         out = all;
     }
+    out
+}
+
+/// The rows directly inside the first chassis-like row whose
+/// entPhysicalClass is one of `classes` (chassis 3, container 5, module 9,
+/// stack 11): a stack's units, a chassis' main board. Lowest index first.
+/// For agents that keep the device's serial and model on such a row, not
+/// on the chassis or stack itself.
+pub(super) fn unit_rows(snmp: &SnmpFacts, chassis: &[u32], classes: &[i64]) -> Vec<u32> {
+    let Some(&top) = chassis.first() else {
+        return Vec::new();
+    };
+    let contained = Oid::from_arcs([&ENTRY[..], &[Column::ContainedIn as u32]].concat());
+    let mut out: Vec<u32> = snmp
+        .subtree(&contained)
+        .take(20_000)
+        .filter_map(|(o, v)| {
+            let idx = match o.suffix_after(&contained)? {
+                [i] => *i,
+                _ => return None,
+            };
+            let parent = u32::try_from(v.as_i64()?).ok()?;
+            let class = snmp.get(&oid(Column::Class, idx)).and_then(Value::as_i64)?;
+            (parent == top && classes.contains(&class)).then_some(idx)
+        })
+        .collect();
+    out.sort_unstable();
     out
 }
 

@@ -4,12 +4,15 @@
 //! Files (each notes its sources in its header):
 //! - `vendors.toml`: canonical vendor names, their IANA enterprise numbers,
 //!   a pattern for recognising the name elsewhere, origin, default class.
+//! - `lineage.toml`: former and acquired brands and their owners; agent
+//!   stacks' and ODMs' enterprise numbers.
 //! - `locations.toml`: where vendors keep model, serial and firmware.
+//! - `os.toml`: which OS a vendor's products run, by product.
 //! - `*.toml` device rules (recog style): sysDescr regex and/or sysObjectID
 //!   prefix and/or MIB presence giving class, vendor, model, OS, firmware,
-//!   each rule carrying examples that must match it.
+//!   each rule carrying examples that must win the vote.
 
-use regex::Regex;
+use super::pattern::Pattern;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -25,6 +28,8 @@ pub(super) const RULE_FILES: &[(&str, &str)] = &[
 ];
 pub(super) const VENDORS: (&str, &str) = ("vendors.toml", include_str!("rules/vendors.toml"));
 pub(super) const LOCATIONS: (&str, &str) = ("locations.toml", include_str!("rules/locations.toml"));
+pub(super) const LINEAGE: (&str, &str) = ("lineage.toml", include_str!("rules/lineage.toml"));
+pub(super) const OS_TABLE: (&str, &str) = ("os.toml", include_str!("rules/os.toml"));
 
 /// Why the rules could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -87,12 +92,65 @@ type Sp<T> = toml::Spanned<T>;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawVendors {
-    /// Enterprise numbers used by many brands (agent toolkits, OEM
-    /// reference designs); they do not name a vendor.
-    generic_enterprises: Vec<u32>,
     /// Pattern of registry names that indicate a mainland-Chinese company.
     domestic_hint: Sp<String>,
     vendor: Vec<RawVendor>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLineage {
+    stack: Vec<RawNumbered>,
+    odm: Vec<RawNumbered>,
+    renamed: Vec<RawRenamed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNumbered {
+    enterprise: u32,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRenamed {
+    from: Sp<String>,
+    owner: String,
+    #[serde(rename = "match")]
+    pattern: Sp<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOsTable {
+    os: Vec<RawOs>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOs {
+    vendor: Sp<String>,
+    /// The OS name users know it by.
+    name: String,
+    /// Regex the decided model or sysDescr must match (case-insensitive).
+    product: Option<Sp<String>>,
+    /// Only for devices of these classes.
+    #[serde(default)]
+    classes: Vec<String>,
+    #[serde(default)]
+    example: Vec<RawOsExample>,
+}
+
+/// An OS-table example: a vendor, product text, firmware and the OS name
+/// and version they must give.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) struct RawOsExample {
+    pub descr: Option<String>,
+    pub object: Option<String>,
+    pub os: String,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +169,10 @@ struct RawVendor {
     /// vendor by enterprise number alone.
     #[serde(default)]
     software: bool,
+    /// The classes of the vendor's product lines, when it makes more than
+    /// one kind of device (its default class is then a weak prior).
+    #[serde(default)]
+    lines: Vec<Sp<String>>,
 }
 
 #[derive(Deserialize)]
@@ -130,8 +192,10 @@ struct RawLocation {
     /// sysDescr), or `interface-mac` (the device's own MAC address, for
     /// makers whose serial number is the MAC).
     special: Option<Sp<String>>,
-    /// MIB object name, for evidence.
-    name: String,
+    /// What the location reads, for evidence, when the compiled MIB tables
+    /// do not name its OID (a vendor MIB not in the collection) or to say
+    /// which part of a value is meant ("(chassis)", "(JetDirect PID)").
+    note: Option<String>,
     /// Only use when the device's vendor is this one.
     vendor: Option<String>,
     /// Only use when the device's class is one of these.
@@ -166,10 +230,14 @@ struct RawRule {
     os: Option<String>,
     firmware: Option<String>,
     serial: Option<String>,
-    /// Apply this rule's class only when neither an earlier rule nor the
-    /// vendor's default class gave one (generic OS rules).
+    /// A generic-OS rule: its proposals weigh as a generic OS does (see
+    /// `vote`), weaker than any device-type evidence.
     #[serde(default)]
     fallback: bool,
+    /// The weight of this rule's proposals, by name: `rule` (the default),
+    /// `standard-mib` (a standard device MIB is present), `type-word` (a
+    /// device-type word), `generic-os`.
+    weight: Option<Sp<String>>,
     #[serde(default)]
     example: Vec<RawExample>,
 }
@@ -184,36 +252,66 @@ pub(super) struct RawExample {
     pub object: Option<String>,
     /// One installed package's name (hrSWInstalledName).
     pub software: Option<String>,
+    /// OIDs with a value in the example's walk (each gets one value).
+    #[serde(default)]
+    pub has: Vec<String>,
     pub class: Option<String>,
     pub vendor: Option<String>,
     pub model: Option<String>,
     pub os: Option<String>,
+    pub serial: Option<String>,
 }
 
 // ---------------------------------------------------------------- compiled
 
 /// A vendor with its canonical name.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Vendor {
     pub name: String,
     pub origin: Option<&'static str>,
-    pub pattern: Option<Regex>,
+    pub pattern: Option<Pattern>,
     pub class: Option<&'static str>,
     pub software: bool,
+    /// Enterprise numbers the hand table gives this vendor.
+    pub enterprises: Vec<u32>,
+    /// Makes more than one kind of device, general-purpose servers among
+    /// them: its default class is the weakest prior.
+    pub generalist: bool,
+}
+
+/// A former or acquired brand and its owner (index into `vendors`).
+#[derive(Debug, Clone)]
+pub(super) struct Renamed {
+    pub from: String,
+    pub owner: usize,
+    pub pattern: Pattern,
+}
+
+/// An OS-table entry.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(test), allow(dead_code))] // examples: for the self-test
+pub(super) struct OsEntry {
+    pub vendor: String,
+    pub name: String,
+    pub product: Option<Pattern>,
+    pub classes: Vec<&'static str>,
+    pub line: usize,
+    pub examples: Vec<RawOsExample>,
 }
 
 /// Where a field's value may be read.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Location {
+    /// Unique: `location <what it reads>`; the evidence's source.
+    pub id: String,
     pub field: Field,
     pub source: LocationSource,
-    pub name: String,
     pub vendor: Option<String>,
     pub classes: Vec<String>,
-    pub extract: Option<Regex>,
+    pub extract: Option<Pattern>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum LocationSource {
     Oid(Oid),
     EntityChassis,
@@ -231,38 +329,68 @@ pub(super) enum Field {
     Os,
 }
 
+impl Field {
+    /// The vote's field.
+    pub(super) fn vote(self) -> super::vote::Field {
+        match self {
+            Field::Model => super::vote::Field::Model,
+            Field::Serial => super::vote::Field::Serial,
+            Field::Firmware => super::vote::Field::Firmware,
+            Field::Os => super::vote::Field::Os,
+        }
+    }
+}
+
 /// A device rule.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[cfg_attr(not(test), allow(dead_code))] // file, line, examples: for the self-test
 pub(super) struct Rule {
     pub id: String,
     pub file: &'static str,
     pub line: usize,
-    pub descr: Option<Regex>,
+    pub descr: Option<Pattern>,
     pub object: Vec<Oid>,
     pub has: Vec<Oid>,
-    pub software: Option<Regex>,
+    pub software: Option<Pattern>,
     pub class: Option<&'static str>,
     pub vendor: Option<String>,
     pub model: Option<String>,
     pub os: Option<String>,
     pub firmware: Option<String>,
     pub serial: Option<String>,
-    pub fallback: bool,
+    /// The weight of its proposals.
+    pub weight: u32,
     /// Whether any field template uses capture groups.
     pub templated: bool,
     pub examples: Vec<RawExample>,
 }
 
 /// All knowledge, compiled.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Knowledge {
     pub vendors: Vec<Vendor>,
     pub by_enterprise: HashMap<u32, usize>,
-    pub generic_enterprises: Vec<u32>,
-    pub domestic_hint: Regex,
+    /// Agent stacks' enterprise numbers and names.
+    pub stacks: Vec<(u32, String)>,
+    /// ODMs' enterprise numbers and names.
+    pub odms: Vec<(u32, String)>,
+    pub renamed: Vec<Renamed>,
+    pub domestic_hint: Pattern,
     pub locations: Vec<Location>,
     pub rules: Vec<Rule>,
+    pub os: Vec<OsEntry>,
+}
+
+/// The weight a rule's `weight = "..."` names.
+fn rule_weight(name: &str) -> Option<u32> {
+    use super::vote::weight;
+    Some(match name {
+        "rule" => weight::RULE,
+        "standard-mib" => weight::STANDARD_MIB,
+        "type-word" => weight::TYPE_WORD,
+        "generic-os" => weight::GENERIC_OS,
+        _ => return None,
+    })
 }
 
 fn class_of(file: &str, text: &str, id: &str, c: &Sp<String>) -> Result<&'static str, RuleError> {
@@ -282,23 +410,20 @@ fn class_of(file: &str, text: &str, id: &str, c: &Sp<String>) -> Result<&'static
         })
 }
 
-fn regex_of(
+/// A pattern checked now and compiled on first use (see `pattern`).
+fn pattern_of(
     file: &str,
     text: &str,
     id: &str,
     r: &Sp<String>,
     case_insensitive: bool,
-) -> Result<Regex, RuleError> {
-    regex::RegexBuilder::new(r.get_ref())
-        .case_insensitive(case_insensitive)
-        .size_limit(1 << 22)
-        .build()
-        .map_err(|e| RuleError::Invalid {
-            file: file.into(),
-            line: line_of(text, r.span().start),
-            id: id.into(),
-            message: format!("bad regex: {e}"),
-        })
+) -> Result<Pattern, RuleError> {
+    Pattern::new(r.get_ref(), case_insensitive).map_err(|e| RuleError::Invalid {
+        file: file.into(),
+        line: line_of(text, r.span().start),
+        id: id.into(),
+        message: format!("bad regex: {e}"),
+    })
 }
 
 fn oid_of(file: &str, text: &str, id: &str, o: &Sp<String>) -> Result<Oid, RuleError> {
@@ -316,6 +441,14 @@ impl Knowledge {
         Self::load(VENDORS, LOCATIONS, RULE_FILES)
     }
 
+    /// Remove the rules and locations whose ids are in `off` (to measure
+    /// what the engine does without them).
+    pub(super) fn without(mut self, off: &std::collections::BTreeSet<String>) -> Self {
+        self.rules.retain(|r| !off.contains(&r.id));
+        self.locations.retain(|l| !off.contains(&l.id));
+        self
+    }
+
     /// Parse and validate the given (name, text) files.
     pub(super) fn load(
         vendors: (&'static str, &'static str),
@@ -324,7 +457,7 @@ impl Knowledge {
     ) -> Result<Self, RuleError> {
         let (vfile, vtext) = vendors;
         let raw: RawVendors = toml::from_str(vtext).map_err(|e| syntax(vfile, vtext, &e))?;
-        let domestic_hint = regex_of(vfile, vtext, "domestic_hint", &raw.domestic_hint, true)?;
+        let domestic_hint = pattern_of(vfile, vtext, "domestic_hint", &raw.domestic_hint, true)?;
         let mut out_vendors = Vec::new();
         let mut by_enterprise = HashMap::new();
         for v in raw.vendor {
@@ -346,14 +479,20 @@ impl Knowledge {
             let pattern = v
                 .pattern
                 .as_ref()
-                .map(|p| regex_of(vfile, vtext, &id, p, true))
+                .map(|p| pattern_of(vfile, vtext, &id, p, true))
                 .transpose()?;
             let class = v
                 .class
                 .as_ref()
                 .map(|c| class_of(vfile, vtext, &id, c))
                 .transpose()?;
+            let lines = v
+                .lines
+                .iter()
+                .map(|c| class_of(vfile, vtext, &id, c))
+                .collect::<Result<Vec<_>, _>>()?;
             let index = out_vendors.len();
+            let numbers = v.enterprises.clone();
             for e in v.enterprises {
                 if let Some(prev) = by_enterprise.insert(e, index) {
                     let prev_name = out_vendors
@@ -381,6 +520,8 @@ impl Knowledge {
                 pattern,
                 class,
                 software: v.software,
+                enterprises: numbers,
+                generalist: lines.contains(&"server"),
             });
         }
 
@@ -388,8 +529,8 @@ impl Knowledge {
         let raw: RawLocations = toml::from_str(ltext).map_err(|e| syntax(lfile, ltext, &e))?;
         let mut out_locations = Vec::new();
         for l in raw.location {
-            let id = l.name.clone();
             let line = line_of(ltext, l.field.span().start);
+            let id = format!("{lfile}:{line}");
             let field = match l.field.get_ref().as_str() {
                 "model" => Field::Model,
                 "serial" => Field::Serial,
@@ -429,7 +570,7 @@ impl Knowledge {
             let extract = l
                 .extract
                 .as_ref()
-                .map(|r| regex_of(lfile, ltext, &id, r, false))
+                .map(|r| pattern_of(lfile, ltext, &id, r, false))
                 .transpose()?;
             if let Some(v) = &l.vendor
                 && !out_vendors.iter().any(|o| &o.name == v)
@@ -441,10 +582,41 @@ impl Knowledge {
                     message: format!("vendor {v:?} is not in vendors.toml"),
                 });
             }
+            if let Some(c) = l.classes.iter().find(|c| !CLASSES.contains(&c.as_str())) {
+                return Err(RuleError::Invalid {
+                    file: lfile.into(),
+                    line,
+                    id,
+                    message: format!("class {c:?} is not one of {}", CLASSES.join(", ")),
+                });
+            }
+            let what = match &source {
+                LocationSource::Oid(o) => {
+                    crate::registry::mib::display(o).unwrap_or_else(|| o.to_string())
+                }
+                LocationSource::EntityChassis => "ENTITY-MIB::entPhysicalTable (chassis)".into(),
+                LocationSource::EntityChassisDescr => {
+                    "ENTITY-MIB::entPhysicalDescr (chassis)".into()
+                }
+                LocationSource::DescrModelToken => "SNMPv2-MIB::sysDescr (model-like word)".into(),
+                LocationSource::InterfaceMac => "IF-MIB::ifPhysAddress (the device's MAC)".into(),
+            };
+            let location_id = match &l.note {
+                Some(n) => format!("location {what} {n} [{}]", field.vote().name()),
+                None => format!("location {what} [{}]", field.vote().name()),
+            };
+            if out_locations.iter().any(|o: &Location| o.id == location_id) {
+                return Err(RuleError::Invalid {
+                    file: lfile.into(),
+                    line,
+                    id,
+                    message: format!("{location_id} is listed twice; give each a distinct note"),
+                });
+            }
             out_locations.push(Location {
+                id: location_id,
                 field,
                 source,
-                name: l.name,
                 vendor: l.vendor,
                 classes: l.classes,
                 extract,
@@ -468,7 +640,7 @@ impl Knowledge {
                 let descr = r
                     .descr
                     .as_ref()
-                    .map(|d| regex_of(file, text, &id, d, false))
+                    .map(|d| pattern_of(file, text, &id, d, false))
                     .transpose()?;
                 let object = r
                     .object
@@ -483,7 +655,7 @@ impl Knowledge {
                 let software = r
                     .software
                     .as_ref()
-                    .map(|s| regex_of(file, text, &id, s, true))
+                    .map(|s| pattern_of(file, text, &id, s, true))
                     .transpose()?;
                 if descr.is_none() && object.is_empty() && has.is_empty() && software.is_none() {
                     return Err(RuleError::Invalid {
@@ -519,6 +691,24 @@ impl Knowledge {
                     .into_iter()
                     .flatten()
                     .any(|t| t.contains('{'));
+                let weight = match (&r.weight, r.fallback) {
+                    (None, false) => super::vote::weight::RULE,
+                    (None, true) => super::vote::weight::GENERIC_OS,
+                    (Some(w), fallback) => match rule_weight(w.get_ref()) {
+                        Some(n) if !fallback => n,
+                        _ => {
+                            return Err(RuleError::Invalid {
+                                file: file.into(),
+                                line: line_of(text, w.span().start),
+                                id,
+                                message: format!(
+                                    "weight {:?} must be one of rule, standard-mib, type-word, generic-os (and not given with fallback = true)",
+                                    w.get_ref()
+                                ),
+                            });
+                        }
+                    },
+                };
                 rules.push(Rule {
                     templated,
                     id,
@@ -534,18 +724,23 @@ impl Knowledge {
                     os: r.os,
                     firmware: r.firmware,
                     serial: r.serial,
-                    fallback: r.fallback,
+                    weight,
                     examples: r.example,
                 });
             }
         }
+        let (stacks, odms, renamed) = load_lineage(LINEAGE, &out_vendors)?;
+        let os = load_os(OS_TABLE, &out_vendors)?;
         Ok(Knowledge {
             vendors: out_vendors,
             by_enterprise,
-            generic_enterprises: raw_generic(vtext),
+            stacks,
+            odms,
+            renamed,
             domestic_hint,
             locations: out_locations,
             rules,
+            os,
         })
     }
 
@@ -555,10 +750,98 @@ impl Knowledge {
     }
 }
 
-fn raw_generic(vtext: &str) -> Vec<u32> {
-    toml::from_str::<RawVendors>(vtext)
-        .map(|r| r.generic_enterprises)
-        .unwrap_or_default()
+type Lineage = (Vec<(u32, String)>, Vec<(u32, String)>, Vec<Renamed>);
+
+fn load_lineage(
+    (file, text): (&'static str, &'static str),
+    vendors: &[Vendor],
+) -> Result<Lineage, RuleError> {
+    let raw: RawLineage = toml::from_str(text).map_err(|e| syntax(file, text, &e))?;
+    let mut renamed = Vec::new();
+    for r in raw.renamed {
+        let id = r.from.get_ref().clone();
+        let line = line_of(text, r.from.span().start);
+        let Some(owner) = vendors.iter().position(|v| v.name == r.owner) else {
+            return Err(RuleError::Invalid {
+                file: file.into(),
+                line,
+                id,
+                message: format!(
+                    "owner {:?} is not in vendors.toml; add it there first",
+                    r.owner
+                ),
+            });
+        };
+        let pattern = pattern_of(file, text, &id, &r.pattern, true)?;
+        renamed.push(Renamed {
+            from: id,
+            owner,
+            pattern,
+        });
+    }
+    let pairs = |v: Vec<RawNumbered>| {
+        v.into_iter()
+            .map(|n| (n.enterprise, n.name))
+            .collect::<Vec<_>>()
+    };
+    Ok((pairs(raw.stack), pairs(raw.odm), renamed))
+}
+
+fn load_os(
+    (file, text): (&'static str, &'static str),
+    vendors: &[Vendor],
+) -> Result<Vec<OsEntry>, RuleError> {
+    let raw: RawOsTable = toml::from_str(text).map_err(|e| syntax(file, text, &e))?;
+    let mut out = Vec::new();
+    for o in raw.os {
+        let line = line_of(text, o.vendor.span().start);
+        let id = o.name.clone();
+        let any_vendor = o.vendor.get_ref() == "*";
+        if any_vendor && o.product.is_none() {
+            return Err(RuleError::Invalid {
+                file: file.into(),
+                line,
+                id,
+                message: "vendor \"*\" (any vendor) needs a `product` pattern for sysDescr".into(),
+            });
+        }
+        if !any_vendor && !vendors.iter().any(|v| &v.name == o.vendor.get_ref()) {
+            return Err(RuleError::Invalid {
+                file: file.into(),
+                line,
+                id,
+                message: format!("vendor {:?} is not in vendors.toml", o.vendor.get_ref()),
+            });
+        }
+        let product = o
+            .product
+            .as_ref()
+            .map(|p| pattern_of(file, text, &id, p, true))
+            .transpose()?;
+        let mut classes = Vec::new();
+        for c in &o.classes {
+            match CLASSES.iter().find(|k| **k == c.as_str()) {
+                Some(k) => classes.push(*k),
+                None => {
+                    return Err(RuleError::Invalid {
+                        file: file.into(),
+                        line,
+                        id,
+                        message: format!("class {c:?} is not one of {}", CLASSES.join(", ")),
+                    });
+                }
+            }
+        }
+        out.push(OsEntry {
+            vendor: o.vendor.get_ref().clone(),
+            name: o.name,
+            product,
+            classes,
+            line,
+            examples: o.example,
+        });
+    }
+    Ok(out)
 }
 
 /// Every `{name}` in a template must be a named group of the rule's regex.
@@ -567,7 +850,7 @@ fn check_template(
     line: usize,
     id: &str,
     template: &str,
-    descr: Option<&Regex>,
+    descr: Option<&Pattern>,
 ) -> Result<(), RuleError> {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -581,7 +864,7 @@ fn check_template(
             });
         };
         let name = after.get(..close).unwrap_or_default();
-        let known = descr.is_some_and(|r| r.capture_names().flatten().any(|n| n == name));
+        let known = descr.is_some_and(|r| r.group_names().contains(&name));
         if !known {
             return Err(RuleError::Invalid {
                 file: file.into(),
@@ -598,7 +881,7 @@ fn check_template(
 }
 
 /// Fill `{name}` placeholders from regex captures; None when any is empty.
-pub(super) fn expand(template: &str, caps: Option<&regex::Captures<'_>>) -> Option<String> {
+pub(super) fn expand(template: &str, caps: Option<&super::pattern::Caps<'_>>) -> Option<String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -606,7 +889,7 @@ pub(super) fn expand(template: &str, caps: Option<&regex::Captures<'_>>) -> Opti
         let after = rest.get(open + 1..)?;
         let close = after.find('}')?;
         let name = after.get(..close)?;
-        let value = caps?.name(name)?.as_str().trim();
+        let value = caps?.name(name)?.trim();
         if value.is_empty() {
             return None;
         }

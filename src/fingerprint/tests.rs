@@ -18,9 +18,31 @@ fn builtin_rules_load() {
     assert!(engine().rule_count() > 10);
 }
 
-/// Recog-style self-test: every example yields the fields it names.
+/// The facts of a rule example: its sysDescr, sysObjectID, installed
+/// package and present OIDs.
+fn example_facts(ex: &super::rules::RawExample) -> DeviceFacts {
+    let mut facts = device(ex.descr.as_deref(), ex.object.as_deref());
+    if let Some(name) = &ex.software {
+        facts.snmp.insert(
+            Oid::from_arcs([1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2, 1]),
+            Value::OctetString(name.as_bytes().to_vec()),
+        );
+    }
+    for h in &ex.has {
+        match Oid::parse(h) {
+            Ok(o) => facts
+                .snmp
+                .insert(o.child(1), Value::OctetString(b"example".to_vec())),
+            Err(e) => panic!("example has {h:?}: {e}"),
+        }
+    }
+    facts
+}
+
+/// Recog-style self-test: every example's fields win the vote, and the
+/// rule itself is among the winning proposals.
 #[test]
-fn fingerprint_rule_examples_match_their_own_rule() {
+fn fingerprint_rule_examples_win_the_vote() {
     let e = engine();
     let k = match Knowledge::builtin() {
         Ok(k) => k,
@@ -29,14 +51,7 @@ fn fingerprint_rule_examples_match_their_own_rule() {
     let mut failures = Vec::new();
     for rule in &k.rules {
         for (n, ex) in rule.examples.iter().enumerate() {
-            let mut facts = device(ex.descr.as_deref(), ex.object.as_deref());
-            if let Some(name) = &ex.software {
-                facts.snmp.insert(
-                    Oid::from_arcs([1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2, 1]),
-                    Value::OctetString(name.as_bytes().to_vec()),
-                );
-            }
-            let id = e.identify(&facts);
+            let id = e.identify(&example_facts(ex));
             let mut check = |field: &str, want: &Option<String>, got: &Option<String>| {
                 if want.is_some() && want != got {
                     failures.push(format!(
@@ -52,15 +67,68 @@ fn fingerprint_rule_examples_match_their_own_rule() {
             check("vendor", &ex.vendor, &id.vendor);
             check("model", &ex.model, &id.model);
             check("os", &ex.os, &id.os);
-            // The rule itself must be what matched (it appears in the evidence).
+            check("serial", &ex.serial, &id.serial);
+            // The rule itself must be among the winners.
             if !id.evidence.iter().any(|ev| ev.rule == rule.id) {
                 failures.push(format!(
-                    "{}:{} rule `{}` example {}: an earlier rule caught it ({:?})",
+                    "{}:{} rule `{}` example {}: its proposals lost ({:?})",
                     rule.file,
                     rule.line,
                     rule.id,
                     n + 1,
-                    id.evidence.iter().map(|e| &e.rule).collect::<Vec<_>>()
+                    id.evidence
+                        .iter()
+                        .map(|e| format!("{}={}:{}", e.field, e.value, e.rule))
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every rule carries at least one example.
+#[test]
+fn fingerprint_every_rule_has_an_example() {
+    let k = match Knowledge::builtin() {
+        Ok(k) => k,
+        Err(err) => panic!("{err}"),
+    };
+    let missing: Vec<String> = k
+        .rules
+        .iter()
+        .filter(|r| r.examples.is_empty())
+        .map(|r| format!("{}:{} {}", r.file, r.line, r.id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} rules without examples:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
+/// The OS table's examples give the OS they name.
+#[test]
+fn os_table_examples_give_their_os() {
+    let e = engine();
+    let k = match Knowledge::builtin() {
+        Ok(k) => k,
+        Err(err) => panic!("{err}"),
+    };
+    let mut failures = Vec::new();
+    for entry in &k.os {
+        for ex in &entry.examples {
+            let id = e.identify(&device(ex.descr.as_deref(), ex.object.as_deref()));
+            if id.os.as_deref() != Some(ex.os.as_str()) {
+                failures.push(format!(
+                    "os.toml:{} {}: got {:?}, expected {:?}",
+                    entry.line, entry.name, id.os, ex.os
                 ));
             }
         }
@@ -112,7 +180,7 @@ fn enterprise_number_gives_vendor_and_origin() {
     assert!(
         id.evidence
             .iter()
-            .any(|e| e.field == "vendor" && e.rule == "enterprise-number")
+            .any(|e| e.field == "vendor" && e.rule.starts_with("enterprise-number"))
     );
     let id = engine().identify(&device(None, Some("1.3.6.1.4.1.9.1.516")));
     assert_eq!(id.vendor.as_deref(), Some("Cisco"));
@@ -122,9 +190,28 @@ fn enterprise_number_gives_vendor_and_origin() {
 #[test]
 fn unlisted_enterprise_falls_back_to_registry_name() {
     // 42 = Sun Microsystems is listed; pick a number we do not list.
-    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.3.1")));
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.3.1"))); // not in the compiled MIBs
     assert_eq!(id.vendor.as_deref(), Some("Carnegie Mellon"));
+    // No registry records its country: unknown, never foreign by default,
+    // and the evidence says why.
+    assert_eq!(id.vendor_origin, None);
+    assert!(
+        id.evidence.iter().any(|e| e.field == "vendor_origin"
+            && e.value == "unknown"
+            && e.rule == "origin-unknown"),
+        "{:?}",
+        id.evidence
+    );
+    // A registered legal form only foreign companies use decides it.
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.21695.1"))); // not in the compiled MIBs
     assert_eq!(id.vendor_origin.as_deref(), Some("foreign"));
+    // The IEEE registry's country for an organisation it knows.
+    let id = engine().identify(&device(None, Some("1.3.6.1.4.1.2011.2.23.1")));
+    assert!(
+        id.evidence
+            .iter()
+            .any(|e| e.field == "vendor_origin" && e.rule == "ieee-country")
+    );
 }
 
 #[test]
@@ -193,7 +280,7 @@ fn installed_package_names_the_appliance() {
 fn axis_serial_is_its_mac() {
     let descr = " ; AXIS P1375; Network Camera; 10.1.0; Sep 22 2020 12:38; 795; 1; ";
     let phys = |i: u32| Oid::from_arcs([1, 3, 6, 1, 2, 1, 2, 2, 1, 6, i]);
-    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1"));
+    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1")); // not in the compiled MIBs
     // Loopback (empty) and a multicast-looking address are skipped.
     f.snmp.insert(phys(1), Value::OctetString(Vec::new()));
     f.snmp
@@ -205,7 +292,7 @@ fn axis_serial_is_its_mac() {
     let id = engine().identify(&f);
     assert_eq!(id.serial.as_deref(), Some("B8A44F02FE01"));
     // Without IF-MIB, the MAC the scanner saw.
-    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1"));
+    let mut f = device(Some(descr), Some("1.3.6.1.4.1.368.1.1")); // not in the compiled MIBs
     f.mac = Some([0xac, 0xcc, 0x8e, 0xac, 0x27, 0xc7]);
     assert_eq!(
         engine().identify(&f).serial.as_deref(),
@@ -372,4 +459,121 @@ mod fuzz {
             prop_assert!((0.0..=1.0).contains(&id.confidence));
         }
     }
+}
+
+/// Every OID a rule or a location reads, and every compiled identity
+/// object, is among (or below) the wanted objects the collector fetches.
+#[test]
+fn wanted_objects_cover_everything_the_knowledge_reads() {
+    let e = engine();
+    let wanted = e.wanted_objects();
+    let covered = |o: &Oid| wanted.iter().any(|w| o.starts_with(w));
+    let k = match Knowledge::builtin() {
+        Ok(k) => k,
+        Err(err) => panic!("{err}"),
+    };
+    let mut missing = Vec::new();
+    for r in &k.rules {
+        missing.extend(
+            r.has
+                .iter()
+                .filter(|o| !covered(o))
+                .map(|o| format!("rule {}: {o}", r.id)),
+        );
+    }
+    for l in &k.locations {
+        if let super::rules::LocationSource::Oid(o) = &l.source
+            && !covered(o)
+        {
+            missing.push(format!("{}: {o}", l.id));
+        }
+    }
+    for o in crate::registry::mib::objects() {
+        let text = o.oid.replace(".*", "");
+        let oid = Oid::parse(o.oid.split(".*").next().unwrap_or(&text)).unwrap_or_default();
+        if !covered(&oid) {
+            missing.push(format!("compiled {}::{}: {}", o.module, o.name, o.oid));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    // Sorted, and no entry below another.
+    for pair in wanted.windows(2) {
+        assert!(
+            pair[0] < pair[1] && !pair[1].starts_with(&pair[0]),
+            "{pair:?}"
+        );
+    }
+    assert_eq!(super::wanted_objects(), wanted.as_slice());
+}
+
+/// The user's vendor table renames, claims numbers and decides origin.
+#[test]
+fn vendor_overrides_come_first() {
+    let table = VendorOverrides::new(vec![VendorOverride {
+        brand: "Acme Routers".into(),
+        aliases: vec!["Carnegie Mellon".into()],
+        enterprise_numbers: vec![99998],
+        ouis: vec!["02:00:00".into()],
+        origin: Some("domestic".into()),
+    }])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let e = engine().with_overrides(table);
+    let id = e.identify(&device(None, Some("1.3.6.1.4.1.99998.1.2"))); // not in the compiled MIBs
+    assert_eq!(id.vendor.as_deref(), Some("Acme Routers"));
+    assert_eq!(id.vendor_origin.as_deref(), Some("domestic"));
+    // An alias renames what the registry says.
+    let id = e.identify(&device(None, Some("1.3.6.1.4.1.3.1"))); // not in the compiled MIBs
+    assert_eq!(id.vendor.as_deref(), Some("Acme Routers"));
+    // The shipped table still applies to brands the user did not name.
+    let id = e.identify(&device(
+        Some("Lenovo ThinkSystem"),
+        Some("1.3.6.1.4.1.19046.1"),
+    ));
+    assert_eq!(id.vendor_origin.as_deref(), Some("domestic"));
+}
+
+/// Proposals from outside SNMP join the vote with their weights.
+#[test]
+fn external_proposals_vote() {
+    let e = engine();
+    let facts = device(None, Some("1.3.6.1.4.1.9.1.516"));
+    let mdns = Proposal::new(super::Field::Class, "printer", 95, "mdns")
+        .with_facts(vec![Fact::note("mdns", "_ipp._tcp")]);
+    let bogus = Proposal::new(super::Field::Class, "toaster", 100, "mdns");
+    let id = e.identify_with(&facts, &[mdns, bogus]);
+    assert_eq!(id.class.as_deref(), Some("printer"));
+    let ev = id.evidence.iter().find(|x| x.field == "class");
+    assert!(
+        ev.is_some_and(|x| x.rule == "mdns" && x.weight == 95),
+        "{ev:?}"
+    );
+}
+
+/// Evidence lists the overruled proposals with the winner.
+#[test]
+fn evidence_lists_overruled_proposals() {
+    // A Dell server: the vendor's default class (switch) loses to the
+    // generic OS and HOST-RESOURCES.
+    let mut f = device(
+        Some("Linux r740 5.14.0-362.el9.x86_64 #1 SMP x86_64"),
+        Some("1.3.6.1.4.1.674.10892.2"),
+    );
+    f.snmp.insert(
+        Oid::from_arcs([1, 3, 6, 1, 2, 1, 25, 4, 2, 1, 2, 1]),
+        Value::OctetString(b"systemd".to_vec()),
+    );
+    f.snmp.insert(
+        Oid::from_arcs([1, 3, 6, 1, 2, 1, 25, 2, 3, 1, 3, 1]),
+        Value::OctetString(b"/".to_vec()),
+    );
+    let id = engine().identify(&f);
+    assert_eq!(id.class.as_deref(), Some("server"));
+    let first = id.evidence.iter().find(|x| x.field == "class");
+    assert!(
+        first.is_some_and(|x| x
+            .overruled
+            .iter()
+            .any(|o| o.value == "switch" && o.rule == "vendor-default-class")),
+        "{first:?}"
+    );
 }

@@ -1,46 +1,25 @@
 //! IANA private enterprise numbers (the `N` in `1.3.6.1.4.1.N`).
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
+use super::sorted::{Table, field};
 
-static DATA: &str = include_str!("data/enterprises.tsv");
-
-fn table() -> &'static HashMap<u32, &'static str> {
-    static TABLE: OnceLock<HashMap<u32, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut map = HashMap::with_capacity(65_536);
-        for line in DATA.lines() {
-            if line.starts_with('#') {
-                continue;
-            }
-            let Some((num, name)) = line.split_once('\t') else {
-                continue;
-            };
-            let (Ok(n), name) = (num.parse::<u32>(), name.trim()) else {
-                continue;
-            };
-            if !name.is_empty() {
-                map.insert(n, name);
-            }
-        }
-        map
-    })
-}
+static DATA: Table = Table::new(include_str!("data/enterprises.tsv"));
 
 /// The organisation registered for enterprise `number`, as IANA spells it
 /// (e.g. 9 → `ciscoSystems`, 2011 → `HUAWEI Technology Co.,Ltd`).
 pub fn lookup(number: u32) -> Option<&'static str> {
-    table().get(&number).copied()
+    // The file is in numeric order; a line that does not parse sorts last.
+    let line = DATA.find_by(|k| k.parse::<u32>().unwrap_or(u32::MAX).cmp(&number))?;
+    field(line, 1).map(str::trim).filter(|n| !n.is_empty())
 }
 
 /// How many numbers the embedded registry holds.
 pub fn len() -> usize {
-    table().len()
+    DATA.lines().count()
 }
 
 /// The data file's provenance line.
 pub fn source() -> &'static str {
-    super::header(DATA)
+    DATA.header().next().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -55,5 +34,21 @@ mod tests {
         assert_eq!(lookup(u32::MAX), None);
         assert!(len() > 50_000);
         assert!(source().contains("libwireshark-data"));
+    }
+
+    #[test]
+    fn enterprise_file_is_in_numeric_order() {
+        let mut prev = None;
+        for line in DATA.lines() {
+            let n: u32 = field(line, 0)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("bad line {line:?}"));
+            assert!(prev < Some(n), "{n} after {prev:?}");
+            assert_eq!(
+                lookup(n).is_some(),
+                field(line, 1).is_some_and(|s| !s.trim().is_empty())
+            );
+            prev = Some(n);
+        }
     }
 }

@@ -1,62 +1,47 @@
 //! IEEE MAC address block registry: MA-L (24-bit), MA-M (28-bit) and MA-S
-//! (36-bit) assignments, looked up longest prefix first.
+//! (36-bit) assignments, looked up longest prefix first, with the country
+//! of each organisation's registered address.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
+use super::sorted::{Table, field};
 
-static DATA: &str = include_str!("data/oui.tsv");
+static DATA: Table = Table::new(include_str!("data/oui.tsv"));
 
-/// Assignments keyed by (prefix length in bits, prefix value).
-struct Table {
-    by_prefix: HashMap<(u8, u64), &'static str>,
+/// One assignment: the organisation and the country of its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    /// The organisation as the registry spells it.
+    pub organisation: &'static str,
+    /// ISO 3166 alpha-2 code of the registered address, when it has one.
+    pub country: Option<&'static str>,
 }
 
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut by_prefix = HashMap::with_capacity(48_000);
-        for line in DATA.lines() {
-            if line.starts_with('#') {
-                continue;
-            }
-            let Some((hex, name)) = line.split_once('\t') else {
-                continue;
-            };
-            let bits = match hex.len() {
-                6 => 24,
-                7 => 28,
-                9 => 36,
-                _ => continue,
-            };
-            let (Ok(value), name) = (u64::from_str_radix(hex, 16), name.trim()) else {
-                continue;
-            };
-            if !name.is_empty() {
-                by_prefix.insert((bits, value), name);
-            }
-        }
-        Table { by_prefix }
-    })
+fn hex(mac: [u8; 6]) -> String {
+    mac.iter().map(|b| format!("{b:02X}")).collect()
 }
 
-fn mac_u64(mac: [u8; 6]) -> u64 {
-    mac.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
-}
-
-/// The organisation the IEEE assigned `mac`'s block to, longest prefix
-/// first (MA-S, then MA-M, then MA-L), as the registry spells it.
-/// Locally administered (e.g. randomised) addresses have no owner: None.
-pub fn lookup(mac: [u8; 6]) -> Option<&'static str> {
+/// The assignment covering `mac`, longest prefix first (MA-S, then MA-M,
+/// then MA-L). Locally administered (e.g. randomised) addresses have no
+/// owner: None.
+pub fn assignment(mac: [u8; 6]) -> Option<Assignment> {
     if is_locally_administered(mac) {
         return None;
     }
-    let m = mac_u64(mac);
-    let t = table();
-    [36u8, 28, 24].into_iter().find_map(|bits| {
-        t.by_prefix
-            .get(&(bits, m >> (48 - u32::from(bits))))
-            .copied()
+    let h = hex(mac);
+    [9usize, 7, 6].into_iter().find_map(|len| {
+        let line = DATA.find(h.get(..len)?)?;
+        let organisation = field(line, 1).map(str::trim).filter(|n| !n.is_empty())?;
+        let country = field(line, 2).filter(|c| c.len() == 2);
+        Some(Assignment {
+            organisation,
+            country,
+        })
     })
+}
+
+/// The organisation the IEEE assigned `mac`'s block to, as the registry
+/// spells it.
+pub fn lookup(mac: [u8; 6]) -> Option<&'static str> {
+    assignment(mac).map(|a| a.organisation)
 }
 
 /// Whether the U/L bit is set: the address was assigned locally, as
@@ -72,12 +57,20 @@ pub fn is_multicast(mac: [u8; 6]) -> bool {
 
 /// How many assignments the embedded registry holds.
 pub fn len() -> usize {
-    table().by_prefix.len()
+    DATA.lines().count()
+}
+
+/// Every assignment's organisation and country, in prefix order.
+pub fn organisations() -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
+    DATA.lines().filter_map(|l| {
+        let name = field(l, 1)?;
+        Some((name, field(l, 2).filter(|c| c.len() == 2)))
+    })
 }
 
 /// The data file's provenance line.
 pub fn source() -> &'static str {
-    super::header(DATA)
+    DATA.header().next().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -87,6 +80,10 @@ mod tests {
     #[test]
     fn oui_lookup_ma_l() {
         assert_eq!(lookup([0, 0, 0, 1, 2, 3]), Some("XEROX CORPORATION"));
+        assert_eq!(
+            assignment([0, 0, 0, 1, 2, 3]).and_then(|a| a.country),
+            Some("US")
+        );
         assert!(len() > 40_000);
         assert!(source().contains("ieee-data"));
     }
@@ -96,9 +93,8 @@ mod tests {
         // Find an MA-S block in the data and check it wins over its MA-L parent.
         let line = DATA
             .lines()
-            .find(|l| l.split_once('\t').is_some_and(|(h, _)| h.len() == 9))
-            .and_then(|l| l.split_once('\t'));
-        let Some((hex, name)) = line else {
+            .find(|l| field(l, 0).is_some_and(|h| h.len() == 9));
+        let Some((hex, name)) = line.and_then(|l| Some((field(l, 0)?, field(l, 1)?))) else {
             panic!("no MA-S rows in data");
         };
         let v = u64::from_str_radix(hex, 16).unwrap_or_default() << 12;
@@ -114,5 +110,15 @@ mod tests {
         assert!(!is_locally_administered([0x00, 0x1b, 0x21, 0, 0, 0]));
         assert_eq!(lookup([0xda, 0xa1, 0x19, 0, 0, 0]), None);
         assert!(is_multicast([0x01, 0, 0x5e, 0, 0, 1]));
+    }
+
+    #[test]
+    fn oui_file_is_sorted() {
+        let mut prev = "";
+        for line in DATA.lines() {
+            let k = field(line, 0).unwrap_or_default();
+            assert!(k > prev, "{k} after {prev}");
+            prev = k;
+        }
     }
 }

@@ -270,9 +270,53 @@ pub fn full_subtrees() -> Vec<(String, usize)> {
     ] {
         add(k.oid, 20_000);
     }
+    // The standard objects the fingerprint engine reads that the list
+    // above does not cover (routing protocols, IEEE 802.11, processes...),
+    // each bounded like the vendor subtrees.
+    for o in engine_wanted_standard(&v) {
+        v.push((o.to_string(), 500));
+    }
     // Last: a server's package list is long, and the tables above matter
     // more when the budget runs short.
-    add(oids::HR_SW_INSTALLED_NAME.oid, MAX_SOFTWARE_ROWS);
+    v.push((
+        oids::HR_SW_INSTALLED_NAME.oid.to_string(),
+        MAX_SOFTWARE_ROWS,
+    ));
+    v
+}
+
+/// The fingerprint engine's wanted objects outside the enterprises tree
+/// that none of `listed` covers.
+fn engine_wanted_standard(listed: &[(String, usize)]) -> Vec<Oid> {
+    let listed: Vec<Oid> = listed
+        .iter()
+        .filter_map(|(o, _)| Oid::parse(o).ok())
+        .collect();
+    crate::fingerprint::wanted_objects()
+        .iter()
+        .filter(|o| o.enterprise().is_none())
+        .filter(|o| {
+            o.to_string() != oids::HR_SW_INSTALLED_NAME.oid
+                && !listed.iter().any(|l| o.starts_with(l))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The locations asked for a device whose sysObjectID is under
+/// `enterprise`: every hand-written location (a vendor may keep its
+/// identity under another enterprise) and the engine's compiled objects
+/// under the device's own enterprise.
+fn wanted_locations(enterprise: Option<u32>) -> Vec<Oid> {
+    let mut v = super::vendor::fingerprint_locations();
+    v.extend(
+        crate::fingerprint::wanted_objects()
+            .iter()
+            .filter(|o| o.enterprise().is_some() && o.enterprise() == enterprise)
+            .cloned(),
+    );
+    v.sort();
+    v.dedup();
     v
 }
 
@@ -816,7 +860,7 @@ impl Collector {
             .get(&Oid::from_arcs(vec![1, 3, 6, 1, 2, 1, 1, 2, 0]))
             .and_then(Value::as_oid)
             .and_then(Oid::enterprise);
-        let all = super::vendor::fingerprint_locations();
+        let all = wanted_locations(enterprise);
         let own: Vec<Oid> = all
             .iter()
             .filter(|o| o.enterprise().is_some() && o.enterprise() == enterprise)
@@ -1067,6 +1111,29 @@ mod tests {
             assert!(Oid::parse(o).is_ok(), "{o}");
             assert!(*rows > 0);
             assert!(seen.insert(o.clone()), "{o} twice");
+        }
+    }
+
+    /// Every OID the fingerprint engine wants is fetched: standard ones
+    /// are walked at Full depth, enterprise ones are asked as locations of
+    /// a device under that enterprise.
+    #[test]
+    fn collector_fetches_every_object_the_engine_wants() {
+        let walked: Vec<Oid> = full_subtrees()
+            .iter()
+            .filter_map(|(o, _)| Oid::parse(o).ok())
+            .collect();
+        for w in crate::fingerprint::wanted_objects() {
+            match w.enterprise() {
+                None => assert!(
+                    walked.iter().any(|p| w.starts_with(p)),
+                    "{w} is wanted but not walked"
+                ),
+                Some(e) => assert!(
+                    wanted_locations(Some(e)).contains(w),
+                    "{w} is wanted but not asked for enterprise {e}"
+                ),
+            }
         }
     }
 

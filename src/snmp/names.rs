@@ -84,7 +84,7 @@ mod tests {
             "PowerNet-MIB::upsIdent.2.3.0"
         );
         assert_eq!(
-            display(&o("1.3.6.1.4.1.99999.1")),
+            display(&o("1.3.6.1.4.1.99999.1")), // not in the compiled MIBs
             "SNMPv2-SMI::enterprises.99999.1"
         );
         assert_eq!(display(&o("1.2.3")), "1.2.3");

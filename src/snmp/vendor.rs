@@ -1,9 +1,10 @@
 //! Vendor subtrees read at Full depth for the fingerprint engine: where
 //! vendors keep model names, serial numbers and firmware versions outside
 //! ENTITY-MIB. Each walk is capped (500 rows) so a vendor's huge tables
-//! cannot eat a device's budget. Names are the MIB objects' own names; the
-//! vendors' MIB files are not shipped (see mibs/SOURCES.md), so these are
-//! not checked by `snmptranslate`.
+//! cannot eat a device's budget. Names are the compiled MIB tables' names
+//! for each OID (`registry::mib`, from netdisco-mibs; an OID below the
+//! named object shows its arcs after the name), checked by
+//! `tests/snmp_oids.rs`.
 
 use super::oids::Known;
 
@@ -14,11 +15,11 @@ pub const VENDOR_SUBTREES: &[Known] = &[
         oid: "1.3.6.1.4.1.9.3.6",
     },
     Known {
-        name: "JUNIPER-MIB::jnxBoxAnatomy.jnxBoxDescr..jnxBoxRevision",
+        name: "JUNIPER-MIB::jnxBoxAnatomy",
         oid: "1.3.6.1.4.1.2636.3.1",
     },
     Known {
-        name: "HUAWEI-ENTITY-EXTENT-MIB::hwEntityExtentMIB",
+        name: "HUAWEI-ENTITY-EXTENT-MIB::hwRUModuleInfoTable",
         oid: "1.3.6.1.4.1.2011.5.25.31.1.1.2",
     },
     Known {
@@ -42,27 +43,27 @@ pub const VENDOR_SUBTREES: &[Known] = &[
         oid: "1.3.6.1.4.1.318.1.1.8.1",
     },
     Known {
-        name: "PowerNet-MIB::mconfig (management card)",
+        name: "PowerNet-MIB::experimental.2",
         oid: "1.3.6.1.4.1.318.1.4.2",
     },
     Known {
-        name: "IDRAC-MIB-SMIv2::systemInfo",
+        name: "IDRAC-MIB-SMIv2::systemInfoGroup",
         oid: "1.3.6.1.4.1.674.10892.5.1.3",
     },
     Known {
-        name: "MIB-Dell-10892::chassisInformationTable",
+        name: "MIB-Dell-10892::chassisInformationTableEntry",
         oid: "1.3.6.1.4.1.674.10892.1.300.10.1",
     },
     Known {
-        name: "CPQSINFO-MIB::cpqSiAsset",
+        name: "CPQSINFO-MIB::cpqSiComponent",
         oid: "1.3.6.1.4.1.232.2.2",
     },
     Known {
-        name: "HP-LASERJET-COMMON-MIB::serial-number",
+        name: "HP-ICF-OID::hpSystem.9.4.2.1.1.3",
         oid: "1.3.6.1.4.1.11.2.3.9.4.2.1.1.3",
     },
     Known {
-        name: "FORTINET-FORTIGATE-MIB::fgSystemInfo / FORTINET-CORE-MIB::fnSysSerial",
+        name: "FORTINET-CORE-MIB::fnSystem",
         oid: "1.3.6.1.4.1.12356.100.1.1",
     },
     Known {
@@ -74,27 +75,27 @@ pub const VENDOR_SUBTREES: &[Known] = &[
         oid: "1.3.6.1.4.1.14988.1.1.7",
     },
     Known {
-        name: "SYNOLOGY-SYSTEM-MIB::synoSystem",
-        oid: "1.3.6.1.4.1.6574.1.5",
+        name: "SNMPv2-SMI::enterprises.6574.1.5",
+        oid: "1.3.6.1.4.1.6574.1.5", // not in the compiled MIBs
     },
     Known {
-        name: "NETAPP-MIB::productIdentification",
+        name: "NETAPP-MIB::product",
         oid: "1.3.6.1.4.1.789.1.1",
     },
     Known {
-        name: "HIKVISION-MIB::hikEntity",
-        oid: "1.3.6.1.4.1.39165.1",
+        name: "SNMPv2-SMI::enterprises.39165.1",
+        oid: "1.3.6.1.4.1.39165.1", // not in the compiled MIBs
     },
     Known {
-        name: "H3C-ENTITY-EXT-MIB / HH3C (Comware) device info",
+        name: "HH3C-ENTITY-EXT-MIB::hh3cEntityExtStateEntry",
         oid: "1.3.6.1.4.1.25506.2.6.1.1.1.1",
     },
     Known {
-        name: "RUCKUS ZoneDirector system",
+        name: "RUCKUS-ZD-SYSTEM-MIB::ruckusZDSystemInfo",
         oid: "1.3.6.1.4.1.25053.1.2.1.1.1.1",
     },
     Known {
-        name: "UBNT-UniFi-MIB / UBNT-AirMAX-MIB system",
+        name: "UBNT-UniFi-MIB::unifiApSystem",
         oid: "1.3.6.1.4.1.41112.1.6.3",
     },
 ];
