@@ -75,7 +75,7 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// ARP/ICMP probe packets per second (1 to 100000).
+    /// Packets per second, every probe together: ARP, ICMP, SNMP, DNS (1 to 100000).
     #[arg(long, default_value_t = 2000, value_name = "PPS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: u32,
     /// Wait for ARP/ICMP replies after the last probe, in milliseconds (10 to 60000).
@@ -274,6 +274,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    if job.is_none() && !args.probes.is_empty() {
+        let mut p = pandian::job::Probes::none();
+        for name in &args.probes {
+            p.enable(name);
+        }
+        if !p.finds_hosts() {
+            anyhow::bail!(
+                "--probes {}: name arp or icmp too; without a liveness probe no host is ever found",
+                args.probes.join(",")
+            );
+        }
+    }
     let plan = match &job {
         Some((j, _, _)) => RunPlan::for_job(j, None, seed()),
         None => RunPlan {
