@@ -407,14 +407,16 @@ fn daemon_lab(runs: usize) {
     let path = lab.dir().join("daemon.toml");
     pandian::files::write_new(&path, config.as_bytes(), 0o600).expect("config");
     let bin = env!("CARGO_BIN_EXE_pandian");
-    let mut child = pandian::lab::run_in(&lab.scanner_ns(), bin)
+    // `serve --netns` binds the page here (so this process can read it),
+    // then scans from inside the lab's scanner namespace.
+    let mut child = std::process::Command::new(bin)
         .args(["serve", "--config"])
         .arg(&path)
+        .args(["--netns", &lab.scanner_ns()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("serve");
-    // `ip netns exec` execs the daemon: the child's pid is the daemon's.
     let pid = child.id();
     let done = || -> usize {
         Store::open_read_only(&db)
