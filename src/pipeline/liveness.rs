@@ -351,23 +351,8 @@ pub fn arp(
     tx: &mpsc::UnboundedSender<Alive>,
     follow: Option<&mpsc::Sender<Ipv4Addr>>,
 ) -> Result<u64, SweepError> {
-    use pnet_datalink::{Channel, Config};
     let name = g.iface.name.clone();
-    let config = Config {
-        read_timeout: Some(Duration::from_millis(20)),
-        ..Config::default()
-    };
-    let (mut sender, mut rx) = match pnet_datalink::channel(&g.iface, config) {
-        Ok(Channel::Ethernet(tx, rx)) => (tx, rx),
-        Ok(_) => {
-            return Err(SweepError::io(
-                "ARP",
-                &name,
-                std::io::Error::other("unsupported datalink channel"),
-            ));
-        }
-        Err(e) => return Err(SweepError::io("ARP", &name, e)),
-    };
+    let (mut sender, mut rx) = crate::sweep::arp::channel(&g.iface)?;
     let mut list = g.targets.clone();
     list.sort_unstable();
     list.dedup();

@@ -1,28 +1,13 @@
-//! ARP who-has sweeps on directly attached IPv4 subnets (pnet datalink:
-//! real frames; replies matched to the requests we sent). Finds hosts that
-//! drop ICMP. Blocking: run it on a blocking thread.
+//! ARP on directly attached IPv4 subnets: which interface reaches which
+//! targets, the addresses never to ask (the machine's own, subnets' network
+//! and broadcast), and the datalink channel the pipeline's ARP probe
+//! (`pipeline::liveness::arp`) sends real frames on.
 
-use super::{Pacer, SweepError};
-use crate::wire::arp::{self, Op};
+use super::SweepError;
 use pnet_datalink::{Channel, Config, NetworkInterface};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
-
-/// A host that answered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArpHit {
-    /// Its address.
-    pub ip: Ipv4Addr,
-    /// Its MAC, from the reply's sender hardware address.
-    pub mac: [u8; 6],
-    /// Time from our first request to its reply.
-    pub rtt: Duration,
-    /// The interface it was found on.
-    pub iface: String,
-}
+use std::time::Duration;
 
 /// One interface that can reach some targets by ARP.
 #[derive(Debug, Clone)]
@@ -143,134 +128,28 @@ fn same_subnet(a: Ipv4Addr, b: Ipv4Addr, prefix: u8) -> bool {
     u32::from(a) & mask == u32::from(b) & mask
 }
 
-/// Sweep every group: `passes` rounds of who-has at `rate` frames/s, each
-/// round asking only the addresses that have not answered, then waiting
-/// `timeout` for late replies.
-pub fn sweep(
-    groups: &[Attached],
-    rate: u32,
-    timeout: Duration,
-    passes: u32,
-) -> Result<Vec<ArpHit>, SweepError> {
-    let mut hits = Vec::new();
-    for g in groups {
-        hits.extend(sweep_one(g, rate, timeout, passes.max(1))?);
-    }
-    Ok(hits)
-}
+/// Both ends of an Ethernet channel.
+pub(crate) type Ethernet = (
+    Box<dyn pnet_datalink::DataLinkSender>,
+    Box<dyn pnet_datalink::DataLinkReceiver>,
+);
 
-fn sweep_one(
-    g: &Attached,
-    rate: u32,
-    timeout: Duration,
-    passes: u32,
-) -> Result<Vec<ArpHit>, SweepError> {
-    let name = g.iface.name.clone();
+/// An Ethernet channel on `iface` whose reads time out every 20 ms (so a
+/// receiver thread can notice it should stop).
+pub(crate) fn channel(iface: &NetworkInterface) -> Result<Ethernet, SweepError> {
     let config = Config {
         read_timeout: Some(Duration::from_millis(20)),
         ..Config::default()
     };
-    let (mut tx, mut rx) = match pnet_datalink::channel(&g.iface, config) {
-        Ok(Channel::Ethernet(tx, rx)) => (tx, rx),
-        Ok(_) => {
-            return Err(SweepError::io(
-                "ARP",
-                &name,
-                std::io::Error::other("unsupported datalink channel"),
-            ));
-        }
-        Err(e) => return Err(SweepError::io("ARP", &name, e)),
-    };
-    let wanted: HashMap<Ipv4Addr, Option<Instant>> = g.targets.iter().map(|t| (*t, None)).collect();
-    let state = Mutex::new((wanted, Vec::<ArpHit>::new()));
-    let done = AtomicBool::new(false);
-    let mut send_error = None;
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            while !done.load(Ordering::Relaxed) {
-                let frame = match rx.next() {
-                    Ok(f) => f,
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
-                    Err(_) => continue,
-                };
-                // Malformed or foreign frames are simply not ours.
-                let Ok(Some(a)) = arp::decode_frame(frame) else {
-                    continue;
-                };
-                if a.op != Op::Reply && a.target_ip != g.src {
-                    continue;
-                }
-                let Ok(mut st) = state.lock() else { return };
-                let (wanted, hits) = &mut *st;
-                if let Some(last_sent) = wanted.remove(&a.sender_ip) {
-                    let rtt = last_sent.map(|t| t.elapsed()).unwrap_or_default();
-                    hits.push(ArpHit {
-                        ip: a.sender_ip,
-                        mac: a.sender_mac,
-                        rtt,
-                        iface: name.clone(),
-                    });
-                }
-            }
-        });
-        let mut n: u64 = 0;
-        let pacer = Pacer::new(rate, Instant::now());
-        'passes: for pass in 0..passes {
-            let todo: Vec<Ipv4Addr> = match state.lock() {
-                Ok(st) => g
-                    .targets
-                    .iter()
-                    .copied()
-                    .filter(|t| st.0.contains_key(t))
-                    .collect(),
-                Err(_) => break,
-            };
-            if todo.is_empty() {
-                break;
-            }
-            for t in todo {
-                let wait = pacer.wait(n, Instant::now());
-                if !wait.is_zero() {
-                    std::thread::sleep(wait);
-                }
-                n += 1;
-                if let Ok(mut st) = state.lock()
-                    && let Some(slot) = st.0.get_mut(&t)
-                {
-                    *slot = Some(Instant::now());
-                }
-                let frame = arp::request(g.mac, g.src, t);
-                match tx.send_to(&frame, None) {
-                    Some(Ok(())) | None => {}
-                    Some(Err(e)) if e.raw_os_error() == Some(libc::ENOBUFS) => {
-                        std::thread::sleep(Duration::from_millis(2))
-                    }
-                    Some(Err(e)) => {
-                        send_error = Some(e);
-                        break 'passes;
-                    }
-                }
-            }
-            // Later passes wait less: most late answers come early.
-            let grace = if pass + 1 == passes {
-                timeout
-            } else {
-                timeout / 2
-            };
-            std::thread::sleep(grace);
-        }
-        done.store(true, Ordering::Relaxed);
-    });
-    if let Some(source) = send_error {
-        // The channel is open, so this is not about privileges.
-        return Err(SweepError::Io {
-            probe: "ARP",
-            iface: g.iface.name.clone(),
-            source,
-        });
+    match pnet_datalink::channel(iface, config) {
+        Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx)),
+        Ok(_) => Err(SweepError::io(
+            "ARP",
+            &iface.name,
+            std::io::Error::other("unsupported datalink channel"),
+        )),
+        Err(e) => Err(SweepError::io("ARP", &iface.name, e)),
     }
-    let hits = state.into_inner().map(|(_, h)| h).unwrap_or_default();
-    Ok(hits)
 }
 
 #[cfg(test)]

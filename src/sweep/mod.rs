@@ -1,13 +1,11 @@
-//! Probes that touch the network: ARP on attached subnets, ICMP echo,
-//! reverse DNS. (SNMP lives in [`crate::snmp`].) Each returns plain values;
-//! decoding is in [`crate::wire`].
+//! What the pipeline's probes open on the network: ARP's datalink channel
+//! and interface plan, the raw ICMP socket, the reverse-DNS resolver. (SNMP
+//! lives in [`crate::snmp`]; pacing in [`crate::bucket`]; decoding in
+//! [`crate::wire`].)
 
 pub mod arp;
 pub mod dns;
 pub mod icmp;
-mod pace;
-
-pub use pace::Pacer;
 
 /// How a probe failed as a whole (single lost replies are not errors).
 #[derive(Debug, thiserror::Error)]
