@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
+mod web;
+use web::validate_web;
+pub use web::{Located, TlsFiles, WebSettings, WebUser};
+
 /// The file as written. Unknown keys are errors.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -272,64 +276,6 @@ pub struct Settings {
     pub vendors: VendorOverrides,
     /// Who may read the page, TLS, the HTTP redirect (`[web]`).
     pub web: WebSettings,
-}
-
-/// `[web]` beyond the address: authentication and TLS. Files are named here
-/// and read when the daemon starts (`web::auth`, `web::tls`), so their errors
-/// can point back at the config line.
-#[derive(Debug, Clone, Default)]
-pub struct WebSettings {
-    /// HTTP Basic users with validated Argon2 hashes.
-    pub users: Vec<WebUser>,
-    /// The bearer-token file.
-    pub token_file: Option<Located<PathBuf>>,
-    /// Certificate and key, always both or neither.
-    pub tls: Option<TlsFiles>,
-    /// Where the plain-HTTP redirect listens.
-    pub redirect_http: Option<SocketAddr>,
-}
-
-impl WebSettings {
-    /// Whether requests must authenticate (any user or a token configured).
-    pub fn auth_enabled(&self) -> bool {
-        !self.users.is_empty() || self.token_file.is_some()
-    }
-}
-
-/// A `[[web.users]]` entry after validation.
-#[derive(Clone)]
-pub struct WebUser {
-    /// User name.
-    pub name: String,
-    /// Argon2 PHC string (parsed once at validation).
-    pub password_hash: String,
-}
-
-impl std::fmt::Debug for WebUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebUser")
-            .field("name", &self.name)
-            .field("password_hash", &"<redacted>")
-            .finish()
-    }
-}
-
-/// `web.tls_cert` and `web.tls_key`.
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    /// PEM certificate chain.
-    pub cert: Located<PathBuf>,
-    /// PEM private key.
-    pub key: Located<PathBuf>,
-}
-
-/// A value with the config line it came from (0: not from the file).
-#[derive(Debug, Clone)]
-pub struct Located<T> {
-    /// The value.
-    pub value: T,
-    /// 1-based line in the config file.
-    pub line: usize,
 }
 
 impl Settings {
@@ -929,158 +875,6 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         listen,
         vendors,
         web,
-    })
-}
-
-fn validate_web(
-    section: &WebSection,
-    listen: SocketAddr,
-    text: &str,
-    path: &Path,
-) -> Result<WebSettings, ConfigError> {
-    let line = |span: std::ops::Range<usize>| {
-        if span.is_empty() {
-            0
-        } else {
-            line_of(text, span.start)
-        }
-    };
-    let invalid = |line: usize, key: &str, message: String| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        line,
-        key: key.to_string(),
-        message,
-    };
-    let mut users: Vec<WebUser> = Vec::with_capacity(section.users.len());
-    for (i, u) in section.users.iter().enumerate() {
-        let at = nth_table_line(text, "web.users", i);
-        if u.name.is_empty() || u.name.contains(':') || u.name.chars().any(char::is_control) {
-            return Err(invalid(
-                at,
-                &format!("web.users[{i}].name"),
-                "a user name must be non-empty, without `:` or control characters".into(),
-            ));
-        }
-        if users.iter().any(|k| k.name == u.name) {
-            return Err(invalid(
-                at,
-                &format!("web.users[{i}].name"),
-                format!("the user `{}` is listed twice", u.name),
-            ));
-        }
-        if !is_argon2_hash(&u.password_hash) {
-            return Err(invalid(
-                at,
-                &format!("web.users[{i}].password_hash"),
-                "not an Argon2 hash (`$argon2id$v=19$m=...`); make one with \
-                 `pandian hash-password` (it reads the password from stdin)"
-                    .into(),
-            ));
-        }
-        users.push(WebUser {
-            name: u.name.clone(),
-            password_hash: u.password_hash.clone(),
-        });
-    }
-    let located = |s: &Spanned<PathBuf>, key: &str| -> Result<Located<PathBuf>, ConfigError> {
-        let l = line(s.span());
-        if !s.get_ref().is_absolute() {
-            return Err(invalid(
-                l,
-                key,
-                format!(
-                    "`{}` is not an absolute path; write e.g. \"/etc/pandian/...\"",
-                    s.get_ref().display()
-                ),
-            ));
-        }
-        Ok(Located {
-            value: s.get_ref().clone(),
-            line: l,
-        })
-    };
-    let token_file = section
-        .token_file
-        .as_ref()
-        .map(|t| located(t, "web.token_file"))
-        .transpose()?;
-    let tls = match (&section.tls_cert, &section.tls_key) {
-        (Some(c), Some(k)) => Some(TlsFiles {
-            cert: located(c, "web.tls_cert")?,
-            key: located(k, "web.tls_key")?,
-        }),
-        (None, None) => None,
-        (Some(c), None) => {
-            return Err(invalid(
-                line(c.span()),
-                "web.tls_key",
-                "web.tls_cert is set but web.tls_key is not; give both PEM files".into(),
-            ));
-        }
-        (None, Some(k)) => {
-            return Err(invalid(
-                line(k.span()),
-                "web.tls_cert",
-                "web.tls_key is set but web.tls_cert is not; give both PEM files".into(),
-            ));
-        }
-    };
-    let redirect_http = match &section.redirect_http {
-        None => None,
-        Some(r) => {
-            let addr = r.get_ref().parse::<SocketAddr>().map_err(|_| {
-                invalid(
-                    line(r.span()),
-                    "web.redirect_http",
-                    format!(
-                        "`{}` is not an address:port such as \"0.0.0.0:80\"",
-                        r.get_ref()
-                    ),
-                )
-            })?;
-            if tls.is_none() {
-                return Err(invalid(
-                    line(r.span()),
-                    "web.redirect_http",
-                    "redirects to the HTTPS page, so it needs web.tls_cert and web.tls_key".into(),
-                ));
-            }
-            if addr == listen {
-                return Err(invalid(
-                    line(r.span()),
-                    "web.redirect_http",
-                    format!("{addr} is also web.listen; pick another port (usually 80)"),
-                ));
-            }
-            Some(addr)
-        }
-    };
-    let web = WebSettings {
-        users,
-        token_file,
-        tls,
-        redirect_http,
-    };
-    if !web.auth_enabled() && !listen.ip().is_loopback() {
-        return Err(invalid(
-            line(section.listen.span()),
-            "web.listen",
-            format!(
-                "{listen} is reachable from other machines but the page has no \
-                 authentication; add [[web.users]] (hash a password with `pandian \
-                 hash-password`) or web.token_file, or listen on 127.0.0.1"
-            ),
-        ));
-    }
-    Ok(web)
-}
-
-/// Whether `s` is an Argon2 PHC string with the parts a verifier needs.
-fn is_argon2_hash(s: &str) -> bool {
-    argon2::PasswordHash::new(s).is_ok_and(|h| {
-        matches!(h.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d")
-            && h.salt.is_some()
-            && h.hash.is_some()
     })
 }
 
