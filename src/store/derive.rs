@@ -947,6 +947,7 @@ fn apply_as(
         };
         summarise(conn, dev, identity.as_ref(), per_device.get(&dev))?;
     }
+    super::audit::after_run(conn, run.id, opts)?;
     out.devices = seen_devices.len();
     out.splits = plan.splits.len();
     conn.execute(
@@ -986,7 +987,8 @@ pub fn rebuild(
         rows.collect::<Result<_, _>>()?
     };
     conn.execute_batch(
-        "DELETE FROM identity_events; DELETE FROM fingerprints; DELETE FROM device_subjects; DELETE FROM shared_macs;
+        "DELETE FROM finding_events; DELETE FROM findings; DELETE FROM asset_matches; DELETE FROM origin_snapshots;
+         DELETE FROM identity_events; DELETE FROM fingerprints; DELETE FROM device_subjects; DELETE FROM shared_macs;
          DELETE FROM device_keys; DELETE FROM device_macs; DELETE FROM device_addresses;
          DELETE FROM devices; UPDATE scans SET applied_seq = NULL, devices = NULL;",
     )?;
@@ -999,6 +1001,12 @@ pub fn rebuild(
         apply(conn, id, engine, opts)?;
         n += 1;
     }
+    // The alerts have told of what happened before; the rebuilt history is
+    // not news.
+    conn.execute(
+        "UPDATE alert_state SET last_event_id = (SELECT COALESCE(MAX(id), 0) FROM finding_events)",
+        [],
+    )?;
     conn.execute(
         "INSERT INTO store_state (key, value) VALUES ('derived', 'current')
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",

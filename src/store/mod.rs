@@ -14,6 +14,7 @@
 //! taken in (a stop in between) is taken in at the next open with an engine
 //! ([`Store::ensure_derived`]).
 
+mod audit;
 pub mod derive;
 mod legacy;
 pub mod pool;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_snmp", include_str!("migrations/0002_snmp.sql")),
     ("0003_spine", include_str!("migrations/0003_spine.sql")),
+    ("0004_audit", include_str!("migrations/0004_audit.sql")),
 ];
 
 /// `PRAGMA application_id` of a Pandian database ("PAND"). Files written
