@@ -14,6 +14,7 @@
 //! | [`record`] | a run's sightings as observation tuples and back | yes |
 //! | [`inventory`] | the device object `pandian scan` prints and the API serves | yes |
 //! | [`schedule`] | job schedules: intervals and cron expressions, jitter | yes |
+//! | [`audit`] | shadow IT and audit: the conditions that are findings, with evidence | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
@@ -24,6 +25,7 @@
 //! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
+pub mod audit;
 pub mod bucket;
 pub mod config;
 pub mod daemon;

@@ -34,6 +34,8 @@ enum Command {
     Rebuild(cli::rebuild::RebuildArgs),
     /// Hash a password (read from stdin) for [[web.users]] in the config.
     HashPassword(cli::hash_password::HashPasswordArgs),
+    /// List findings (shadow IT, policy, register) or acknowledge one.
+    Findings(cli::findings::FindingsArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cli::demo::run(a),
         Command::Rebuild(a) => cli::rebuild::run(a),
         Command::HashPassword(a) => cli::hash_password::run(a),
+        Command::Findings(a) => cli::findings::run(a),
     };
     match result {
         Ok(code) => code,

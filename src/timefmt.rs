@@ -50,6 +50,29 @@ pub fn parse(text: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
+/// `YYYY-MM-DD` to days since 1970-01-01; None for anything else (or a
+/// day the month does not have).
+pub fn parse_date(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = text.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || d < 1 {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // 2026-02-30 would land in March: refuse it.
+    let (cy, cm, cd) = civil_from_days(days);
+    (cy == y && i64::from(cm) == m && i64::from(cd) == d).then_some(days)
+}
+
 /// (year, month, day) to days since 1970-01-01 (the inverse of
 /// [`civil_from_days`]).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod findings;
 pub mod fingerprint;
 pub mod hash_password;
 pub mod rebuild;

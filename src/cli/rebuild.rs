@@ -1,5 +1,6 @@
 //! `pandian rebuild`: regenerate the derived tables (devices, addresses,
-//! MACs, identity keys and log, fingerprints) from the record.
+//! MACs, identity keys and log, fingerprints, asset matches, findings) from
+//! the record, holding findings to the config's `[policy]`.
 
 use anyhow::Context;
 use pandian::fingerprint::Engine;
@@ -17,17 +18,17 @@ pub struct RebuildArgs {
     /// The config file naming the database (store.path).
     #[arg(long, short = 'c', value_name = "FILE", conflicts_with = "db")]
     pub config: Option<PathBuf>,
-    /// The database file itself.
+    /// The database file itself (findings then use the default policy).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
 }
 
 pub fn run(args: &RebuildArgs) -> anyhow::Result<ExitCode> {
-    let (path, vendors) = match (&args.db, &args.config) {
-        (Some(db), _) => (db.clone(), Default::default()),
+    let (path, vendors, policy) = match (&args.db, &args.config) {
+        (Some(db), _) => (db.clone(), Default::default(), Default::default()),
         (None, Some(c)) => {
             let s = super::serve::load(c)?;
-            (s.db_path, s.vendors)
+            (s.db_path, s.vendors, s.policy)
         }
         (None, None) => anyhow::bail!("give --config FILE or --db FILE"),
     };
@@ -37,7 +38,13 @@ pub fn run(args: &RebuildArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut store = Store::open(&path)?;
     let runs = store
-        .rebuild(&engine, &DeriveOptions::default())
+        .rebuild(
+            &engine,
+            &DeriveOptions {
+                policy: std::sync::Arc::new(policy),
+                ..DeriveOptions::default()
+            },
+        )
         .with_context(|| format!("rebuilding {}", path.display()))?;
     let o = store.overview()?;
     writeln!(

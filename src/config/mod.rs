@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
+mod policy;
 mod web;
+pub use policy::PolicySection;
+use policy::validate_policy;
 use web::validate_web;
 pub use web::{Located, TlsFiles, WebSettings, WebUser};
 
@@ -41,6 +44,9 @@ pub struct ConfigFile {
     /// and origins that come before the registries (`[[vendor]]`).
     #[serde(default)]
     pub vendor: Vec<VendorOverride>,
+    /// What the organisation allows, for the findings (`[policy]`).
+    #[serde(default)]
+    pub policy: PolicySection,
 }
 
 /// `[[job]]`: one scheduled sweep. Keys left out take `[scan]`'s and
@@ -276,6 +282,8 @@ pub struct Settings {
     pub vendors: VendorOverrides,
     /// Who may read the page, TLS, the HTTP redirect (`[web]`).
     pub web: WebSettings,
+    /// What the findings hold devices to (`[policy]`).
+    pub policy: crate::audit::Policy,
 }
 
 impl Settings {
@@ -862,6 +870,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         })?;
     let web = validate_web(&file.web, listen, text, path)?;
     let vendors = vendor_table(&file.vendor, text, path)?;
+    let policy = validate_policy(&file.policy, &credentials, text, path)?;
     Ok(Settings {
         jobs,
         exclude,
@@ -875,6 +884,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         listen,
         vendors,
         web,
+        policy,
     })
 }
 
@@ -959,6 +969,48 @@ mod tests {
     fn template_is_valid() {
         let s = p(TEMPLATE).unwrap();
         assert!(s.scans_anything());
+        assert_eq!(s.policy.subnets.len(), 1);
+        // The template's credential has community "public".
+        assert!(s.policy.default_credentials.contains("office"));
+    }
+
+    #[test]
+    fn policy_is_validated_with_file_line_and_key() {
+        let s = p(concat!(
+            "[policy]\ndhcp_servers = [\"198.51.100.1\"]\nnew_device_days = 3\n",
+            "[[policy.subnet]]\nsubnet = \"198.51.100.0/24\"\nallow_classes = [\"Switch\"]\n",
+            "require_origin = \"domestic\"\n",
+            "[[policy.ack]]\nkey = \"randomized_mac:device:1\"\nreason = \"tablet\"\nby = \"alice\"\n",
+        ))
+        .unwrap();
+        assert_eq!(s.policy.new_device_days, 3);
+        assert_eq!(s.policy.dhcp_servers.len(), 1);
+        assert_eq!(s.policy.subnets[0].allow_classes, vec!["switch"]);
+        assert_eq!(s.policy.acks.len(), 1);
+        let bad = [
+            ("[policy]\ndhcp_servers = [\"dhcp.example\"]\n", 2, "policy.dhcp_servers[0]"),
+            ("[policy]\nnew_device_days = -1\n", 2, "policy.new_device_days"),
+            ("[policy]\nunmanaged_switch_macs = 1\n", 2, "policy.unmanaged_switch_macs"),
+            ("[[policy.subnet]]\nsubnet = \"198.51.100.0/33\"\n", 2, "policy.subnet[0].subnet"),
+            (
+                "[[policy.subnet]]\nsubnet = \"198.51.100.0/24\"\n\nallow_classes = [\"toaster\"]\n",
+                4,
+                "policy.subnet[0].allow_classes",
+            ),
+            (
+                "[[policy.subnet]]\nsubnet = \"198.51.100.0/24\"\nrequire_origin = \"chinese\"\n",
+                3,
+                "policy.subnet[0].require_origin",
+            ),
+            ("[[policy.ack]]\nreason = \"x\"\nby = \"y\"\n", 2, "policy.ack[0].id"),
+            ("[[policy.ack]]\nid = 4\nreason = \" \"\nby = \"y\"\n", 3, "policy.ack[0].reason"),
+            ("[policy]\nallow = 1\n", 2, "allow"),
+        ];
+        for (text, line, key) in bad {
+            let err = p(text).unwrap_err().to_string();
+            assert!(err.contains(&format!("line {line}")), "{text}: {err}");
+            assert!(err.contains(key), "{text}: {err}");
+        }
     }
 
     #[test]

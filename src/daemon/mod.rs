@@ -122,7 +122,11 @@ pub async fn run(
     }
     // Take in what an earlier stop left unapplied (and rebuild after a
     // schema upgrade) before the page shows anything.
-    let applied = store.ensure_derived(&engine, &DeriveOptions::default())?;
+    let derive_opts = DeriveOptions {
+        policy: Arc::new(settings.policy.clone()),
+        ..DeriveOptions::default()
+    };
+    let applied = store.ensure_derived(&engine, &derive_opts)?;
     if applied > 0 {
         tracing::info!(runs = applied, "derived tables brought up to date");
     }
@@ -212,8 +216,20 @@ pub async fn run(
         settings_tx,
         state,
     ));
-    let (writer, handle) =
-        crate::store::writer::Writer::start(store, engine, DeriveOptions::default());
+    let (writer, handle) = crate::store::writer::Writer::start(store, engine, derive_opts);
+    // A reloaded [policy] holds from the next finished run on.
+    let policy_follower = {
+        let mut rx = settings_rx.clone();
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let policy = Arc::new(rx.borrow_and_update().policy.clone());
+                if let Err(e) = handle.set_policy(policy).await {
+                    tracing::warn!(error = %e, "could not hand the reloaded [policy] to the store");
+                }
+            }
+        })
+    };
     jobs::supervise(
         settings_rx,
         config_path,
@@ -222,7 +238,10 @@ pub async fn run(
         stop.receiver(),
     )
     .await;
-    // Every handle is gone once the jobs are: the writer ends.
+    // Every handle is gone once the jobs and the policy follower are: the
+    // writer ends.
+    policy_follower.abort();
+    let _ = policy_follower.await;
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     reloader.abort();
     let _ = tokio::time::timeout(web::serve::DRAIN + Duration::from_secs(2), web).await;

@@ -320,6 +320,17 @@ impl Credential {
         self.inner.subnets.is_empty() || self.inner.subnets.iter().any(|n| n.contains(ip))
     }
 
+    /// Whether this is a v1/v2c community everybody knows (`public`,
+    /// `private`, in any case).
+    pub fn is_default_community(&self) -> bool {
+        match &self.inner.secret {
+            Secret::Community(c) => {
+                c.eq_ignore_ascii_case(b"public") || c.eq_ignore_ascii_case(b"private")
+            }
+            Secret::Usm { .. } => false,
+        }
+    }
+
     /// Whether privacy is DES (which needs the durable salt state).
     pub fn uses_des(&self) -> bool {
         match &self.inner.secret {

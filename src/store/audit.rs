@@ -6,6 +6,7 @@ use super::DeriveOptions;
 use rusqlite::Connection;
 
 /// Derive the audit tables for run `run_id` (already taken into devices).
-pub fn after_run(_conn: &Connection, _run_id: i64, _opts: &DeriveOptions) -> rusqlite::Result<()> {
+pub fn after_run(conn: &Connection, run_id: i64, opts: &DeriveOptions) -> rusqlite::Result<()> {
+    super::findings::evaluate(conn, run_id, opts)?;
     Ok(())
 }

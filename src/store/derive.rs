@@ -28,16 +28,19 @@ use std::net::IpAddr;
 pub const DEFAULT_ADDRESS_WINDOW_SECS: i64 = 24 * 3600;
 
 /// Settings for deriving.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DeriveOptions {
     /// Address-only matches hold this long (seconds).
     pub address_window_secs: i64,
+    /// What the findings hold devices to (`[policy]`).
+    pub policy: std::sync::Arc<crate::audit::Policy>,
 }
 
 impl Default for DeriveOptions {
     fn default() -> Self {
         DeriveOptions {
             address_window_secs: DEFAULT_ADDRESS_WINDOW_SECS,
+            policy: std::sync::Arc::default(),
         }
     }
 }
@@ -66,17 +69,17 @@ pub fn ip_key(ip: IpAddr) -> Vec<u8> {
     }
 }
 
-struct Run {
-    id: i64,
-    job_id: i64,
-    time: String,
-    unix: i64,
+pub(super) struct Run {
+    pub(super) id: i64,
+    pub(super) job_id: i64,
+    pub(super) time: String,
+    pub(super) unix: i64,
     targets: Vec<ScanTarget>,
     exclude: Vec<ScanTarget>,
 }
 
 impl Run {
-    fn load(conn: &Connection, id: i64) -> rusqlite::Result<Run> {
+    pub(super) fn load(conn: &Connection, id: i64) -> rusqlite::Result<Run> {
         let (job, time, targets, params_json): (String, String, String, Option<String>) = conn
             .query_row(
                 "SELECT job, started_at, targets, params FROM scans WHERE id = ?1",
@@ -110,7 +113,7 @@ impl Run {
     }
 
     /// Whether this run asked about `ip`.
-    fn covers(&self, ip: IpAddr) -> bool {
+    pub(super) fn covers(&self, ip: IpAddr) -> bool {
         let IpAddr::V4(v4) = ip else {
             return false;
         };
@@ -987,7 +990,7 @@ pub fn rebuild(
         rows.collect::<Result<_, _>>()?
     };
     conn.execute_batch(
-        "DELETE FROM finding_events; DELETE FROM findings; DELETE FROM asset_matches; DELETE FROM origin_snapshots;
+        "DELETE FROM finding_events; DELETE FROM findings; DELETE FROM asset_matches; DELETE FROM origin_snapshots; DELETE FROM mac_locations;
          DELETE FROM identity_events; DELETE FROM fingerprints; DELETE FROM device_subjects; DELETE FROM shared_macs;
          DELETE FROM device_keys; DELETE FROM device_macs; DELETE FROM device_addresses;
          DELETE FROM devices; UPDATE scans SET applied_seq = NULL, devices = NULL;",

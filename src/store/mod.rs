@@ -16,6 +16,7 @@
 
 mod audit;
 pub mod derive;
+pub mod findings;
 mod legacy;
 pub mod pool;
 pub mod read;

@@ -41,6 +41,7 @@ enum Cmd {
     Abandon(i64, String, String, String, Reply<()>),
     Preferred(Reply<HashMap<IpAddr, String>>),
     Prune(String, Reply<usize>),
+    Policy(std::sync::Arc<crate::audit::Policy>, Reply<()>),
 }
 
 /// A handle to the writer; cheap to clone. The writer stops when every
@@ -71,6 +72,7 @@ impl Writer {
             .name("pandian-store".into())
             .spawn(move || {
                 let mut store = store;
+                let mut opts = opts;
                 while let Some(cmd) = rx.blocking_recv() {
                     match cmd {
                         Cmd::Begin(s, reply) => {
@@ -101,6 +103,10 @@ impl Writer {
                         }
                         Cmd::Prune(cutoff, reply) => {
                             let _ = reply.send(store.prune(&cutoff));
+                        }
+                        Cmd::Policy(policy, reply) => {
+                            opts.policy = policy;
+                            let _ = reply.send(Ok(()));
                         }
                     }
                 }
@@ -161,6 +167,15 @@ impl Handle {
     /// [`Store::preferred_credentials`].
     pub async fn preferred_credentials(&self) -> Result<HashMap<IpAddr, String>, StoreError> {
         self.ask(Cmd::Preferred).await
+    }
+
+    /// Evaluate findings of the runs finished from now on against `policy`
+    /// (a reloaded `[policy]`).
+    pub async fn set_policy(
+        &self,
+        policy: std::sync::Arc<crate::audit::Policy>,
+    ) -> Result<(), StoreError> {
+        self.ask(|r| Cmd::Policy(policy, r)).await
     }
 
     /// [`Store::prune`].

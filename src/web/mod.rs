@@ -10,7 +10,7 @@
 //!
 //! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
 //! `GET /devices/{id}`, `GET /api/v1/devices`, `GET /api/v1/devices/{id}`,
-//! `GET /api/v1/scans`, `GET /healthz`. Who may read them ([`auth`]), HTTPS
+//! `GET /api/v1/scans`, `GET /api/v1/findings`, `GET /healthz`. Who may read them ([`auth`]), HTTPS
 //! ([`tls`]) and the plain-HTTP redirect ([`redirect`]) wrap this router.
 
 pub mod auth;
@@ -160,6 +160,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/devices", get(api_devices))
         .route("/api/v1/devices/{id}", get(api_device))
         .route("/api/v1/scans", get(api_scans))
+        .route("/api/v1/findings", get(api_findings))
         .route("/healthz", get(healthz))
         .with_state(state)
 }
@@ -405,6 +406,34 @@ async fn api_devices(
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let items: Vec<serde_json::Value> = page.items.iter().map(|d| d.to_json()).collect();
     Ok(Json(serde_json::json!({ "items": items, "next": page.next })).into_response())
+}
+
+async fn api_findings(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = Params::parse(raw.as_deref());
+    let query = crate::store::findings::FindingQuery {
+        limit: params
+            .get("limit")
+            .map_or(100, |l| l.parse::<u32>().unwrap_or(100).clamp(1, 1000)),
+        after: params.get("after").map(str::to_string),
+        kind: params.get("kind").map(str::to_string),
+        state: params.get("state").map(str::to_string),
+        severity: params.get("severity").map(str::to_string),
+        device: match params.get("device") {
+            None => None,
+            Some(d) => Some(
+                device_id(d)
+                    .ok_or_else(|| AppError::BadRequest(format!("device `{d}` is not an id")))?,
+            ),
+        },
+    };
+    query
+        .validate()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let page = state.with_store(move |s| s.findings(&query)).await?;
+    Ok(Json(serde_json::json!({ "items": page.items, "next": page.next })).into_response())
 }
 
 async fn api_device(
