@@ -202,8 +202,11 @@ pub fn credentials(
     Ok((out, warnings))
 }
 
-/// A configured job, loaded for `--job`: the job and the SNMP settings.
-fn configured_job(args: &ScanArgs) -> anyhow::Result<Option<(pandian::job::Job, Duration, u32)>> {
+/// A configured job, loaded for `--job`: the job, the SNMP settings and the
+/// `[policy]` its findings are held to.
+type ConfiguredJob = (pandian::job::Job, Duration, u32, pandian::audit::Policy);
+
+fn configured_job(args: &ScanArgs) -> anyhow::Result<Option<ConfiguredJob>> {
     let (Some(name), Some(path)) = (&args.job, &args.config) else {
         return Ok(None);
     };
@@ -225,13 +228,14 @@ fn configured_job(args: &ScanArgs) -> anyhow::Result<Option<(pandian::job::Job, 
         job.clone(),
         settings.snmp_timeout,
         settings.snmp_retries,
+        settings.policy.clone(),
     )))
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let job = configured_job(args)?;
     let (targets, exclude): (Vec<Target>, Vec<Target>) = match &job {
-        Some((j, _, _)) => (j.targets.clone(), j.exclude.clone()),
+        Some((j, _, _, _)) => (j.targets.clone(), j.exclude.clone()),
         None => (
             target::parse_all(&args.targets)?,
             target::parse_all(&args.exclude)?,
@@ -247,7 +251,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let credentials = match &job {
-        Some((j, _, _)) => j.credentials.clone(),
+        Some((j, _, _, _)) => j.credentials.clone(),
         None => {
             let (credentials, warnings) = credentials(args, |k| std::env::var(k).ok())?;
             for w in warnings {
@@ -266,10 +270,27 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             Engine::builtin().map_err(|e| e.to_string())
         }))
     };
+    // Findings are held to the job's [policy]; without a config, to the
+    // defaults, with the default communities among the credentials given.
+    let policy = match &job {
+        Some((_, _, _, p)) => p.clone(),
+        None => pandian::audit::Policy {
+            default_credentials: credentials
+                .iter()
+                .filter(|c| c.is_default_community())
+                .map(|c| c.name().to_string())
+                .collect(),
+            ..pandian::audit::Policy::default()
+        },
+    };
+    let derive_opts = DeriveOptions {
+        policy: std::sync::Arc::new(policy),
+        ..DeriveOptions::default()
+    };
     let mut store = match &args.db {
         Some(p) => {
             let mut s = Store::open(p)?;
-            s.ensure_derived(rules.get()?, &DeriveOptions::default())?;
+            s.ensure_derived(rules.get()?, &derive_opts)?;
             Some(s)
         }
         None => None,
@@ -287,7 +308,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let plan = match &job {
-        Some((j, _, _)) => RunPlan::for_job(j, None, seed()),
+        Some((j, _, _, _)) => RunPlan::for_job(j, None, seed()),
         None => RunPlan {
             targets: targets.clone(),
             exclude,
@@ -323,7 +344,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let run = rt.block_on(async {
         let collector = Collector::new(match &job {
-            Some((j, timeout, retries)) => CollectorOptions {
+            Some((j, timeout, retries, _)) => CollectorOptions {
                 des_salt,
                 timeout: *timeout,
                 retries: *retries,
@@ -343,12 +364,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         })
         .await?;
         let recorder = match store.as_mut() {
-            Some(s) => Some(pipeline::Recorder::Direct(s, rules.get()?)),
+            Some(s) => Some(pipeline::Recorder::Direct(s, rules.get()?, &derive_opts)),
             None => None,
         };
         anyhow::Ok(
             pipeline::execute(
-                job.as_ref().map_or("default", |(j, _, _)| j.name.as_str()),
+                job.as_ref()
+                    .map_or("default", |(j, _, _, _)| j.name.as_str()),
                 &plan,
                 &collector,
                 recorder,

@@ -988,10 +988,26 @@ mod tests {
         assert_eq!(s.policy.subnets[0].allow_classes, vec!["switch"]);
         assert_eq!(s.policy.acks.len(), 1);
         let bad = [
-            ("[policy]\ndhcp_servers = [\"dhcp.example\"]\n", 2, "policy.dhcp_servers[0]"),
-            ("[policy]\nnew_device_days = -1\n", 2, "policy.new_device_days"),
-            ("[policy]\nunmanaged_switch_macs = 1\n", 2, "policy.unmanaged_switch_macs"),
-            ("[[policy.subnet]]\nsubnet = \"198.51.100.0/33\"\n", 2, "policy.subnet[0].subnet"),
+            (
+                "[policy]\ndhcp_servers = [\"dhcp.example\"]\n",
+                2,
+                "policy.dhcp_servers[0]",
+            ),
+            (
+                "[policy]\nnew_device_days = -1\n",
+                2,
+                "policy.new_device_days",
+            ),
+            (
+                "[policy]\nunmanaged_switch_macs = 1\n",
+                2,
+                "policy.unmanaged_switch_macs",
+            ),
+            (
+                "[[policy.subnet]]\nsubnet = \"198.51.100.0/33\"\n",
+                2,
+                "policy.subnet[0].subnet",
+            ),
             (
                 "[[policy.subnet]]\nsubnet = \"198.51.100.0/24\"\n\nallow_classes = [\"toaster\"]\n",
                 4,
@@ -1002,8 +1018,16 @@ mod tests {
                 3,
                 "policy.subnet[0].require_origin",
             ),
-            ("[[policy.ack]]\nreason = \"x\"\nby = \"y\"\n", 2, "policy.ack[0].id"),
-            ("[[policy.ack]]\nid = 4\nreason = \" \"\nby = \"y\"\n", 3, "policy.ack[0].reason"),
+            (
+                "[[policy.ack]]\nreason = \"x\"\nby = \"y\"\n",
+                2,
+                "policy.ack[0].id",
+            ),
+            (
+                "[[policy.ack]]\nid = 4\nreason = \" \"\nby = \"y\"\n",
+                3,
+                "policy.ack[0].reason",
+            ),
             ("[policy]\nallow = 1\n", 2, "allow"),
         ];
         for (text, line, key) in bad {

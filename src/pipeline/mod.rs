@@ -691,8 +691,12 @@ pub enum ExecError {
 /// Where a run is recorded: a store this task owns (`pandian scan --db`),
 /// or the daemon's writer thread, shared by every job.
 pub enum Recorder<'a> {
-    /// A store and the rules to derive with.
-    Direct(&'a mut crate::store::Store, &'a crate::fingerprint::Engine),
+    /// A store, the rules and the options to derive with.
+    Direct(
+        &'a mut crate::store::Store,
+        &'a crate::fingerprint::Engine,
+        &'a crate::store::DeriveOptions,
+    ),
     /// The writer thread (it derives with its own rules).
     Writer(&'a crate::store::writer::Handle),
 }
@@ -700,7 +704,7 @@ pub enum Recorder<'a> {
 impl Recorder<'_> {
     async fn preferred(&mut self) -> HashMap<IpAddr, String> {
         match self {
-            Recorder::Direct(s, _) => s.preferred_credentials(),
+            Recorder::Direct(s, _, _) => s.preferred_credentials(),
             Recorder::Writer(h) => h.preferred_credentials().await,
         }
         .unwrap_or_default()
@@ -711,7 +715,7 @@ impl Recorder<'_> {
         start: crate::store::writer::RunStartOwned,
     ) -> Result<i64, crate::store::StoreError> {
         match self {
-            Recorder::Direct(s, _) => s.begin_run(&crate::store::RunStart {
+            Recorder::Direct(s, _, _) => s.begin_run(&crate::store::RunStart {
                 job: &start.job,
                 started_at: &start.started_at,
                 targets: &start.targets,
@@ -731,9 +735,9 @@ impl Recorder<'_> {
         end: crate::store::RunEnd,
     ) -> Result<crate::store::Applied, crate::store::StoreError> {
         match self {
-            Recorder::Direct(s, engine) => tokio::task::block_in_place(|| {
-                s.finish_run(run, &end, engine, &crate::store::DeriveOptions::default())
-            }),
+            Recorder::Direct(s, engine, opts) => {
+                tokio::task::block_in_place(|| s.finish_run(run, &end, engine, opts))
+            }
             Recorder::Writer(h) => h.finish_run(run, end).await,
         }
     }
@@ -741,7 +745,7 @@ impl Recorder<'_> {
     async fn abandon(&mut self, run: i64, status: &str, error: String) {
         let at = crate::timefmt::system(SystemTime::now());
         let r = match self {
-            Recorder::Direct(s, _) => s.end_run_without_results(run, &at, status, &error),
+            Recorder::Direct(s, _, _) => s.end_run_without_results(run, &at, status, &error),
             Recorder::Writer(h) => h.end_run_without_results(run, at, status, error).await,
         };
         if let Err(e) = r {
@@ -831,7 +835,7 @@ pub async fn execute(
     let _enter = span.enter();
     tracing::info!(targets = %describe(&plan.targets), addresses = asked, "run started");
     let (result, probed) = match &mut recorder {
-        Recorder::Direct(store, _) => {
+        Recorder::Direct(store, _, _) => {
             let mut sink = StoreSink {
                 store,
                 run: run_id,

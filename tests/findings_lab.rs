@@ -1,0 +1,287 @@
+//! Findings on a real network: a lab of namespaces with a switch served by
+//! snmpsimd (its forwarding table shows three MACs behind one access port
+//! and ten behind its LLDP uplink; it answers the community `public`), a
+//! PC, and a phone with a randomised MAC that joins between two scans and
+//! leaves again. `pandian scan --db` stores each run; `pandian findings`
+//! reads and acknowledges. Needs root; skips otherwise (fails under
+//! PANDIAN_REQUIRE_LAB=1).
+
+// Test helpers read the test's own database: a failure there is the test's failure.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use pandian::lab::{self, HostSpec, LabSpec};
+use serde_json::Value;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+fn ip(o: u8) -> Ipv4Addr {
+    Ipv4Addr::new(198, 18, 44, o)
+}
+
+const SWITCH_MAC: [u8; 6] = [0x00, 0x1e, 0x14, 0x44, 0x00, 0x02];
+const PC_MAC: [u8; 6] = [0x00, 0x1b, 0x21, 0x44, 0x00, 0x10];
+// Locally administered (bit 1 of the first byte): a phone's private MAC.
+const PHONE_MAC: [u8; 6] = [0xda, 0xa1, 0x19, 0x44, 0x00, 0x12];
+
+fn spec(prefix: &str) -> LabSpec {
+    let host = |label: &str, o: u8, mac: [u8; 6]| HostSpec {
+        label: label.into(),
+        segment: 0,
+        ip: ip(o),
+        mac,
+        drop_icmp: false,
+        snmpd: None,
+    };
+    LabSpec {
+        prefix: prefix.to_string(),
+        base: "198.18.44.0/24".parse().unwrap(),
+        prefix_len: 24,
+        scanner_ip: ip(1),
+        hosts: vec![
+            host("switch", 2, SWITCH_MAC),
+            host("pc", 10, PC_MAC),
+            host("phone", 12, PHONE_MAC),
+        ],
+        router_snmpd: None,
+    }
+}
+
+fn hex_mac(m: [u8; 6]) -> String {
+    m.iter()
+        .map(|b| b.to_string())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The switch's recording: a Catalyst's system group, eight ports, a
+/// forwarding table (three desks behind Gi1/0/5, the PC alone on Gi1/0/3,
+/// ten MACs behind the uplink Gi1/0/1) and an LLDP neighbour on Gi1/0/1.
+fn switch_recording(path: &Path) {
+    let mut lines: Vec<(Vec<u32>, String)> = Vec::new();
+    let mut put = |oid: String, tag: &str, value: String| {
+        let arcs = oid.split('.').map(|a| a.parse::<u32>().unwrap()).collect();
+        lines.push((arcs, format!("{oid}|{tag}|{value}")));
+    };
+    put(
+        "1.3.6.1.2.1.1.1.0".into(),
+        "4",
+        "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E4, RELEASE SOFTWARE (fc2)".into(),
+    );
+    put(
+        "1.3.6.1.2.1.1.2.0".into(),
+        "6",
+        "1.3.6.1.4.1.9.1.1208".into(),
+    );
+    put("1.3.6.1.2.1.1.3.0".into(), "67", "123456".into());
+    put("1.3.6.1.2.1.1.5.0".into(), "4", "access-sw1".into());
+    for port in 1..=8u32 {
+        let ifindex = 10_000 + port;
+        put(
+            format!("1.3.6.1.2.1.2.2.1.1.{ifindex}"),
+            "2",
+            ifindex.to_string(),
+        );
+        put(format!("1.3.6.1.2.1.2.2.1.3.{ifindex}"), "2", "6".into());
+        put(
+            format!("1.3.6.1.2.1.17.1.4.1.2.{port}"),
+            "2",
+            ifindex.to_string(),
+        );
+        put(
+            format!("1.3.6.1.2.1.31.1.1.1.1.{ifindex}"),
+            "4",
+            format!("Gi1/0/{port}"),
+        );
+    }
+    let mut fdb: Vec<(u32, [u8; 6])> = (1..=3u8)
+        .map(|i| (5, [0x00, 0x1b, 0x21, 0x44, 0x05, i]))
+        .collect();
+    fdb.push((3, PC_MAC));
+    fdb.extend((1..=10u8).map(|i| (1, [0x00, 0x1b, 0x21, 0x44, 0x01, i])));
+    for (port, m) in fdb {
+        put(
+            format!("1.3.6.1.2.1.17.4.3.1.1.{}", hex_mac(m)),
+            "4x",
+            m.iter().map(|b| format!("{b:02x}")).collect(),
+        );
+        put(
+            format!("1.3.6.1.2.1.17.4.3.1.2.{}", hex_mac(m)),
+            "2",
+            port.to_string(),
+        );
+        put(
+            format!("1.3.6.1.2.1.17.4.3.1.3.{}", hex_mac(m)),
+            "2",
+            "3".into(),
+        );
+    }
+    put(
+        "1.0.8802.1.1.2.1.4.1.1.7.0.10001.1".into(),
+        "4",
+        "Te1/1/1".into(),
+    );
+    put(
+        "1.0.8802.1.1.2.1.4.1.1.9.0.10001.1".into(),
+        "4",
+        "core-sw".into(),
+    );
+    lines.sort();
+    let text: String = lines.into_iter().map(|(_, l)| l + "\n").collect();
+    std::fs::write(path, text).unwrap();
+}
+
+fn scan(lab: &lab::Lab, db: &Path) {
+    let db_s = db.display().to_string();
+    let out = pandian_in_env(
+        &lab.scanner_ns(),
+        &[
+            "scan",
+            "198.18.44.0/24",
+            "--db",
+            &db_s,
+            "--format",
+            "summary",
+            "--timeout",
+            "400",
+        ],
+        &[("PANDIAN_COMMUNITIES", "public")],
+    );
+    assert!(
+        out.status.success(),
+        "scan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn findings(lab: &lab::Lab, db: &Path, extra: &[&str]) -> Vec<Value> {
+    let db_s = db.display().to_string();
+    let mut args = vec!["findings", "list", "--db", &db_s, "--json"];
+    args.extend_from_slice(extra);
+    let out = pandian_in(&lab.scanner_ns(), &args);
+    assert!(
+        out.status.success(),
+        "findings list failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn holding<'a>(all: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    all.iter()
+        .filter(|f| f["kind"] == kind && f["state"] != "resolved")
+        .collect()
+}
+
+fn link(lab: &lab::Lab, host: usize, up: bool) {
+    let out = lab::run_in(&lab.host_ns(host), "ip")
+        .args(["link", "set", "eth0", if up { "up" } else { "down" }])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn lab_findings_open_and_resolve_as_devices_come_and_go() {
+    let Some(mut lab) = lab_or_skip(spec(&unique_prefix("f"))) else {
+        return;
+    };
+    assert!(lab::which("snmpsimd").is_some(), "apt-get install snmpsim");
+    let rec = lab.dir().join("public.snmprec");
+    switch_recording(&rec);
+    let ns = lab.host_ns(0);
+    lab::start_snmpsim(&mut lab, &ns, ip(2), &[rec]).expect("snmpsimd");
+    let db = lab.dir().join("findings.db");
+
+    // Run 1, without the phone: the starting inventory.
+    link(&lab, 2, false);
+    scan(&lab, &db);
+    let all = findings(&lab, &db, &[]);
+    let hubs = holding(&all, "unmanaged_switch");
+    assert_eq!(hubs.len(), 1, "one hub, not the uplink: {hubs:#?}");
+    let hub = hubs[0];
+    assert!(hub["key"].as_str().unwrap().ends_with(":Gi1/0/5"), "{hub}");
+    assert_eq!(hub["ip"], "198.18.44.2");
+    let evidence = hub["evidence"].as_array().unwrap();
+    assert_eq!(
+        evidence
+            .iter()
+            .filter(|e| e["key"] == "fdb Gi1/0/5")
+            .count(),
+        3,
+        "{evidence:#?}"
+    );
+    let community = holding(&all, "default_community");
+    assert_eq!(community.len(), 1, "{all:#?}");
+    assert_eq!(community[0]["ip"], "198.18.44.2");
+    assert!(
+        holding(&all, "new_device").is_empty(),
+        "the first run is the baseline"
+    );
+
+    // Run 2: the phone joins.
+    link(&lab, 2, true);
+    scan(&lab, &db);
+    let all = findings(&lab, &db, &[]);
+    let new = holding(&all, "new_device");
+    assert_eq!(new.len(), 1, "{all:#?}");
+    assert_eq!(new[0]["ip"], "198.18.44.12");
+    let random = holding(&all, "randomized_mac");
+    assert_eq!(random.len(), 1, "{all:#?}");
+    assert_eq!(random[0]["mac"], "da:a1:19:44:00:12");
+    // The PC (a known device) has no finding but the switch's.
+    assert!(all.iter().all(|f| f["ip"] != "198.18.44.10"), "{all:#?}");
+
+    // Acknowledge the hub through the CLI.
+    let id = hub["id"].as_i64().unwrap().to_string();
+    let db_s = db.display().to_string();
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &[
+            "findings",
+            "ack",
+            &id,
+            "--reason",
+            "desk switch in room 204",
+            "--by",
+            "alice",
+            "--db",
+            &db_s,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let acked = findings(&lab, &db, &["--state", "acknowledged"]);
+    assert_eq!(acked.len(), 1);
+    assert_eq!(acked[0]["ack"]["by"], "alice");
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &["findings", "ack", "99999", "--reason", "x", "--db", &db_s],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no finding has id 99999"));
+
+    // Run 3: the phone leaves; its findings resolve, kept as history.
+    link(&lab, 2, false);
+    scan(&lab, &db);
+    let all = findings(&lab, &db, &[]);
+    assert!(holding(&all, "new_device").is_empty(), "{all:#?}");
+    assert!(holding(&all, "randomized_mac").is_empty(), "{all:#?}");
+    let resolved = findings(&lab, &db, &["--state", "resolved"]);
+    assert_eq!(resolved.len(), 2, "{resolved:#?}");
+    // The hub still holds, still acknowledged.
+    assert_eq!(findings(&lab, &db, &["--state", "acknowledged"]).len(), 1);
+    lab.down();
+}
