@@ -315,3 +315,59 @@ async fn web_store_reads_are_bounded_and_healthz_keeps_its_own() {
     assert_eq!(ok, 3 * READERS, "every read ran in its turn");
     assert_eq!(peak.load(Ordering::SeqCst), READERS);
 }
+
+#[tokio::test]
+async fn web_api_findings_filters_and_refuses_bad_ones() {
+    let phone = Seen {
+        ip: Some("198.51.100.9".parse().unwrap()),
+        mac: Some([0xda, 0xa1, 0x19, 0, 0, 9]),
+        sources: vec![Source::Arp],
+        ..Seen::default()
+    };
+    let app = app(AppState::new(
+        store_with("findings", &[hostile(), phone]),
+        true,
+        "/etc/pandian.toml".into(),
+    ));
+    let (status, body) = get(app.clone(), "/api/v1/findings", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let items = v["items"].as_array().unwrap();
+    // The phone's private MAC, and the Huawei MAC that answers no
+    // management (a switch maker's: perhaps an unmanaged switch).
+    assert_eq!(items.len(), 2, "{body}");
+    assert_eq!(items[1]["kind"], "unmanaged_switch", "{body}");
+    let f = &items[0];
+    assert_eq!(f["kind"], "randomized_mac");
+    assert_eq!(f["state"], "open");
+    assert_eq!(f["ip"], "198.51.100.9");
+    assert_eq!(f["mac"], "da:a1:19:00:00:09");
+    for field in ["id", "severity", "device_id", "evidence", "first_seen", "last_seen"] {
+        assert!(!f[field].is_null(), "{field} missing: {f}");
+    }
+    assert!(v["next"].is_null());
+    let id = f["device_id"].as_i64().unwrap();
+    for (uri, want) in [
+        ("/api/v1/findings?kind=randomized_mac&severity=info".to_string(), 1),
+        ("/api/v1/findings?state=resolved".to_string(), 0),
+        ("/api/v1/findings?state=acknowledged".to_string(), 0),
+        (format!("/api/v1/findings?device={id}"), 1),
+        ("/api/v1/findings?limit=1".to_string(), 1),
+        (format!("/api/v1/findings?device={}", id + 1000), 0),
+    ] {
+        let (status, body) = get(app.clone(), &uri, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), want, "{uri}: {body}");
+    }
+    for uri in [
+        "/api/v1/findings?kind=nope",
+        "/api/v1/findings?state=closed",
+        "/api/v1/findings?severity=critical",
+        "/api/v1/findings?device=abc",
+        "/api/v1/findings?after=%27%3B",
+    ] {
+        let (status, body) = get(app.clone(), uri, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+    }
+}
