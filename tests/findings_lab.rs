@@ -1,8 +1,8 @@
 //! Findings on a real network: a lab of namespaces with a switch served by
 //! snmpsimd (its forwarding table shows three MACs behind one access port
 //! and ten behind its LLDP uplink; it answers the community `public`), a
-//! PC, and a phone with a randomised MAC that joins between two scans and
-//! leaves again. `pandian scan --db` stores each run; `pandian findings`
+//! PC, another host configured with the PC's address, and a phone with a
+//! randomised MAC that joins between two scans and leaves again. `pandian scan --db` stores each run; `pandian findings`
 //! reads and acknowledges. Needs root; skips otherwise (fails under
 //! PANDIAN_REQUIRE_LAB=1).
 
@@ -23,6 +23,7 @@ fn ip(o: u8) -> Ipv4Addr {
 
 const SWITCH_MAC: [u8; 6] = [0x00, 0x1e, 0x14, 0x44, 0x00, 0x02];
 const PC_MAC: [u8; 6] = [0x00, 0x1b, 0x21, 0x44, 0x00, 0x10];
+const TWIN_MAC: [u8; 6] = [0x00, 0x1b, 0x21, 0x44, 0x00, 0x11];
 // Locally administered (bit 1 of the first byte): a phone's private MAC.
 const PHONE_MAC: [u8; 6] = [0xda, 0xa1, 0x19, 0x44, 0x00, 0x12];
 
@@ -44,6 +45,8 @@ fn spec(prefix: &str) -> LabSpec {
             host("switch", 2, SWITCH_MAC),
             host("pc", 10, PC_MAC),
             host("phone", 12, PHONE_MAC),
+            // Configured with the PC's address by mistake.
+            host("twin", 10, TWIN_MAC),
         ],
         router_snmpd: None,
     }
@@ -238,8 +241,13 @@ fn lab_findings_open_and_resolve_as_devices_come_and_go() {
     let random = holding(&all, "randomized_mac");
     assert_eq!(random.len(), 1, "{all:#?}");
     assert_eq!(random[0]["mac"], "da:a1:19:44:00:12");
-    // The PC (a known device) has no finding but the switch's.
-    assert!(all.iter().all(|f| f["ip"] != "198.18.44.10"), "{all:#?}");
+    // The PC's address has no finding but the conflict.
+    assert!(
+        all.iter()
+            .filter(|f| f["ip"] == "198.18.44.10")
+            .all(|f| f["kind"] == "ip_conflict"),
+        "{all:#?}"
+    );
 
     // Acknowledge the hub through the CLI.
     let id = hub["id"].as_i64().unwrap().to_string();
@@ -281,7 +289,15 @@ fn lab_findings_open_and_resolve_as_devices_come_and_go() {
     assert!(holding(&all, "randomized_mac").is_empty(), "{all:#?}");
     let resolved = findings(&lab, &db, &["--state", "resolved"]);
     assert_eq!(resolved.len(), 2, "{resolved:#?}");
-    // The hub still holds, still acknowledged.
+    assert!(resolved.iter().all(|f| f["ip"] == "198.18.44.12"));
+    // The hub still holds, still acknowledged; the twin still conflicts.
     assert_eq!(findings(&lab, &db, &["--state", "acknowledged"]).len(), 1);
+    assert_eq!(holding(&all, "ip_conflict").len(), 1);
+
+    // The twin goes: the conflict resolves.
+    link(&lab, 3, false);
+    scan(&lab, &db);
+    let all = findings(&lab, &db, &[]);
+    assert!(holding(&all, "ip_conflict").is_empty(), "{all:#?}");
     lab.down();
 }

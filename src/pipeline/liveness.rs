@@ -341,8 +341,14 @@ async fn wait_for(shared: &Shared, heard: &AtomicU64, asked: u64, deadline: toki
     }
 }
 
+/// A MAC as the low 48 bits of a word, with bit 48 set so that no MAC is 0.
+fn mac_bits(m: [u8; 6]) -> u64 {
+    m.iter().fold(1u64, |acc, b| (acc << 8) | u64::from(*b))
+}
+
 /// ARP who-has to every target of one attached subnet, on a blocking
-/// thread; replies stream to `tx`.
+/// thread; replies stream to `tx`. A second MAC answering for an address
+/// streams too, once (an address conflict).
 pub fn arp(
     g: &Attached,
     shared: &Shared,
@@ -359,6 +365,10 @@ pub fn arp(
     let start = Instant::now();
     let sent: Vec<AtomicU64> = list.iter().map(|_| AtomicU64::new(0)).collect();
     let heard: Vec<AtomicBool> = list.iter().map(|_| AtomicBool::new(false)).collect();
+    // The MAC that answered first, and whether a second one was reported:
+    // two MACs answering for one address is a conflict worth recording.
+    let first_mac: Vec<AtomicU64> = list.iter().map(|_| AtomicU64::new(0)).collect();
+    let conflict: Vec<AtomicBool> = list.iter().map(|_| AtomicBool::new(false)).collect();
     let done = AtomicBool::new(false);
     let mut packets = 0u64;
     let mut send_error = None;
@@ -379,8 +389,25 @@ pub fn arp(
                 let (Some(h), Some(sent_at)) = (heard.get(i), sent.get(i)) else {
                     continue;
                 };
+                let mac = mac_bits(a.sender_mac);
                 if h.swap(true, Ordering::Relaxed) {
+                    // Heard before: another MAC for the same address is
+                    // reported once (the receiver is this one thread).
+                    if let (Some(f), Some(c)) = (first_mac.get(i), conflict.get(i)) {
+                        let first = f.load(Ordering::Relaxed);
+                        if first != 0 && first != mac && !c.swap(true, Ordering::Relaxed) {
+                            let _ = tx.send(Alive {
+                                ip: a.sender_ip,
+                                mac: Some(a.sender_mac),
+                                source: Source::Arp,
+                                rtt: Duration::ZERO,
+                            });
+                        }
+                    }
                     continue;
+                }
+                if let Some(f) = first_mac.get(i) {
+                    f.store(mac, Ordering::Relaxed);
                 }
                 let asked = Duration::from_micros(sent_at.load(Ordering::Relaxed));
                 let rtt = start.elapsed().saturating_sub(asked);

@@ -419,6 +419,23 @@ pub async fn run(
                     continue;
                 };
                 let st = hosts.entry(a.ip).or_default();
+                if let (Some(known), Some(other)) = (st.mac, a.mac)
+                    && known != other
+                {
+                    // Another MAC answered for the address: recorded as its
+                    // own sighting (an address conflict), nothing more.
+                    batcher.push(Probed {
+                        seen: Seen {
+                            ip: Some(IpAddr::V4(a.ip)),
+                            mac: Some(other),
+                            sources: vec![Source::Arp],
+                            ..Seen::default()
+                        },
+                        report: None,
+                        stats: None,
+                    })?;
+                    continue;
+                }
                 let first = st.sources.is_empty();
                 if !st.sources.contains(&a.source) {
                     st.sources.push(a.source);

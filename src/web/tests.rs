@@ -342,13 +342,23 @@ async fn web_api_findings_filters_and_refuses_bad_ones() {
     assert_eq!(f["state"], "open");
     assert_eq!(f["ip"], "198.51.100.9");
     assert_eq!(f["mac"], "da:a1:19:00:00:09");
-    for field in ["id", "severity", "device_id", "evidence", "first_seen", "last_seen"] {
+    for field in [
+        "id",
+        "severity",
+        "device_id",
+        "evidence",
+        "first_seen",
+        "last_seen",
+    ] {
         assert!(!f[field].is_null(), "{field} missing: {f}");
     }
     assert!(v["next"].is_null());
     let id = f["device_id"].as_i64().unwrap();
     for (uri, want) in [
-        ("/api/v1/findings?kind=randomized_mac&severity=info".to_string(), 1),
+        (
+            "/api/v1/findings?kind=randomized_mac&severity=info".to_string(),
+            1,
+        ),
         ("/api/v1/findings?state=resolved".to_string(), 0),
         ("/api/v1/findings?state=acknowledged".to_string(), 0),
         (format!("/api/v1/findings?device={id}"), 1),
