@@ -20,6 +20,11 @@ pub struct Probes {
     pub snmp: bool,
     /// Reverse DNS on live hosts.
     pub dns: bool,
+    /// Segment-wide probes (a DHCP DISCOVER on each attached segment):
+    /// every host on the segment hears them, so they are off unless a job
+    /// sets `segment_probes = true`, and never sent on a segment where the
+    /// job excludes addresses.
+    pub segment: bool,
 }
 
 impl Default for Probes {
@@ -29,6 +34,7 @@ impl Default for Probes {
             icmp: true,
             snmp: true,
             dns: true,
+            segment: false,
         }
     }
 }
@@ -54,6 +60,7 @@ impl Probes {
             icmp: false,
             snmp: false,
             dns: false,
+            segment: false,
         }
     }
 

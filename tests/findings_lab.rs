@@ -301,3 +301,167 @@ fn lab_findings_open_and_resolve_as_devices_come_and_go() {
     assert!(holding(&all, "ip_conflict").is_empty(), "{all:#?}");
     lab.down();
 }
+
+// ------------------------------------------------------------ rogue DHCP
+
+fn dhcp_ip(o: u8) -> Ipv4Addr {
+    Ipv4Addr::new(198, 18, 46, o)
+}
+
+fn dhcp_spec(prefix: &str) -> LabSpec {
+    let host = |label: &str, o: u8| HostSpec {
+        label: label.into(),
+        segment: 0,
+        ip: dhcp_ip(o),
+        mac: [0x00, 0x1b, 0x21, 0x46, 0x00, o],
+        drop_icmp: false,
+        snmpd: None,
+    };
+    LabSpec {
+        prefix: prefix.to_string(),
+        base: "198.18.46.0/24".parse().unwrap(),
+        prefix_len: 24,
+        scanner_ip: dhcp_ip(1),
+        hosts: vec![host("approved-dhcp", 2), host("rogue-dhcp", 3)],
+        router_snmpd: None,
+    }
+}
+
+/// dnsmasq as a DHCP server in host `i`'s namespace, offering `range` and
+/// `router`.
+fn dnsmasq(lab: &lab::Lab, i: usize, range: &str, router: &str) -> std::process::Child {
+    let leases = lab.dir().join(format!("leases-{i}"));
+    lab::run_in(&lab.host_ns(i), "dnsmasq")
+        .args([
+            "--keep-in-foreground",
+            "--no-resolv",
+            "--no-hosts",
+            "--bind-interfaces",
+            "--interface=eth0",
+            "--except-interface=lo",
+            "--port=0",
+            "--conf-file=/dev/null",
+            "--pid-file=",
+        ])
+        .arg(format!("--dhcp-range={range},255.255.255.0,10m"))
+        .arg(format!("--dhcp-option=3,{router}"))
+        .arg(format!("--dhcp-leasefile={}", leases.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dnsmasq")
+}
+
+fn config(lab: &lab::Lab, exclude: &str) -> std::path::PathBuf {
+    let path = lab.dir().join(format!("pandian-{}.toml", exclude.len()));
+    let db = lab.dir().join("dhcp.db");
+    write_private(
+        &path,
+        &format!(
+            "[store]\npath = \"{}\"\n[policy]\ndhcp_servers = [\"198.18.46.2\"]\n\
+             [[job]]\nname = \"lan\"\ntargets = [\"198.18.46.0/24\"]\nexclude = [{exclude}]\n\
+             probes = [\"arp\", \"icmp\"]\nsegment_probes = true\n",
+            db.display()
+        ),
+    );
+    path
+}
+
+fn scan_job(lab: &lab::Lab, config: &Path) -> String {
+    let c = config.display().to_string();
+    let db = lab.dir().join("dhcp.db").display().to_string();
+    let out = pandian_in(
+        &lab.scanner_ns(),
+        &[
+            "scan", "--config", &c, "--job", "lan", "--db", &db, "--format", "summary",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "scan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// What `f` returns, and the DHCP packets tcpdump saw on the scanner's
+/// segment meanwhile.
+fn captured<T>(lab: &lab::Lab, f: impl FnOnce() -> T) -> (T, String) {
+    let mut dump = lab::run_in(&lab.scanner_ns(), "tcpdump")
+        .args(["-n", "-l", "-i", "eth0", "udp port 67 or udp port 68"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tcpdump");
+    // tcpdump needs a moment to open its capture.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let got = f();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let _ = dump.kill();
+    let out = dump.wait_with_output().expect("tcpdump output");
+    (got, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn lab_rogue_dhcp_server_is_a_finding_and_the_approved_one_is_not() {
+    let Some(mut lab) = lab_or_skip(dhcp_spec(&unique_prefix("d"))) else {
+        return;
+    };
+    assert!(
+        lab::which("dnsmasq").is_some(),
+        "apt-get install dnsmasq-base"
+    );
+    let mut approved = dnsmasq(&lab, 0, "198.18.46.100,198.18.46.150", "198.18.46.2");
+    let mut rogue = dnsmasq(&lab, 1, "198.18.46.200,198.18.46.220", "198.18.46.3");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let db = lab.dir().join("dhcp.db");
+
+    // A job that excludes an address on the segment never broadcasts.
+    let careful = config(&lab, "\"198.18.46.50\"");
+    let (log, wire) = captured(&lab, || scan_job(&lab, &careful));
+    assert!(log.contains("no DHCP discover"), "{log}");
+    assert!(!wire.contains("BOOTP"), "nothing broadcast: {wire}");
+    assert!(holding(&findings(&lab, &db, &[]), "rogue_dhcp").is_empty());
+
+    let open = config(&lab, "");
+    let (log, wire) = captured(&lab, || scan_job(&lab, &open));
+    assert_eq!(
+        wire.matches("BOOTP/DHCP, Request").count(),
+        1,
+        "one DISCOVER: {wire}"
+    );
+    let log = format!("{log}\n{wire}");
+    let all = findings(&lab, &db, &[]);
+    let rogues = holding(&all, "rogue_dhcp");
+    assert_eq!(rogues.len(), 1, "{all:#?}\n{log}");
+    let r = rogues[0];
+    assert_eq!(r["ip"], "198.18.46.3", "{r}");
+    let evidence = r["evidence"].as_array().unwrap();
+    let value = |k: &str| {
+        evidence
+            .iter()
+            .find(|e| e["source"] == "dhcp" && e["key"] == k)
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(value("router"), "198.18.46.3", "{evidence:#?}");
+    assert!(value("offered").starts_with("198.18.46.2"), "{evidence:#?}");
+    assert!(
+        value("offered").contains("mask 255.255.255.0"),
+        "{evidence:#?}"
+    );
+
+    // The rogue goes away: the finding resolves; the approved server
+    // still answers and never was one.
+    let _ = rogue.kill();
+    let _ = rogue.wait();
+    scan_job(&lab, &open);
+    let all = findings(&lab, &db, &[]);
+    assert!(holding(&all, "rogue_dhcp").is_empty(), "{all:#?}");
+    let resolved = findings(&lab, &db, &["--kind", "rogue_dhcp", "--state", "resolved"]);
+    assert_eq!(resolved.len(), 1);
+    let _ = approved.kill();
+    let _ = approved.wait();
+    lab.down();
+}

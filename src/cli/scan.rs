@@ -87,6 +87,11 @@ pub struct ScanArgs {
     /// Look up reverse-DNS names of live hosts.
     #[arg(long)]
     pub resolve: bool,
+    /// Also broadcast one DHCP DISCOVER on each attached segment and record
+    /// every server that offers (every host on the segment hears it; never
+    /// sent on a segment with excluded addresses).
+    #[arg(long)]
+    pub segment_probes: bool,
     /// Probes to use, comma-separated (default: arp,icmp,snmp, and dns with --resolve).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["arp", "icmp", "snmp", "dns"])]
     pub probes: Vec<String>,
@@ -318,6 +323,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             probes: if args.probes.is_empty() {
                 Probes {
                     dns: args.resolve,
+                    segment: args.segment_probes,
                     ..Probes::default()
                 }
             } else {
@@ -327,6 +333,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                     icmp: has("icmp"),
                     snmp: has("snmp"),
                     dns: has("dns"),
+                    segment: args.segment_probes,
                 }
             },
             resolv_conf: None,

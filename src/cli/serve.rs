@@ -165,7 +165,13 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
             addresses.len(),
             j.schedule,
             jitter,
-            j.probes.names().join(","),
+            {
+                let mut names = j.probes.names().join(",");
+                if j.probes.segment {
+                    names.push_str(" + segment probes (DHCP discover)");
+                }
+                names
+            },
             j.rate,
             j.probe_timeout,
             if creds.is_empty() || !j.probes.snmp {

@@ -83,6 +83,10 @@ pub struct JobSection {
     /// `system` or `full`.
     #[serde(default)]
     pub snmp_depth: Option<Spanned<String>>,
+    /// Segment-wide probes (DHCP DISCOVER) on this job's attached
+    /// segments (default: `[scan]`'s `segment_probes`).
+    #[serde(default)]
+    pub segment_probes: Option<bool>,
 }
 
 /// `[scan]`
@@ -104,6 +108,10 @@ pub struct ScanSection {
     /// How long to wait for ARP/ICMP replies, in milliseconds.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: Spanned<u64>,
+    /// Segment-wide probes (DHCP DISCOVER) on attached segments: every host
+    /// there hears them.
+    #[serde(default)]
+    pub segment_probes: bool,
     /// Reverse-DNS lookups for live hosts.
     #[serde(default = "default_true")]
     pub reverse_dns: bool,
@@ -218,6 +226,7 @@ impl Default for ScanSection {
             rate: default_rate(),
             timeout_ms: default_timeout_ms(),
             reverse_dns: true,
+            segment_probes: false,
         }
     }
 }
@@ -651,6 +660,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
             credentials: credentials.clone(),
             probes: Probes {
                 dns: scan.reverse_dns,
+                segment: scan.segment_probes,
                 ..Probes::default()
             },
             jitter: None,
@@ -732,7 +742,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
                 out
             }
         };
-        let probes = match &j.probes {
+        let mut probes = match &j.probes {
             None => Probes::default(),
             Some(list) => {
                 let mut p = Probes::none();
@@ -761,6 +771,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
                 p
             }
         };
+        probes.segment = j.segment_probes.unwrap_or(scan.segment_probes);
         let schedule = match &j.schedule {
             None => interval.clone(),
             Some(text) => text

@@ -35,6 +35,8 @@ pub enum Source {
     Dns,
     /// Listed in a router's ARP table (read over SNMP).
     RouterArp,
+    /// Answered a DHCP DISCOVER with an offer (a DHCP server).
+    Dhcp,
 }
 
 impl Source {
@@ -46,6 +48,7 @@ impl Source {
             Source::Snmp => "snmp",
             Source::Dns => "dns",
             Source::RouterArp => "router_arp",
+            Source::Dhcp => "dhcp",
         }
     }
 }
@@ -103,6 +106,9 @@ pub struct Seen {
     pub hostname: Option<String>,
     /// SNMP, when an agent answered.
     pub snmp: Option<SnmpSeen>,
+    /// DHCP offers this address made, as [`crate::wire::dhcp::Offer::describe`]
+    /// writes them.
+    pub dhcp_offers: Vec<String>,
 }
 
 /// The subject a sighting is recorded under: its address and the MAC that
@@ -137,7 +143,7 @@ pub fn encode(s: &Seen) -> (Vec<Tuple>, Vec<Tuple>) {
     for src in &s.sources {
         match src {
             Source::Arp | Source::Icmp => rec.push(Tuple::new(src.as_str(), "reply", "")),
-            Source::RouterArp => {}
+            Source::RouterArp | Source::Dhcp => {}
             Source::Snmp | Source::Dns => {}
         }
     }
@@ -146,6 +152,9 @@ pub fn encode(s: &Seen) -> (Vec<Tuple>, Vec<Tuple>) {
     }
     if let Some(h) = &s.hostname {
         rec.push(Tuple::new("dns", "ptr", h.clone()));
+    }
+    for o in &s.dhcp_offers {
+        rec.push(Tuple::new("dhcp", "offer", o.clone()));
     }
     if let Some(r) = s.rtt_ms {
         volatile.push(Tuple::new("probe", "rtt_ms", format!("{r:.3}")));
@@ -204,6 +213,7 @@ pub fn decode(ip: &str, mac: &str, tuples: &[Tuple], volatile: &[Tuple]) -> Seen
                 }
             }
             ("dns", "ptr") => s.hostname = Some(t.value.clone()),
+            ("dhcp", "offer") => s.dhcp_offers.push(t.value.clone()),
             ("probe", "rtt_ms") => s.rtt_ms = t.value.parse().ok(),
             ("snmp", key) => {
                 let e = snmp.get_or_insert_with(SnmpSeen::default);
@@ -226,6 +236,9 @@ pub fn decode(ip: &str, mac: &str, tuples: &[Tuple], volatile: &[Tuple]) -> Seen
     }
     if s.hostname.is_some() {
         s.sources.push(Source::Dns);
+    }
+    if !s.dhcp_offers.is_empty() {
+        s.sources.push(Source::Dhcp);
     }
     // Only tuples of the record make SNMP count as seen (volatile values
     // alone are a display cache).

@@ -28,7 +28,13 @@ fn sample() -> Seen {
         ip: Some("198.51.100.7".parse().unwrap()),
         mac: Some([0, 0x1b, 0x54, 0, 0, 7]),
         via: vec![],
-        sources: vec![Source::Arp, Source::Icmp, Source::Snmp, Source::Dns],
+        sources: vec![
+            Source::Arp,
+            Source::Icmp,
+            Source::Snmp,
+            Source::Dns,
+            Source::Dhcp,
+        ],
         rtt_ms: Some(0.25),
         hostname: Some("core-sw1.example.test".into()),
         snmp: Some(SnmpSeen {
@@ -37,6 +43,7 @@ fn sample() -> Seen {
             facts,
             walked_at: None,
         }),
+        dhcp_offers: vec!["offered=198.51.100.120 server=198.51.100.7 mask=255.255.255.0".into()],
     }
 }
 

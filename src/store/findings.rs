@@ -34,6 +34,8 @@ pub struct Evaluated {
 struct Scope {
     devices: HashSet<i64>,
     switches: HashSet<i64>,
+    /// The run sent the DHCP probe (segment probes).
+    dhcp: bool,
     run: Run,
 }
 
@@ -49,7 +51,7 @@ impl Scope {
             }
             // DHCP offers come from the DHCP probe (segment probes); a run
             // without it says nothing about them.
-            "rogue_dhcp" => false,
+            "rogue_dhcp" => self.dhcp,
             _ => device.is_some_and(|d| self.devices.contains(&d)),
         }
     }
@@ -77,9 +79,15 @@ pub fn evaluate(
 
     // Devices at the addresses the run asked about.
     let first_runs = first_runs_of_jobs(conn, &run)?;
+    let dhcp: bool = conn.query_row(
+        "SELECT COALESCE(json_extract(params, '$.segment_probes'), 0) FROM scans WHERE id = ?1",
+        params![run_id],
+        |r| r.get(0),
+    )?;
     let mut scope = Scope {
         devices: HashSet::new(),
         switches: HashSet::new(),
+        dhcp,
         run,
     };
     let views = device_views(conn, &scope.run, &first_runs)?;
@@ -111,6 +119,12 @@ pub fn evaluate(
     // Addresses answered by several MACs.
     let answers = address_answers(conn, &scope.run)?;
     conditions.extend(audit::ip_conflicts(&answers, &cx));
+
+    // DHCP servers that offered, when the run asked.
+    if scope.dhcp {
+        let offers = dhcp_offers(conn, &scope.run)?;
+        conditions.extend(audit::rogue_dhcp(&offers, &cx));
+    }
 
     // The register.
     for a in asset_views(conn)? {
@@ -464,6 +478,52 @@ fn address_answers(conn: &Connection, run: &Run) -> rusqlite::Result<Vec<Address
     }
     // Only addresses with several answers matter.
     out.retain(|a| per_ip.get(&a.ip).is_some_and(|n| *n > 1));
+    Ok(out)
+}
+
+fn dhcp_offers(conn: &Connection, run: &Run) -> rusqlite::Result<Vec<audit::DhcpOffer>> {
+    use crate::wire::dhcp::described;
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.ip, o.value,
+                (SELECT ds.device_id FROM device_subjects ds WHERE ds.subject_id = s.id
+                 AND ds.first_run <= ?1 AND ds.last_run >= ?1 LIMIT 1)
+         FROM observations o JOIN subjects s ON s.id = o.subject_id
+         WHERE o.job_id = ?2 AND o.last_run >= ?1 AND o.first_run <= ?1
+           AND o.source = 'dhcp' AND o.key = 'offer'",
+    )?;
+    let rows = stmt.query_map(params![run.id, run.job_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<i64>>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (ip, line, device_id) = row?;
+        let Some(server) = described(&line, "server")
+            .unwrap_or(&ip)
+            .parse::<IpAddr>()
+            .ok()
+        else {
+            continue;
+        };
+        let mut offered = described(&line, "offered").map(str::to_string);
+        if let (Some(o), Some(mask)) = (offered.as_mut(), described(&line, "mask")) {
+            o.push_str(&format!(" mask {mask}"));
+        }
+        if let (Some(o), Some(lease)) = (offered.as_mut(), described(&line, "lease")) {
+            o.push_str(&format!(" lease {lease}s"));
+        }
+        out.push(audit::DhcpOffer {
+            server,
+            router: described(&line, "router").map(str::to_string),
+            dns: described(&line, "dns").map(str::to_string),
+            offered,
+            device_id,
+            seen: run.time.clone(),
+        });
+    }
     Ok(out)
 }
 
@@ -894,6 +954,22 @@ pub fn list(conn: &Connection, q: &FindingQuery) -> rusqlite::Result<super::Page
 }
 
 impl super::Store {
+    /// Set `key` in run `run_id`'s parameters to the JSON `value`.
+    pub fn set_run_param(
+        &mut self,
+        run_id: i64,
+        key: &str,
+        value: &str,
+    ) -> Result<(), super::StoreError> {
+        self.connection()
+            .execute(
+                "UPDATE scans SET params = json_set(COALESCE(params, '{}'), '$.' || ?2, json(?3)) WHERE id = ?1",
+                params![run_id, key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// A page of findings, newest first ([`list`]).
     pub fn findings(&self, q: &FindingQuery) -> Result<super::Page<FindingRow>, super::StoreError> {
         list(self.connection(), q).map_err(|e| self.err(e))

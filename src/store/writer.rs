@@ -30,6 +30,9 @@ pub struct RunStartOwned {
     pub rate: u32,
     /// Credential names.
     pub credentials: Vec<String>,
+    /// Whether the run sends segment-wide probes (kept in its parameters:
+    /// the rogue-DHCP finding is judged only by runs that asked).
+    pub segment_probes: bool,
 }
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
@@ -76,16 +79,23 @@ impl Writer {
                 while let Some(cmd) = rx.blocking_recv() {
                     match cmd {
                         Cmd::Begin(s, reply) => {
-                            let r = store.begin_run(&RunStart {
-                                job: &s.job,
-                                started_at: &s.started_at,
-                                targets: &s.targets,
-                                exclude: &s.exclude,
-                                addresses: s.addresses,
-                                excluded: s.excluded,
-                                rate: s.rate,
-                                credentials: s.credentials.clone(),
-                            });
+                            let r = store
+                                .begin_run(&RunStart {
+                                    job: &s.job,
+                                    started_at: &s.started_at,
+                                    targets: &s.targets,
+                                    exclude: &s.exclude,
+                                    addresses: s.addresses,
+                                    excluded: s.excluded,
+                                    rate: s.rate,
+                                    credentials: s.credentials.clone(),
+                                })
+                                .and_then(|id| {
+                                    if s.segment_probes {
+                                        store.set_run_param(id, "segment_probes", "true")?;
+                                    }
+                                    Ok(id)
+                                });
                             let _ = reply.send(r);
                         }
                         Cmd::Record(run, seen, reply) => {

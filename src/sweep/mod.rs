@@ -4,6 +4,7 @@
 //! [`crate::wire`].)
 
 pub mod arp;
+pub mod dhcp;
 pub mod dns;
 pub mod icmp;
 

@@ -1,8 +1,9 @@
-//! Wire formats Pandian builds and reads itself: Ethernet/ARP frames and
-//! ICMP echo. Pure: bytes in, values out; incomplete input is an error,
+//! Wire formats Pandian builds and reads itself: Ethernet/ARP frames,
+//! ICMP echo, DHCP discover and offer. Pure: bytes in, values out; incomplete input is an error,
 //! never a panic.
 
 pub mod arp;
+pub mod dhcp;
 pub mod icmp;
 
 /// A MAC address as `aa:bb:cc:dd:ee:ff`.
