@@ -970,6 +970,18 @@ impl super::Store {
             .map_err(|e| self.err(e))
     }
 
+    /// How many findings are open and not acknowledged.
+    pub fn open_findings(&self) -> Result<i64, super::StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT COUNT(*) FROM findings f WHERE f.state = 'open' AND NOT EXISTS
+                   (SELECT 1 FROM finding_acks a WHERE a.key = f.key AND a.first_run = f.first_run)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// A page of findings, newest first ([`list`]).
     pub fn findings(&self, q: &FindingQuery) -> Result<super::Page<FindingRow>, super::StoreError> {
         list(self.connection(), q).map_err(|e| self.err(e))

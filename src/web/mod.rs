@@ -14,6 +14,7 @@
 //! ([`tls`]) and the plain-HTTP redirect ([`redirect`]) wrap this router.
 
 pub mod auth;
+mod findings_page;
 pub mod i18n;
 pub mod redirect;
 pub mod serve;
@@ -161,6 +162,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/devices/{id}", get(api_device))
         .route("/api/v1/scans", get(api_scans))
         .route("/api/v1/findings", get(api_findings))
+        .route("/findings", get(findings_page::page))
         .route("/healthz", get(healthz))
         .with_state(state)
 }
@@ -316,8 +318,8 @@ async fn index(
         || query.vendor.is_some()
         || query.origin.is_some()
         || query.subnet.is_some();
-    let (mut overview, page) = state
-        .with_store(move |s| Ok((s.overview()?, s.devices(&query)?)))
+    let (mut overview, page, findings_open) = state
+        .with_store(move |s| Ok((s.overview()?, s.devices(&query)?, s.open_findings()?)))
         .await?;
     for scan in overview
         .last_scan
@@ -343,6 +345,8 @@ async fn index(
         paged: params.get("after").is_some(),
         filtered,
         next_link,
+        findings_open,
+        findings_label: findings_page::title(lang),
     };
     let html = page
         .render()

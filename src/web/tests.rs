@@ -381,3 +381,45 @@ async fn web_api_findings_filters_and_refuses_bad_ones() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
     }
 }
+
+#[tokio::test]
+async fn web_findings_page_speaks_both_languages_and_links_from_the_overview() {
+    let phone = Seen {
+        ip: Some("198.51.100.9".parse().unwrap()),
+        mac: Some([0xda, 0xa1, 0x19, 0, 0, 9]),
+        sources: vec![Source::Arp],
+        ..Seen::default()
+    };
+    let app = app(AppState::new(
+        store_with("findings-page", &[hostile(), phone]),
+        true,
+        "/etc/pandian.toml".into(),
+    ));
+    let (status, html) = get(app.clone(), "/findings", None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("randomised MAC") && html.contains("198.51.100.9"),
+        "{html}"
+    );
+    assert!(html.contains("unmanaged switch"), "{html}");
+    assert!(!html.contains("<script>alert"), "escaped");
+    let (status, zh) = get(app.clone(), "/findings?lang=zh&kind=randomized_mac", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        zh.contains("lang=\"zh-CN\"") && zh.contains("随机MAC地址"),
+        "{zh}"
+    );
+    assert!(
+        !zh.contains("非网管交换机</td>"),
+        "filtered to one kind: {zh}"
+    );
+    let (status, _) = get(app.clone(), "/findings?state=closed", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, index) = get(app.clone(), "/", None).await;
+    assert!(index.contains("id=\"findings-open\">2<"), "{index}");
+    let (_, index_zh) = get(app, "/?lang=zh", None).await;
+    assert!(
+        index_zh.contains("href=\"/findings?lang=zh\""),
+        "{index_zh}"
+    );
+}

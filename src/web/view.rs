@@ -26,6 +26,10 @@ pub(super) struct IndexPage {
     pub filtered: bool,
     /// Query string of the next page, if any.
     pub next_link: Option<String>,
+    /// Findings open and not acknowledged.
+    pub findings_open: i64,
+    /// "Findings" in the page's language.
+    pub findings_label: &'static str,
 }
 
 pub(super) struct DeviceView {
