@@ -15,9 +15,11 @@
 //! | [`inventory`] | the device object `pandian scan` prints and the API serves | yes |
 //! | [`schedule`] | job schedules: intervals and cron expressions, jitter | yes |
 //! | [`audit`] | shadow IT and audit: the conditions that are findings, with evidence | yes |
+//! | [`report`] | the origin report and the audit evidence package: CSV, XLSX, zip | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
+//! | [`output`] | finished files written atomically and exclusively (temp, sync, link) | I/O |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
 //! | [`pipeline`] | one run of a job: probes under one packet budget, batches to the store | I/O |
 //! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |
@@ -36,10 +38,12 @@ pub mod identity;
 pub mod inventory;
 pub mod job;
 pub mod lab;
+pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod recording;
 pub mod registry;
+pub mod report;
 pub mod scan;
 pub mod schedule;
 pub mod snmp;

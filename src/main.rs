@@ -36,6 +36,8 @@ enum Command {
     HashPassword(cli::hash_password::HashPasswordArgs),
     /// List findings (shadow IT, policy, register) or acknowledge one.
     Findings(cli::findings::FindingsArgs),
+    /// Reports for auditors: `report evidence` writes the audit evidence package.
+    Report(cli::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Rebuild(a) => cli::rebuild::run(a),
         Command::HashPassword(a) => cli::hash_password::run(a),
         Command::Findings(a) => cli::findings::run(a),
+        Command::Report(a) => cli::report::run(a),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ pub mod findings;
 pub mod fingerprint;
 pub mod hash_password;
 pub mod rebuild;
+pub mod report;
 pub mod scan;
 pub mod serve;
 

@@ -16,8 +16,10 @@
 
 mod audit;
 pub mod derive;
+pub mod evidence;
 pub mod findings;
 mod legacy;
+pub mod origin;
 pub mod pool;
 pub mod read;
 pub mod record;

@@ -118,6 +118,10 @@ pub struct Labels {
     pub held: &'static str,
     pub kind: &'static str,
     pub bad_query: &'static str,
+    pub reports: &'static str,
+    pub origin_report: &'static str,
+    pub evidence_package: &'static str,
+    pub evidence_date: &'static str,
     /// Display names for stored values (classes, origins, scan states);
     /// a value not listed shows as it is.
     pub values: &'static [(&'static str, &'static str)],
@@ -204,6 +208,10 @@ static EN: Labels = Labels {
     held: "Addresses and MACs",
     kind: "Kind",
     bad_query: "That filter is not understood",
+    reports: "Reports",
+    origin_report: "Origin report (Xinchuang: domestic / foreign / unknown)",
+    evidence_package: "Audit evidence package (zip)",
+    evidence_date: "State at the end of (UTC)",
     values: &[],
 };
 
@@ -275,6 +283,10 @@ static ZH: Labels = Labels {
     held: "地址与 MAC",
     kind: "类别",
     bad_query: "无法理解该筛选条件",
+    reports: "报表",
+    origin_report: "信创产地统计（国产 / 国外 / 未知）",
+    evidence_package: "审计证据包（zip）",
+    evidence_date: "截至当日结束（UTC）",
     values: &[
         ("switch", "交换机"),
         ("router", "路由器"),

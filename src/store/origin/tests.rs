@@ -1,0 +1,254 @@
+use crate::facts::{Oid, SnmpFacts, Value};
+use crate::fingerprint::Engine;
+use crate::inventory::Source;
+use crate::record::{Seen, SnmpSeen};
+use crate::report::origin::{Origin, OriginReport};
+use crate::store::{DeriveOptions, RunEnd, RunStart, RunStatus, Store};
+use std::path::PathBuf;
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pandian-origin-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("o.db")
+}
+
+/// A host that answered ARP with `mac` (its vendor and origin come from
+/// the IEEE registry).
+fn arp(ip: &str, mac: [u8; 6]) -> Seen {
+    Seen {
+        ip: ip.parse().ok(),
+        mac: Some(mac),
+        sources: vec![Source::Arp, Source::Icmp],
+        ..Seen::default()
+    }
+}
+
+/// An SNMP agent with this sysDescr and sysObjectID.
+fn agent(ip: &str, mac: Option<[u8; 6]>, descr: &str, object_id: &str) -> Seen {
+    let o = |s: &str| Oid::parse(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+    let mut f = SnmpFacts::new();
+    f.insert(
+        o("1.3.6.1.2.1.1.1.0"),
+        Value::OctetString(descr.as_bytes().to_vec()),
+    );
+    f.insert(o("1.3.6.1.2.1.1.2.0"), Value::ObjectId(o(object_id)));
+    let mut s = Seen {
+        ip: ip.parse().ok(),
+        mac,
+        sources: vec![Source::Icmp, Source::Snmp],
+        ..Seen::default()
+    };
+    if mac.is_some() {
+        s.sources.insert(0, Source::Arp);
+    }
+    s.snmp = Some(SnmpSeen {
+        version: "2c".into(),
+        credential: "office".into(),
+        facts: f,
+        walked_at: None,
+    });
+    s
+}
+
+fn run(store: &mut Store, time: &str, seen: &[Seen]) -> i64 {
+    let id = store
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: time,
+            targets: "198.51.100.0/24",
+            exclude: "",
+            addresses: 254,
+            excluded: 0,
+            rate: 100,
+            credentials: vec!["office".into()],
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    store.record(id, seen).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .finish_run(
+            id,
+            &RunEnd {
+                status: RunStatus::Done,
+                error: None,
+                finished_at: time.to_string(),
+                answered: seen.len(),
+                snmp_ok: seen.iter().filter(|s| s.snmp.is_some()).count(),
+            },
+            &Engine::builtin().unwrap_or_else(|e| panic!("{e}")),
+            &DeriveOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    id
+}
+
+/// Huawei's and Cisco's first MAC blocks; CMU's enterprise number, which
+/// no registry places in a country.
+const HUAWEI: [u8; 3] = [0x00, 0xe0, 0xfc];
+const CISCO: [u8; 3] = [0x00, 0x00, 0x0c];
+
+fn mac(oui: [u8; 3], last: u8) -> [u8; 6] {
+    [oui[0], oui[1], oui[2], 0, 0, last]
+}
+
+fn lan() -> Vec<Seen> {
+    let mut hostile = Seen {
+        ip: "198.51.100.20".parse().ok(),
+        sources: vec![Source::Icmp, Source::Dns],
+        hostname: Some("=cmd|' /C calc'!A0".into()),
+        ..Seen::default()
+    };
+    hostile.rtt_ms = Some(0.2);
+    vec![
+        arp("198.51.100.10", mac(HUAWEI, 1)),
+        arp("198.51.100.11", mac(HUAWEI, 2)),
+        agent(
+            "198.51.100.1",
+            Some(mac(CISCO, 1)),
+            "Cisco IOS Software, C3750E Software (C3750E-UNIVERSALK9-M), Version 15.0(2)SE11",
+            "1.3.6.1.4.1.9.1.516",
+        ),
+        hostile,
+        agent("198.51.100.21", None, "net-snmp agent", "1.3.6.1.4.1.3.1"),
+    ]
+}
+
+fn snapshots(store: &Store) -> Vec<(i64, String, String, String, i64)> {
+    let mut stmt = store
+        .connection()
+        .prepare("SELECT run_id, origin, class, vendor, devices FROM origin_snapshots ORDER BY 1, 2, 3, 4")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    rows.map(|r| r.unwrap_or_else(|e| panic!("{e}"))).collect()
+}
+
+#[test]
+fn origin_report_counts_devices_made_by_real_runs() {
+    let path = temp_db("real");
+    let mut store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let first = run(&mut store, "2026-11-30T08:00:00Z", &lan());
+    // The next day one Huawei host is gone.
+    let mut second_lan = lan();
+    second_lan.remove(1);
+    let second = run(&mut store, "2026-12-01T08:00:00Z", &second_lan);
+
+    let r: OriginReport = store
+        .origin_report("2026-12-01T09:00:00Z", None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Live devices: both Huawei hosts (one unseen today but still known),
+    // the Cisco router, two of unknown origin.
+    assert_eq!(
+        (r.overall.domestic, r.overall.foreign, r.overall.unknown),
+        (2, 1, 2),
+        "{r:?}"
+    );
+    assert_eq!(r.overall.domestic_of_all(), Some(40.0));
+    assert_eq!(r.overall.domestic_of_known(), Some(66.7));
+    let huawei = r
+        .by_vendor
+        .iter()
+        .find(|(v, _)| v == "Huawei")
+        .map(|(_, s)| *s);
+    assert_eq!(huawei.map(|s| s.domestic), Some(2), "{:?}", r.by_vendor);
+    let cisco = r
+        .by_vendor
+        .iter()
+        .find(|(v, _)| v == "Cisco")
+        .map(|(_, s)| *s);
+    assert_eq!(cisco.map(|s| s.foreign), Some(1));
+    // The Cisco agent's class is a network class: counted under 网络设备.
+    let net = r
+        .by_category
+        .iter()
+        .find(|(c, _)| c.zh == "网络设备")
+        .map(|(_, s)| s.foreign);
+    assert_eq!(net, Some(1), "{:?}", r.by_category);
+
+    // The trend: what each run saw.
+    assert_eq!(r.trend.len(), 2);
+    let t: Vec<(i64, u64, u64, u64)> = r
+        .trend
+        .iter()
+        .map(|p| (p.run_id, p.domestic, p.foreign, p.unknown))
+        .collect();
+    assert_eq!(t, vec![(first, 2, 1, 2), (second, 1, 1, 2)]);
+    assert_eq!(r.trend[0].time, "2026-11-30T08:00:00Z");
+    // As of the first day: only its run.
+    let trend = store
+        .origin_trend(Some("2026-11-30T23:59:59Z"), 100)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(trend.len(), 1);
+
+    // The unknowns, each with what is known and why it is unknown.
+    assert_eq!(r.unknowns.len(), 2);
+    let no_vendor = r
+        .unknowns
+        .iter()
+        .find(|u| u.ip.as_deref() == Some("198.51.100.20"))
+        .unwrap_or_else(|| panic!("{:?}", r.unknowns));
+    assert_eq!(no_vendor.vendor, None);
+    assert_eq!(no_vendor.hostname.as_deref(), Some("=cmd|' /C calc'!A0"));
+    assert!(no_vendor.reason().0.contains("no vendor identified"));
+    let cmu = r
+        .unknowns
+        .iter()
+        .find(|u| u.ip.as_deref() == Some("198.51.100.21"))
+        .unwrap_or_else(|| panic!("{:?}", r.unknowns));
+    assert_eq!(cmu.vendor.as_deref(), Some("Carnegie Mellon"));
+    assert!(
+        cmu.evidence.iter().any(|e| e.field == "vendor_origin"
+            && e.value == "unknown"
+            && e.rule == "origin-unknown"),
+        "{:?}",
+        cmu.evidence
+    );
+    assert!(
+        cmu.evidence
+            .iter()
+            .any(|e| e.field == "vendor" && !e.facts.is_empty()),
+        "{:?}",
+        cmu.evidence
+    );
+    let j = r.to_json();
+    assert_eq!(j["by_origin"]["unknown"]["count"], 2);
+    assert_eq!(
+        j["unknowns"]["items"][0]["reason"]["zh"]
+            .as_str()
+            .map(|s| !s.is_empty()),
+        Some(true)
+    );
+
+    // The live counts agree with the overview the page shows.
+    let o = store.overview().unwrap_or_else(|e| panic!("{e}"));
+    let total: i64 = o.by_origin.iter().map(|(_, n)| n).sum();
+    assert_eq!(u64::try_from(total).ok(), Some(r.overall.total()));
+    let _ = Origin::Unknown;
+    let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
+}
+
+#[test]
+fn origin_snapshots_rebuild_to_the_same_rows() {
+    let path = temp_db("rebuild");
+    let mut store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    run(&mut store, "2026-11-30T08:00:00Z", &lan());
+    let mut less = lan();
+    less.truncate(3);
+    run(&mut store, "2026-12-01T08:00:00Z", &less);
+    let before = snapshots(&store);
+    assert_eq!(
+        before.iter().filter(|r| r.0 == 2).map(|r| r.4).sum::<i64>(),
+        3,
+        "{before:?}"
+    );
+    store
+        .rebuild(
+            &Engine::builtin().unwrap_or_else(|e| panic!("{e}")),
+            &DeriveOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(snapshots(&store), before);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
+}
