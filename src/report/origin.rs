@@ -218,13 +218,25 @@ impl UnknownDevice {
     /// Why the origin is unknown, in English and Chinese, and what would
     /// resolve it.
     pub fn reason(&self) -> (String, String) {
-        match &self.vendor {
-            None => (
-                "no vendor identified (no SNMP answer naming one, no registered MAC block); give the device SNMP access or add its MAC block to a [[vendor]] entry"
-                    .to_string(),
-                "未识别出厂商（无 SNMP 应答，MAC 地址段未登记）；请为该设备开通 SNMP，或在 [[vendor]] 中登记其 MAC 地址段".to_string(),
+        match (&self.vendor, &self.sys_object_id, &self.mac) {
+            (None, Some(oid), _) => (
+                format!(
+                    "no vendor identified: the SNMP agent's sysObjectID {oid} names no vendor Pandian knows; add its enterprise number to a [[vendor]] entry (enterprise_numbers)"
+                ),
+                format!("未识别出厂商：SNMP 的 sysObjectID {oid} 不对应已知厂商；请在 [[vendor]] 的 enterprise_numbers 中登记"),
             ),
-            Some(v) => (
+            (None, None, Some(mac)) => (
+                format!(
+                    "no vendor identified: the MAC block of {mac} is not registered to a known brand and no SNMP agent answered; give the device SNMP access or add its MAC block to a [[vendor]] entry (ouis)"
+                ),
+                format!("未识别出厂商：MAC {mac} 的地址段未对应已知厂商，且无 SNMP 应答；请为该设备开通 SNMP，或在 [[vendor]] 的 ouis 中登记"),
+            ),
+            (None, None, None) => (
+                "no vendor identified: no MAC address known (the device is not on a segment Pandian sweeps with ARP) and no SNMP agent answered; give the device SNMP access or scan its segment directly"
+                    .to_string(),
+                "未识别出厂商：不知道其 MAC 地址（不在以 ARP 扫描的网段上），且无 SNMP 应答；请为该设备开通 SNMP，或直接扫描其所在网段".to_string(),
+            ),
+            (Some(v), _, _) => (
                 format!(
                     "vendor {v} is not placed by any registry; set its origin in a [[vendor]] entry (brand = \"{v}\", origin = \"domestic\" or \"foreign\")"
                 ),
@@ -761,7 +773,17 @@ mod tests {
             last_seen: "2026-12-01T00:00:00Z".into(),
             evidence: vec![],
         };
-        assert!(u.reason().0.contains("[[vendor]]") && u.reason().1.contains("厂商"));
+        assert!(u.reason().0.contains("no MAC address known") && u.reason().1.contains("厂商"));
+        let with_mac = UnknownDevice {
+            mac: Some("02:00:00:00:00:01".into()),
+            ..u.clone()
+        };
+        assert!(with_mac.reason().0.contains("ouis"));
+        let with_agent = UnknownDevice {
+            sys_object_id: Some("1.3.6.1.4.1.99999.1".into()),
+            ..with_mac.clone()
+        };
+        assert!(with_agent.reason().0.contains("enterprise_numbers"));
         let named = UnknownDevice {
             vendor: Some("Carnegie Mellon".into()),
             ..u.clone()

@@ -109,3 +109,6 @@ async fn evidence_zip(
         .map_err(AppError::Internal)?;
     Ok(download(bytes, "application/zip", &name))
 }
+
+#[cfg(test)]
+mod tests;
