@@ -252,3 +252,111 @@ fn origin_snapshots_rebuild_to_the_same_rows() {
     assert_eq!(snapshots(&store), before);
     let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
 }
+
+/// The evidence reads take the schema-4 tables as `0004_audit.sql` says
+/// (the register's and the findings' writers are other modules): rows
+/// are written here as those modules write them, around real runs.
+#[test]
+fn evidence_reads_register_findings_and_runs_as_of_the_cutoff() {
+    let path = temp_db("evidence");
+    let mut store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut first_lan = lan();
+    first_lan.truncate(2);
+    run(&mut store, "2026-11-29T08:00:00Z", &first_lan);
+    run(&mut store, "2026-11-30T08:00:00Z", &lan());
+    let conn = store.connection();
+    let huawei: i64 = conn
+        .query_row(
+            "SELECT id FROM devices WHERE ip = '198.51.100.10'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch(&format!(
+        "DELETE FROM finding_events; DELETE FROM findings; DELETE FROM finding_acks;
+         INSERT INTO asset_imports (id, time, file, sha256, added, updated, unchanged)
+           VALUES (1, '2026-11-29T09:00:00Z', '/srv/资产.csv', 'ab12', 2, 0, 0),
+                  (2, '2026-11-30T09:00:00Z', '/srv/资产.csv', 'cd34', 1, 0, 2);
+         INSERT INTO assets (asset_tag, owner, department, serial, mac, vendor, import_id, first_imported, updated_at)
+           VALUES ('ZC-001', '张三', '信息中心', NULL, '00:e0:fc:00:00:01', '华为', 1, '2026-11-29T09:00:00Z', '2026-11-29T09:00:00Z'),
+                  ('ZC-002', '李四', '=HYPERLINK(\"x\")', 'SN9', NULL, NULL, 1, '2026-11-29T09:00:00Z', '2026-11-29T09:00:00Z'),
+                  ('ZC-003', '王五', NULL, NULL, NULL, NULL, 2, '2026-11-30T09:00:00Z', '2026-11-30T09:00:00Z');
+         INSERT INTO asset_matches (asset_tag, device_id, method, confidence, evidence)
+           VALUES ('ZC-001', {huawei}, 'mac', 0.9, 'mac 00:e0:fc:00:00:01');
+         INSERT INTO findings (id, key, kind, severity, state, device_id, ip, summary, evidence, first_seen, last_seen, first_run, last_run, resolved_at)
+           VALUES (1, 'unregistered:1', 'unregistered', 'medium', 'open', {huawei}, '198.51.100.10', 'not in the register',
+                   '[{{\"source\":\"arp\",\"key\":\"mac\",\"value\":\"00:e0:fc:00:00:01\",\"seen\":\"2026-11-29T08:00:00Z\"}}]',
+                   '2026-11-29T08:00:00Z', '2026-11-30T08:00:00Z', 1, 2, NULL),
+                  (2, 'new_device:1', 'new_device', 'info', 'resolved', {huawei}, NULL, 'new', '[]',
+                   '2026-11-29T08:00:00Z', '2026-11-29T08:00:00Z', 1, 1, '2026-11-29T20:00:00Z'),
+                  (3, 'randomized_mac:2', 'randomized_mac', 'low', 'resolved', NULL, NULL, 'random', '[]',
+                   '2026-11-29T08:00:00Z', '2026-11-30T08:00:00Z', 1, 2, '2026-11-30T08:00:00Z'),
+                  (4, 'ip_conflict:x', 'ip_conflict', 'high', 'open', NULL, NULL, 'conflict', '[]',
+                   '2026-11-30T08:00:00Z', '2026-11-30T08:00:00Z', 2, 2, NULL);
+         INSERT INTO finding_acks (key, first_run, reason, by, time)
+           VALUES ('unregistered:1', 1, '试用设备 / on trial', 'auditor', '2026-11-29T12:00:00Z'),
+                  ('randomized_mac:2', 1, 'later', 'auditor', '2026-11-30T12:00:00Z');"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let day1 = "2026-11-29T23:59:59Z";
+    let e = store
+        .evidence("2026-12-01T00:00:00Z", "2026-11-29", day1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(e.inventory.len(), 2, "{:?}", e.inventory);
+    assert_eq!(e.scans.len(), 1);
+    assert_eq!(e.scans[0].credentials, vec!["office".to_string()]);
+    assert_eq!(
+        (e.scans[0].scanned, e.scans[0].unreachable()),
+        (254, Some(252))
+    );
+    let tags: Vec<Option<String>> = e.assets.iter().map(|a| a.fields[0].clone()).collect();
+    assert_eq!(tags, vec![Some("ZC-001".into()), Some("ZC-002".into())]);
+    assert_eq!(e.assets[0].device_id, Some(huawei));
+    assert_eq!(e.assets[0].method.as_deref(), Some("mac"));
+    assert_eq!(e.assets[1].device_id, None);
+    assert_eq!(e.imports.len(), 1);
+    let states: Vec<(i64, &str)> = e
+        .findings
+        .iter()
+        .map(|f| (f.id, f.state.as_str()))
+        .collect();
+    // 1 acknowledged that day; 2 resolved that day; 3 resolved the next
+    // day (open then, its ack came later too); 4 not seen yet.
+    assert_eq!(
+        states,
+        vec![(1, "acknowledged"), (2, "resolved"), (3, "open")]
+    );
+    assert_eq!(
+        e.findings[0].ack.as_ref().map(|a| a.1.as_str()),
+        Some("auditor")
+    );
+    assert_eq!(e.findings[2].resolved_at, None);
+    assert_eq!(e.origin.trend.len(), 1);
+    assert_eq!(e.origin.overall.total(), 2);
+    assert_eq!(e.inventory[0].asset_tag.as_deref(), Some("ZC-001"));
+
+    let e = store
+        .evidence("2026-12-01T00:00:00Z", "2026-11-30", "2026-11-30T23:59:59Z")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (
+            e.inventory.len(),
+            e.scans.len(),
+            e.assets.len(),
+            e.findings.len()
+        ),
+        (5, 2, 3, 4)
+    );
+    assert_eq!(e.findings[2].state, "resolved");
+    // The register table is formula-safe like every CSV.
+    let csv = String::from_utf8(crate::report::csv::write(
+        crate::report::evidence::register_table(&e.assets),
+    ))
+    .unwrap_or_default();
+    assert!(
+        csv.contains(",\"'=HYPERLINK(\"\"x\"\")\",") && csv.contains("张三"),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
+}
