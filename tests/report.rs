@@ -282,6 +282,34 @@ fn report_evidence_zip_opens_in_real_readers_and_its_hashes_verify() {
     let scans = v["csv"]["scans.csv"].as_str().expect("scans");
     assert_eq!(scans.lines().count(), 2, "one run by then: {scans}");
 
+    // Through the config: the store's group may read the package (root's
+    // group here, which only root may give files to).
+    if pandian::lab::is_root() {
+        let config = d.join("pandian.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[store]\npath = {:?}\ngroup = \"root\"\n",
+                db.display().to_string()
+            ),
+        )
+        .expect("config");
+        std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod");
+        let grouped = d.join("grouped.zip");
+        let (code, _, err) = pandian(&[
+            "report",
+            "evidence",
+            "--config",
+            config.to_str().expect("p"),
+            "--out",
+            grouped.to_str().expect("p"),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let meta = std::fs::metadata(&grouped).expect("zip");
+        assert_eq!((meta.mode() & 0o777, meta.gid()), (0o640, 0));
+    }
+
     // A bad date and a missing database are refused with what to do.
     let (code, _, err) = pandian(&[
         "report",
