@@ -112,8 +112,9 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The newest `limit` runs' snapshots (started by `until`, when
-    /// given), summed over class and vendor, oldest first.
+    /// The newest `limit` runs taken into the derived tables (started by
+    /// `until`, when given), each with its snapshot summed over class and
+    /// vendor (zeros for a run that saw nothing), oldest first.
     pub fn origin_trend(
         &self,
         until: Option<&str>,
@@ -122,12 +123,13 @@ impl Store {
         let mut stmt = self
             .connection()
             .prepare(
-                "SELECT run_id, time, job,
-                        SUM(CASE origin WHEN 'domestic' THEN devices ELSE 0 END),
-                        SUM(CASE origin WHEN 'foreign' THEN devices ELSE 0 END),
-                        SUM(CASE origin WHEN 'unknown' THEN devices ELSE 0 END)
-                 FROM origin_snapshots WHERE (?1 IS NULL OR time <= ?1)
-                 GROUP BY run_id ORDER BY run_id DESC LIMIT ?2",
+                "SELECT s.id, s.started_at, s.job,
+                        COALESCE(SUM(CASE o.origin WHEN 'domestic' THEN o.devices END), 0),
+                        COALESCE(SUM(CASE o.origin WHEN 'foreign' THEN o.devices END), 0),
+                        COALESCE(SUM(CASE o.origin WHEN 'unknown' THEN o.devices END), 0)
+                 FROM scans s LEFT JOIN origin_snapshots o ON o.run_id = s.id
+                 WHERE s.applied_seq IS NOT NULL AND (?1 IS NULL OR s.started_at <= ?1)
+                 GROUP BY s.id ORDER BY s.id DESC LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);

@@ -237,6 +237,15 @@ fn origin_snapshots_rebuild_to_the_same_rows() {
     let mut less = lan();
     less.truncate(3);
     run(&mut store, "2026-12-01T08:00:00Z", &less);
+    // A run that saw nothing is in the trend, with zeros.
+    let empty = run(&mut store, "2026-12-02T08:00:00Z", &[]);
+    let trend = store
+        .origin_trend(None, 100)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let last = trend
+        .last()
+        .map(|t| (t.run_id, t.domestic, t.foreign, t.unknown));
+    assert_eq!((trend.len(), last), (3, Some((empty, 0, 0, 0))));
     let before = snapshots(&store);
     assert_eq!(
         before.iter().filter(|r| r.0 == 2).map(|r| r.4).sum::<i64>(),
