@@ -1,5 +1,6 @@
 //! The reports on the page: `GET /api/v1/report/origin` (JSON),
-//! `/api/v1/report/origin.csv` and `.xlsx`, and
+//! `/api/v1/report/origin.csv` (`?table=summary`, `trend` or `unknowns`)
+//! and `.xlsx` (every table, a sheet each), and
 //! `/api/v1/report/evidence.zip?date=YYYY-MM-DD` (the audit evidence
 //! package, as `pandian report evidence` writes it). Each is one store
 //! read under the page's read permits; the report is built and encoded on
@@ -56,21 +57,36 @@ async fn origin_json(State(state): State<AppState>) -> Result<Response, AppError
     Ok(Json(report.to_json()).into_response())
 }
 
-async fn origin_csv(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn origin_csv(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = Params::parse(raw.as_deref());
+    let table = params.get("table").unwrap_or("summary").to_string();
+    if !["summary", "trend", "unknowns"].contains(&table.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "table `{}` is not one of summary, trend, unknowns",
+            table.chars().take(40).collect::<String>()
+        )));
+    }
     let now = now();
     let day = evidence::day_of(&now).to_string();
+    let name = match table.as_str() {
+        "summary" => format!("pandian-origin-{day}.csv"),
+        other => format!("pandian-origin-{other}-{day}.csv"),
+    };
     let bytes = state
         .with_store(move |s| {
-            Ok(crate::report::csv::write(
-                s.origin_report(&now, None)?.summary_table(),
-            ))
+            let r = s.origin_report(&now, None)?;
+            let rows = match table.as_str() {
+                "trend" => r.trend_table(),
+                "unknowns" => r.unknown_table(),
+                _ => r.summary_table(),
+            };
+            Ok(crate::report::csv::write(rows))
         })
         .await?;
-    Ok(download(
-        bytes,
-        "text/csv; charset=utf-8",
-        &format!("pandian-origin-{day}.csv"),
-    ))
+    Ok(download(bytes, "text/csv; charset=utf-8", &name))
 }
 
 async fn origin_xlsx(State(state): State<AppState>) -> Result<Response, AppError> {

@@ -177,6 +177,23 @@ async fn web_origin_report_as_json_csv_and_xlsx() {
     assert!(text.contains(",'=cmd|' /C calc'!A0,"), "{text}");
     assert!(!text.contains(",=cmd"), "{text}");
 
+    let g = get(
+        app.clone(),
+        "/api/v1/report/origin.csv?table=unknowns",
+        None,
+    )
+    .await;
+    assert!(header_of(&g, header::CONTENT_DISPOSITION).contains("pandian-origin-unknowns-"));
+    let text = String::from_utf8_lossy(&g.body);
+    assert!(
+        text.contains("198.51.100.20") && text.contains("no MAC address known"),
+        "{text}"
+    );
+    let g = get(app.clone(), "/api/v1/report/origin.csv?table=trend", None).await;
+    assert_eq!(String::from_utf8_lossy(&g.body).lines().count(), 2);
+    let g = get(app.clone(), "/api/v1/report/origin.csv?table=%3Cx%3E", None).await;
+    assert_eq!(g.status, StatusCode::BAD_REQUEST);
+
     let g = get(app.clone(), "/api/v1/report/origin.xlsx", None).await;
     assert_eq!(g.status, StatusCode::OK);
     assert_eq!(header_of(&g, header::CONTENT_TYPE), super::XLSX_TYPE);
