@@ -125,7 +125,8 @@ fn header_of(g: &Got, name: header::HeaderName) -> &str {
 
 #[tokio::test]
 async fn web_origin_report_as_json_csv_and_xlsx() {
-    let app = app(AppState::new(store("origin"), true, "x".into()));
+    let db = store("origin");
+    let app = app(AppState::new(db.clone(), true, "x".into()));
     let g = get(app.clone(), "/api/v1/report/origin", None).await;
     assert_eq!(g.status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_slice(&g.body).unwrap_or_default();
@@ -214,11 +215,14 @@ async fn web_origin_report_as_json_csv_and_xlsx() {
             "a hostile vendor is escaped on the page"
         );
     }
+    drop(app);
+    let _ = std::fs::remove_dir_all(db.parent().unwrap_or(&db));
 }
 
 #[tokio::test]
 async fn web_evidence_zip_refuses_a_bad_date_and_needs_credentials() {
-    let app = app(AppState::new(store("evidence"), true, "x".into()));
+    let db = store("evidence");
+    let app = app(AppState::new(db.clone(), true, "x".into()));
     let g = get(
         app.clone(),
         "/api/v1/report/evidence.zip?date=2026-02-31",
@@ -310,4 +314,5 @@ async fn web_evidence_zip_refuses_a_bad_date_and_needs_credentials() {
     );
     let g = get(protected, "/api/v1/report/origin.csv", Some(&basic)).await;
     assert_eq!(g.status, StatusCode::OK);
+    let _ = std::fs::remove_dir_all(db.parent().unwrap_or(&db));
 }
