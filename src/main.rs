@@ -36,6 +36,8 @@ enum Command {
     HashPassword(cli::hash_password::HashPasswordArgs),
     /// List findings (shadow IT, policy, register) or acknowledge one.
     Findings(cli::findings::FindingsArgs),
+    /// Import or list the approved-asset register (CSV or XLSX).
+    Assets(cli::assets::AssetsArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Rebuild(a) => cli::rebuild::run(a),
         Command::HashPassword(a) => cli::hash_password::run(a),
         Command::Findings(a) => cli::findings::run(a),
+        Command::Assets(a) => cli::assets::run(a),
     };
     match result {
         Ok(code) => code,

@@ -123,6 +123,7 @@ fn help_lists_every_command() {
         "fingerprint",
         "demo",
         "rebuild",
+        "assets",
     ] {
         let listed = out
             .lines()

@@ -10,9 +10,10 @@
 //!
 //! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
 //! `GET /devices/{id}`, `GET /api/v1/devices`, `GET /api/v1/devices/{id}`,
-//! `GET /api/v1/scans`, `GET /api/v1/findings`, `GET /healthz`. Who may read them ([`auth`]), HTTPS
+//! `GET /api/v1/scans`, `GET /api/v1/findings`, `GET /api/v1/assets`, `GET /healthz`. Who may read them ([`auth`]), HTTPS
 //! ([`tls`]) and the plain-HTTP redirect ([`redirect`]) wrap this router.
 
+mod assets;
 pub mod auth;
 mod findings_page;
 pub mod i18n;
@@ -163,6 +164,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/scans", get(api_scans))
         .route("/api/v1/findings", get(api_findings))
         .route("/findings", get(findings_page::page))
+        .route("/api/v1/assets", get(assets::api_assets))
         .route("/healthz", get(healthz))
         .with_state(state)
 }
