@@ -478,3 +478,149 @@ mod fuzz {
         }
     }
 }
+
+/// A minimal XLSX workbook written here (stored, not deflated): one sheet
+/// whose rows are raw `<c>` cell elements; style 1 is a date format.
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    use std::io::Write;
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (i, cells) in rows.iter().enumerate() {
+        sheet.push_str(&format!("<row r=\"{}\">{}</row>", i + 1, cells.concat()));
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.to_string(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="资产" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.to_string(),
+        ),
+        (
+            "xl/styles.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#.to_string(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, text) in parts {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+fn s(r: &str, text: &str) -> String {
+    format!("<c r=\"{r}\" t=\"inlineStr\"><is><t>{text}</t></is></c>")
+}
+
+#[test]
+fn assets_xlsx_reads_strings_dates_numbers_and_keeps_formulas_as_text() {
+    let header = [
+        s("A1", "资产编号"),
+        s("B1", "购置日期"),
+        s("C1", "序列号"),
+        s("D1", "备注"),
+        s("E1", "保修截止"),
+    ];
+    let row = [
+        s("A2", "ZC-1"),
+        "<c r=\"B2\" s=\"1\"><v>45356</v></c>".to_string(),
+        "<c r=\"C2\"><v>123456789</v></c>".to_string(),
+        "<c r=\"D2\"><f>SUM(1,2)</f><v>3</v></c>".to_string(),
+        s("E2", "2027/1/31"),
+    ];
+    // Row 3 left out: a gap in the sheet; row 4's number is what is shown.
+    let h: Vec<&str> = header.iter().map(String::as_str).collect();
+    let r: Vec<&str> = row.iter().map(String::as_str).collect();
+    let blank: &[&str] = &[];
+    let c4 = s("A4", "ZC-2");
+    let bytes = workbook(&[&h, &r, blank, &[c4.as_str()]]);
+    let reg = read("r.xlsx", &bytes).unwrap();
+    assert_eq!(reg.format, Format::Xlsx);
+    assert_eq!(reg.assets.len(), 2);
+    let a = &reg.assets[0];
+    assert_eq!(a.purchase_date.as_deref(), Some("2024-03-05"));
+    assert_eq!(a.serial.as_deref(), Some("123456789"));
+    assert_eq!(
+        a.notes.as_deref(),
+        Some("=SUM(1,2)"),
+        "the formula, not its cached 3"
+    );
+    assert_eq!(a.warranty_end.as_deref(), Some("2027-01-31"));
+
+    // A number in a date column, a bad date, a value far to the right.
+    let cases: &[(&str, &str, usize)] = &[
+        ("<c r=\"B2\"><v>45356</v></c>", "a number, not a date", 2),
+        (
+            "<c r=\"B2\" t=\"inlineStr\"><is><t>2024-02-30</t></is></c>",
+            "not a date",
+            2,
+        ),
+        (
+            "<c r=\"XFD2\" t=\"inlineStr\"><is><t>x</t></is></c>",
+            "past column 64",
+            2,
+        ),
+        (
+            "<c r=\"B2\" t=\"e\"><v>#N/A</v></c>",
+            "spreadsheet error",
+            2,
+        ),
+    ];
+    for (cell, want, line) in cases {
+        let a2 = s("A2", "ZC-1");
+        let bytes = workbook(&[&h, &[a2.as_str(), cell]]);
+        let err = read("bad.xlsx", &bytes).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(want) && text.starts_with(&format!("bad.xlsx line {line}")),
+            "{cell}: {text}"
+        );
+    }
+}
+
+mod fuzz_xlsx {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A valid workbook with a few bytes changed never panics the reader.
+        #[test]
+        fn assets_xlsx_mutated_never_panics(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in proptest::option::of(any::<prop::sample::Index>()),
+        ) {
+            let h = [s("A1", "asset_tag"), s("B1", "mac")];
+            let r = [s("A2", "ZC-1"), s("B2", "00:1b:54:00:00:01")];
+            let hv: Vec<&str> = h.iter().map(String::as_str).collect();
+            let rv: Vec<&str> = r.iter().map(String::as_str).collect();
+            let mut bytes = workbook(&[&hv, &rv]);
+            for (at, b) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = b;
+            }
+            if let Some(c) = cut {
+                bytes.truncate(c.index(bytes.len()));
+            }
+            let _ = read("m.xlsx", &bytes);
+        }
+    }
+}
