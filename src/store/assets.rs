@@ -236,14 +236,15 @@ pub fn import(
     ))?;
     for a in &register.assets {
         if added.contains(a.asset_tag.as_str()) {
-            let mut values: Vec<Option<&str>> = Column::ALL.iter().map(|c| a.get(*c)).collect();
-            values.truncate(13);
-            insert.execute(rusqlite::params_from_iter(
-                values
-                    .into_iter()
-                    .map(|v| v.map(str::to_string))
-                    .chain([Some(import_id.to_string()), Some(now.to_string())]),
-            ))?;
+            let values: Vec<rusqlite::types::Value> = Column::ALL
+                .iter()
+                .map(|c| text_or_null(a.get(*c)))
+                .chain([
+                    rusqlite::types::Value::Integer(import_id),
+                    rusqlite::types::Value::Text(now.to_string()),
+                ])
+                .collect();
+            insert.execute(rusqlite::params_from_iter(values))?;
         } else if updated.contains(a.asset_tag.as_str()) {
             let sets: Vec<String> = register
                 .columns
@@ -268,13 +269,12 @@ pub fn import(
                     .columns
                     .iter()
                     .filter(|c| **c != Column::AssetTag)
-                    .map(|c| match a.get(*c) {
-                        Some(v) => rusqlite::types::Value::Text(v.to_string()),
-                        None => rusqlite::types::Value::Null,
-                    }),
+                    .map(|c| text_or_null(a.get(*c))),
             )
             .collect();
-            conn.execute(&sql, rusqlite::params_from_iter(values))?;
+            // The same statement for every row of one file.
+            conn.prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(values))?;
         }
     }
     let matched = rematch(conn)?;
@@ -283,6 +283,13 @@ pub fn import(
         plan,
         matched,
     })
+}
+
+fn text_or_null(v: Option<&str>) -> rusqlite::types::Value {
+    match v {
+        Some(t) => rusqlite::types::Value::Text(t.to_string()),
+        None => rusqlite::types::Value::Null,
+    }
 }
 
 /// The keys of every live device (not merged into another).
