@@ -456,6 +456,10 @@ fn serve_imports_assets_file_at_start_and_on_sighup_when_changed() {
         .and_then(|r| r.split('"').next())
         .and_then(|p| p.parse().ok())
         .unwrap();
+    // check-config reads the register too, and warns on a bad one.
+    let (code, out, err) = run(&["check-config", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("register.csv (1 assets)"), "{out}");
     let log = d.join("serve.log");
     let mut child = Command::new(bin())
         .args(["serve", "--config", cfg.to_str().unwrap()])
@@ -502,6 +506,12 @@ fn serve_imports_assets_file_at_start_and_on_sighup_when_changed() {
             .filter(|l| l.contains("asset register not imported"))
     });
     let after_bad = owners();
+    let (code, out, check_err) = run(&["check-config", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{check_err}");
+    assert!(
+        out.contains("not importable") && check_err.contains("line 3, column `ip`"),
+        "{out}{check_err}"
+    );
 
     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
     let status = poll(Duration::from_secs(15), || child.try_wait().ok().flatten());

@@ -200,6 +200,26 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         }
     )?;
     writeln!(out, "  database:    {}", s.db_path.display())?;
+    if let Some(file) = &s.assets.file {
+        // serve starts with a bad register (keeping the stored one), so
+        // this warns instead of failing the check.
+        match daemon::assets::read_register(file) {
+            Ok((r, _)) => writeln!(
+                out,
+                "  assets:      {} ({} assets)",
+                file.display(),
+                r.assets.len()
+            )?,
+            Err(e) => {
+                writeln!(
+                    out,
+                    "  assets:      {} (not importable, see the warning)",
+                    file.display()
+                )?;
+                eprintln!("warning: {e}");
+            }
+        }
+    }
     for line in web {
         writeln!(out, "{line}")?;
     }
