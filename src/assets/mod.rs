@@ -25,7 +25,9 @@
 //! | `warranty_end` | 保修截止 | as `purchase_date` |
 //! | `notes` | 备注 | text (may span lines) |
 //!
-//! Cells are trimmed; an empty cell is no value. Text is kept exactly as
+//! The header row is the first non-blank row, after at most three title
+//! rows of one cell each (`2026年资产台账`) when a later row names
+//! `asset_tag`. Cells are trimmed; an empty cell is no value. Text is kept exactly as
 //! written: a cell starting with `=`, `+`, `-` or `@` is text like any
 //! other, and an XLSX formula is kept as its formula text (`=A1+1`), never
 //! evaluated and never replaced by the value a spreadsheet cached for it.
@@ -49,6 +51,8 @@ pub const MAX_ROWS: usize = 200_000;
 pub const MAX_NOTES_CHARS: usize = 4096;
 /// Longest other cell, in characters.
 pub const MAX_CELL_CHARS: usize = 256;
+/// Title rows (one filled cell each) allowed above the header row.
+const TITLE_ROWS: usize = 3;
 
 /// One column of the register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -339,6 +343,18 @@ struct RawRow {
 }
 
 impl RawRow {
+    /// How many cells hold something.
+    fn filled(&self) -> usize {
+        self.cells
+            .iter()
+            .filter(|c| match c {
+                Raw::Empty => false,
+                Raw::Text(t) => !t.trim().is_empty(),
+                _ => true,
+            })
+            .count()
+    }
+
     fn is_blank(&self) -> bool {
         self.cells.iter().all(|c| match c {
             Raw::Empty => true,
@@ -390,7 +406,18 @@ pub fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Register, RegisterError> {
 /// The header row (the first non-blank one) names the columns; each row
 /// after it is an asset.
 fn build(file: &str, format: Format, rows: Vec<RawRow>) -> Result<Register, RegisterError> {
-    let mut rows = rows.into_iter().filter(|r| !r.is_blank());
+    let mut rows: Vec<RawRow> = rows.into_iter().filter(|r| !r.is_blank()).collect();
+    // Registers often open with a title (one cell, e.g. "2026年资产台账"):
+    // such rows before the header row (the one naming asset_tag) are skipped.
+    if let Some(at) = rows.iter().take(TITLE_ROWS + 1).position(|r| {
+        r.cells
+            .iter()
+            .any(|c| matches!(c, Raw::Text(t) if Column::from_header(t.trim_start_matches('\u{feff}')) == Some(Column::AssetTag)))
+    }) && rows.iter().take(at).all(|r| r.filled() == 1)
+    {
+        rows.drain(..at);
+    }
+    let mut rows = rows.into_iter();
     let Some(header) = rows.next() else {
         return Err(RegisterError::File {
             file: file.to_string(),
@@ -452,6 +479,12 @@ fn build(file: &str, format: Format, rows: Vec<RawRow>) -> Result<Register, Regi
         ));
     }
     let columns: Vec<Column> = layout.iter().flatten().map(|(c, _)| *c).collect();
+    let tag_header = layout
+        .iter()
+        .flatten()
+        .find(|(c, _)| *c == Column::AssetTag)
+        .map(|(_, h)| h.clone())
+        .unwrap_or_default();
     let mut assets = Vec::new();
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for row in rows {
@@ -499,17 +532,11 @@ fn build(file: &str, format: Format, rows: Vec<RawRow>) -> Result<Register, Regi
             })?;
             asset.set(*column, value);
         }
-        let tag_header = layout
-            .iter()
-            .flatten()
-            .find(|(c, _)| *c == Column::AssetTag)
-            .map(|(_, h)| h.clone())
-            .unwrap_or_default();
         if asset.asset_tag.is_empty() {
             return Err(RegisterError::Cell {
                 file: file.to_string(),
                 line: row.line,
-                column: tag_header,
+                column: tag_header.clone(),
                 message: "no asset tag; every asset needs one".into(),
             });
         }
@@ -517,7 +544,7 @@ fn build(file: &str, format: Format, rows: Vec<RawRow>) -> Result<Register, Regi
             return Err(RegisterError::Cell {
                 file: file.to_string(),
                 line: row.line,
-                column: tag_header,
+                column: tag_header.clone(),
                 message: format!(
                     "the asset tag `{}` is already on line {first}; each tag once per file",
                     cell::shown(&asset.asset_tag)

@@ -218,6 +218,19 @@ fn assets_files_that_are_not_registers_are_refused() {
 }
 
 #[test]
+fn assets_title_rows_above_the_header_are_skipped() {
+    let reg = csv("2026年资产台账,,\n,,\n资产编号,责任人,部门\nZC-1,张三,\n").unwrap();
+    assert_eq!(reg.assets.len(), 1);
+    assert_eq!(reg.assets[0].owner.as_deref(), Some("张三"));
+    // A row of several cells is no title: its headers are checked.
+    let err = csv("title,more\nasset_tag,owner\nZC-1,x\n").unwrap_err();
+    assert!(matches!(err, RegisterError::Row { line: 1, .. }), "{err}");
+    // More than three title rows: the first is taken as the header.
+    let err = csv("a\nb\nc\nd\nasset_tag\nZC-1\n").unwrap_err();
+    assert!(matches!(err, RegisterError::Row { line: 1, .. }), "{err}");
+}
+
+#[test]
 fn assets_header_only_register_is_empty_not_an_error() {
     let reg = csv("asset_tag,owner\n").unwrap();
     assert!(reg.assets.is_empty());
