@@ -4,6 +4,7 @@
 //!
 //! | module | job | pure? |
 //! |---|---|---|
+//! | [`assets`] | the approved-asset register: CSV/XLSX in, validated rows; matching to devices | yes |
 //! | [`facts`] | OIDs, SNMP values, what was observed about a device | yes |
 //! | [`registry`] | IEEE OUI and IANA enterprise-number registries (embedded) | yes |
 //! | [`fingerprint`] | facts in, class/vendor/model/serial/OS/origin out, with evidence | yes |
@@ -27,6 +28,7 @@
 //! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
+pub mod assets;
 pub mod audit;
 pub mod bucket;
 pub mod config;

@@ -38,6 +38,8 @@ enum Command {
     Findings(cli::findings::FindingsArgs),
     /// Reports for auditors: `report evidence` writes the audit evidence package.
     Report(cli::report::ReportArgs),
+    /// Import or list the approved-asset register (CSV or XLSX).
+    Assets(cli::assets::AssetsArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::HashPassword(a) => cli::hash_password::run(a),
         Command::Findings(a) => cli::findings::run(a),
         Command::Report(a) => cli::report::run(a),
+        Command::Assets(a) => cli::assets::run(a),
     };
     match result {
         Ok(code) => code,

@@ -124,6 +124,7 @@ fn help_lists_every_command() {
         "demo",
         "rebuild",
         "report",
+        "assets",
     ] {
         let listed = out
             .lines()

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod assets;
 pub mod demo;
 pub mod findings;
 pub mod fingerprint;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// `pandian serve` arguments.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Print a commented example config: pandian check-config --template\n\nSignals: SIGHUP reads the config again (used from the next scan; web.listen,\nstore.path and store.group need a restart; an invalid file is logged and the\nrunning config stays). SIGINT and SIGTERM stop cleanly."
+    after_help = "Print a commented example config: pandian check-config --template\n\nSignals: SIGHUP reads the config again (used from the next scan; web.listen,\nstore.path and store.group need a restart; an invalid file is logged and the\nrunning config stays; the [assets] file is imported again if it changed).\nSIGINT and SIGTERM stop cleanly."
 )]
 pub struct ServeArgs {
     /// The TOML config file.
@@ -200,6 +200,26 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
         }
     )?;
     writeln!(out, "  database:    {}", s.db_path.display())?;
+    if let Some(file) = &s.assets.file {
+        // serve starts with a bad register (keeping the stored one), so
+        // this warns instead of failing the check.
+        match daemon::assets::read_register(file) {
+            Ok((r, _)) => writeln!(
+                out,
+                "  assets:      {} ({} assets)",
+                file.display(),
+                r.assets.len()
+            )?,
+            Err(e) => {
+                writeln!(
+                    out,
+                    "  assets:      {} (not importable, see the warning)",
+                    file.display()
+                )?;
+                eprintln!("warning: {e}");
+            }
+        }
+    }
     for line in web {
         writeln!(out, "{line}")?;
     }

@@ -11,6 +11,7 @@
 //! a watch channel: jobs are added, changed (from their next run) and
 //! removed; an invalid file is logged and ignored.
 
+pub mod assets;
 pub mod jobs;
 pub mod netns;
 pub mod reload;
@@ -130,6 +131,11 @@ pub async fn run(
     if applied > 0 {
         tracing::info!(runs = applied, "derived tables brought up to date");
     }
+    if let Some(file) = &settings.assets.file {
+        let outcome =
+            assets::import_if_changed(&mut store, file, &timefmt::system(SystemTime::now()));
+        assets::log_outcome(file, &outcome);
+    }
     let des_salt = crate::store::snmp::des_salt_state(store.connection())
         .map_err(|e| DaemonError::Snmp(e.to_string()))?;
     // The SNMP client must be able to start (each job makes its own).
@@ -210,13 +216,14 @@ pub async fn run(
     );
 
     let (settings_tx, settings_rx) = watch::channel(Arc::new(settings));
+    let (writer, handle) = crate::store::writer::Writer::start(store, engine, derive_opts);
     let reloader = tokio::spawn(reload_on_request(
         reload,
         config_path.to_path_buf(),
         settings_tx,
         state,
+        handle.clone(),
     ));
-    let (writer, handle) = crate::store::writer::Writer::start(store, engine, derive_opts);
     // A reloaded [policy] holds from the next finished run on.
     let policy_follower = {
         let mut rx = settings_rx.clone();
@@ -238,12 +245,13 @@ pub async fn run(
         stop.receiver(),
     )
     .await;
-    // Every handle is gone once the jobs and the policy follower are: the
-    // writer ends.
+    // Every handle is gone once the jobs, the policy follower and the
+    // reloader are: the writer ends.
     policy_follower.abort();
     let _ = policy_follower.await;
-    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     reloader.abort();
+    let _ = reloader.await;
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     let _ = tokio::time::timeout(web::serve::DRAIN + Duration::from_secs(2), web).await;
     tracing::info!("stopped");
     Ok(())
@@ -290,6 +298,7 @@ async fn reload_on_request(
     path: PathBuf,
     settings: watch::Sender<Arc<Settings>>,
     state: AppState,
+    writer: crate::store::writer::Handle,
 ) {
     while requests.recv().await.is_some() {
         let running = settings.borrow().clone();
@@ -309,6 +318,9 @@ async fn reload_on_request(
                     "config reloaded; each job takes it from its next run"
                 );
                 state.set_configured(r.settings.scans_anything());
+                if let Some(file) = r.settings.assets.file.clone() {
+                    assets::reimport(&writer, file).await;
+                }
                 let _ = settings.send(Arc::new(r.settings));
             }
             Ok(Err(e)) => {

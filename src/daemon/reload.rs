@@ -7,6 +7,8 @@
 //! need a restart. An invalid file is refused with its error (file, line,
 //! key) and the running config stays. Settings that come from the command
 //! line rather than the file (`serve --netns`'s resolv.conf) are kept.
+//! After a valid reload the `[assets] file` is imported again when its
+//! content changed (`daemon::assets`).
 //!
 //! [`merge`] is pure so the rules are tested directly; later kinds of
 //! settings (scheduled jobs) join it here.

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 
 /// Derive the audit tables for run `run_id` (already taken into devices).
 pub fn after_run(conn: &Connection, run_id: i64, opts: &DeriveOptions) -> rusqlite::Result<()> {
+    super::assets::rematch(conn)?;
     super::origin::snapshot(conn, run_id)?;
     super::findings::evaluate(conn, run_id, opts)?;
     Ok(())

@@ -45,6 +45,23 @@ enum Cmd {
     Preferred(Reply<HashMap<IpAddr, String>>),
     Prune(String, Reply<usize>),
     Policy(std::sync::Arc<crate::audit::Policy>, Reply<()>),
+    ImportAssets(
+        Box<AssetImport>,
+        Reply<Option<super::assets::ImportSummary>>,
+    ),
+}
+
+/// A register to import through the writer ([`Handle::import_assets`]).
+#[derive(Debug, Clone)]
+pub struct AssetImport {
+    /// The validated register.
+    pub register: crate::assets::Register,
+    /// The file it came from, as recorded.
+    pub file: String,
+    /// The file's SHA-256.
+    pub sha256: String,
+    /// The import's time (RFC 3339).
+    pub now: String,
 }
 
 /// A handle to the writer; cheap to clone. The writer stops when every
@@ -118,6 +135,15 @@ impl Writer {
                             opts.policy = policy;
                             let _ = reply.send(Ok(()));
                         }
+                        Cmd::ImportAssets(a, reply) => {
+                            let _ = reply.send(store.import_assets(
+                                &a.register,
+                                &a.file,
+                                &a.sha256,
+                                &a.now,
+                                true,
+                            ));
+                        }
                     }
                 }
                 store
@@ -186,6 +212,15 @@ impl Handle {
         policy: std::sync::Arc<crate::audit::Policy>,
     ) -> Result<(), StoreError> {
         self.ask(|r| Cmd::Policy(policy, r)).await
+    }
+
+    /// [`Store::import_assets`], skipped (None) when the newest import
+    /// has the same content.
+    pub async fn import_assets(
+        &self,
+        import: AssetImport,
+    ) -> Result<Option<super::assets::ImportSummary>, StoreError> {
+        self.ask(|r| Cmd::ImportAssets(Box::new(import), r)).await
     }
 
     /// [`Store::prune`].

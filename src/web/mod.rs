@@ -10,11 +10,12 @@
 //!
 //! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
 //! `GET /devices/{id}`, `GET /api/v1/devices`, `GET /api/v1/devices/{id}`,
-//! `GET /api/v1/scans`, `GET /api/v1/findings`, `GET /healthz`; the reports ([`report`]):
+//! `GET /api/v1/scans`, `GET /api/v1/findings`, `GET /api/v1/assets`, `GET /healthz`; the reports ([`report`]):
 //! `GET /api/v1/report/origin` (`.csv`, `.xlsx`) and
 //! `GET /api/v1/report/evidence.zip?date=YYYY-MM-DD`. Who may read them ([`auth`]), HTTPS
 //! ([`tls`]) and the plain-HTTP redirect ([`redirect`]) wrap this router.
 
+mod assets;
 pub mod auth;
 mod findings_page;
 pub mod i18n;
@@ -166,6 +167,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/scans", get(api_scans))
         .route("/api/v1/findings", get(api_findings))
         .route("/findings", get(findings_page::page))
+        .route("/api/v1/assets", get(assets::api_assets))
         .route("/healthz", get(healthz))
         .merge(report::routes())
         .with_state(state)
