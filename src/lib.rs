@@ -16,6 +16,7 @@
 //! | [`schedule`] | job schedules: intervals and cron expressions, jitter | yes |
 //! | [`audit`] | shadow IT and audit: the conditions that are findings, with evidence | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
+//! | [`alert`] | finding events as RFC 5424 syslog and webhook JSON ([`alert::format`] pure), sent by per-destination workers | pure / I/O |
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
@@ -25,6 +26,7 @@
 //! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
+pub mod alert;
 pub mod audit;
 pub mod bucket;
 pub mod config;

@@ -14,8 +14,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
+mod alerts;
 mod policy;
 mod web;
+use alerts::validate_alerts;
+pub use alerts::{AlertSettings, AlertsSection, SyslogTarget, Transport, WebhookTarget};
 pub use policy::PolicySection;
 use policy::validate_policy;
 use web::validate_web;
@@ -47,6 +50,9 @@ pub struct ConfigFile {
     /// What the organisation allows, for the findings (`[policy]`).
     #[serde(default)]
     pub policy: PolicySection,
+    /// Where finding events go (`[alerts]`).
+    #[serde(default)]
+    pub alerts: AlertsSection,
 }
 
 /// `[[job]]`: one scheduled sweep. Keys left out take `[scan]`'s and
@@ -293,6 +299,8 @@ pub struct Settings {
     pub web: WebSettings,
     /// What the findings hold devices to (`[policy]`).
     pub policy: crate::audit::Policy,
+    /// Syslog receivers and webhooks for finding events (`[alerts]`).
+    pub alerts: AlertSettings,
 }
 
 impl Settings {
@@ -882,6 +890,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
     let web = validate_web(&file.web, listen, text, path)?;
     let vendors = vendor_table(&file.vendor, text, path)?;
     let policy = validate_policy(&file.policy, &credentials, text, path)?;
+    let alerts = validate_alerts(&file.alerts, text, path)?;
     Ok(Settings {
         jobs,
         exclude,
@@ -896,6 +905,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         vendors,
         web,
         policy,
+        alerts,
     })
 }
 

@@ -1,0 +1,518 @@
+//! Alerts to real receivers inside a lab: socat listening for syslog over
+//! UDP and over TCP, and Python HTTP servers taking webhooks (one that
+//! answers, one that fails its first try, one that is too slow), plus a
+//! webhook where nothing listens. The daemon runs in the lab's scanner
+//! namespace; the receivers in a host namespace at 198.18.60.10.
+//! Needs root; skips otherwise (fails under PANDIAN_REQUIRE_LAB=1).
+//!
+//! The findings code is not on this branch: the test writes `findings` and
+//! `finding_events` rows with plain SQL (test setup), as that code will.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use pandian::lab::{HostSpec, LabSpec};
+use rusqlite::{Connection, params};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const RECEIVER: &str = "198.18.60.10";
+
+/// A webhook receiver: records each request (path, headers, body) as one
+/// JSON line. `ok` answers 200; `flaky` answers 503 to the first try of
+/// each event and 200 after; `slow` sleeps past any timeout.
+const RECEIVER_PY: &str = r#"
+import http.server, json, sys, threading, time
+mode, addr, port, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+lock = threading.Lock()
+tries = {}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n).decode("utf-8")
+        key = self.headers.get("Idempotency-Key", "")
+        with lock:
+            tries[key] = tries.get(key, 0) + 1
+            first = tries[key] == 1
+            with open(out, "a") as f:
+                f.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
+        if mode == "slow":
+            time.sleep(20)
+        code = 503 if mode == "flaky" and first else 200
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer.daemon_threads = True
+http.server.ThreadingHTTPServer((addr, port), H).serve_forever()
+"#;
+
+fn spec(prefix: &str) -> LabSpec {
+    LabSpec {
+        prefix: prefix.to_string(),
+        base: "198.18.60.0/24".parse().unwrap(),
+        prefix_len: 24,
+        scanner_ip: Ipv4Addr::new(198, 18, 60, 1),
+        hosts: vec![HostSpec {
+            label: "receivers".into(),
+            segment: 0,
+            ip: RECEIVER.parse().unwrap(),
+            mac: [0x52, 0x54, 0x00, 0x60, 0x00, 0x0a],
+            drop_icmp: false,
+            snmpd: None,
+        }],
+        router_snmpd: None,
+    }
+}
+
+/// Test setup: a finding and its event, written as the findings code will.
+fn add_finding(c: &Connection, id: i64, kind: &str, severity: &str, summary: &str) {
+    c.execute(
+        "INSERT INTO findings (id, key, kind, severity, state, device_id, ip, mac, summary, evidence, first_seen, last_seen, first_run, last_run)
+         VALUES (?1, ?2, ?3, ?4, 'open', NULL, '198.18.60.10', '52:54:00:60:00:0a', ?5,
+                 '[{\"source\":\"arp\",\"key\":\"mac\",\"value\":\"52:54:00:60:00:0a\",\"seen\":\"2026-12-01T20:00:00Z\"}]',
+                 '2026-12-01T20:00:00Z', '2026-12-01T20:00:00Z', 0, 0)",
+        params![id, format!("lab:{id}"), kind, severity, summary],
+    )
+    .expect("insert finding");
+}
+
+fn add_event(c: &Connection, id: i64, finding: i64, event: &str) {
+    c.execute(
+        "INSERT INTO finding_events (id, finding_id, run_id, time, event) VALUES (?1, ?2, 0, '2026-12-01T20:00:05Z', ?3)",
+        params![id, finding, event],
+    )
+    .expect("insert event");
+}
+
+/// Every file in `dir` starting with `stem`, read.
+fn files(dir: &Path, stem: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.file_name().to_string_lossy().starts_with(stem) {
+            out.push(std::fs::read(e.path()).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// RFC 6587 octet-counted frames in `stream`; None if the framing breaks.
+fn frames(mut stream: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    while !stream.is_empty() {
+        let sp = stream.iter().position(|b| *b == b' ')?;
+        let len: usize = std::str::from_utf8(&stream[..sp]).ok()?.parse().ok()?;
+        let rest = &stream[sp + 1..];
+        if rest.len() < len {
+            // A frame still arriving.
+            break;
+        }
+        out.push(rest[..len].to_vec());
+        stream = &rest[len..];
+    }
+    Some(out)
+}
+
+/// The event ids of syslog messages, each checked for the RFC 5424 shape:
+/// PRI, version 1, the app name, MSGID = kind, Pandian's SD-ID, BOM + MSG.
+fn syslog_events(messages: &[Vec<u8>]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for m in messages {
+        let text = std::str::from_utf8(m).expect("UTF-8 syslog message");
+        let (pri, rest) = text
+            .strip_prefix('<')
+            .and_then(|t| t.split_once('>'))
+            .expect("PRI");
+        let pri: u16 = pri.parse().expect("PRI number");
+        assert!(pri / 8 == 16 || pri / 8 == 3, "local0 or daemon: {text}");
+        let fields: Vec<&str> = rest.splitn(7, ' ').collect();
+        assert_eq!(fields[0], "1", "VERSION: {text}");
+        assert_eq!(fields[3], "pandian", "APP-NAME: {text}");
+        assert_eq!(fields[2], "inventory-lab", "HOSTNAME: {text}");
+        assert!(
+            fields[6].starts_with("[pandian@32473 event=\""),
+            "SD: {text}"
+        );
+        assert!(text.contains("] \u{feff}"), "BOM before MSG: {text}");
+        assert!(!text.contains('\n'), "one line: {text}");
+        let id = text
+            .split("event_id=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|n| n.parse().ok())
+            .expect("event_id");
+        let kind = fields[5];
+        assert!(
+            text.contains(&format!(" kind=\"{kind}\"")),
+            "MSGID is the kind: {text}"
+        );
+        ids.push(id);
+    }
+    ids.sort();
+    ids
+}
+
+/// Webhook requests recorded in `file`: (event id, the request).
+fn hooks(file: &Path) -> Vec<(i64, serde_json::Value)> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|r| {
+            let body: serde_json::Value =
+                serde_json::from_str(r["body"].as_str().unwrap_or("")).expect("JSON body");
+            (body["event_id"].as_i64().unwrap_or(-1), r)
+        })
+        .collect()
+}
+
+/// A recorded request's header, by name in any case.
+fn header<'a>(r: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+    r["headers"]
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str())
+}
+
+fn start(lab: &pandian::lab::Lab, config: &Path, log: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log");
+    Command::new(bin())
+        .args(["serve", "--config"])
+        .arg(config)
+        .args(["--netns", &lab.scanner_ns()])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start daemon")
+}
+
+fn stop(mut child: Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    let _ = poll(Duration::from_secs(30), || child.try_wait().ok().flatten());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    let c = Connection::open(db).expect("open");
+    c.query_row(sql, [], |r| r.get(0)).unwrap_or(-1)
+}
+
+#[test]
+fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver() {
+    let Some(mut lab) = lab_or_skip(spec(&unique_prefix("al"))) else {
+        return;
+    };
+    let require = std::env::var("PANDIAN_REQUIRE_LAB").is_ok_and(|v| v == "1");
+    for tool in ["socat", "python3"] {
+        if pandian::lab::which(tool).is_none() {
+            assert!(!require, "{tool} is not installed (scripts/setup-debian)");
+            eprintln!("SKIPPED: {tool} is not installed (scripts/setup-debian)");
+            return;
+        }
+    }
+    let rx = lab.host_ns(0);
+    let dir = lab.dir().to_path_buf();
+    let syslog_dir = dir.join("syslog");
+    std::fs::create_dir(&syslog_dir).unwrap();
+    // socat: every UDP datagram, and every TCP connection's byte stream,
+    // into a file of its own.
+    for (transport, listen) in [
+        ("udp", format!("UDP-RECVFROM:5514,bind={RECEIVER},fork")),
+        (
+            "tcp",
+            format!("TCP-LISTEN:5514,bind={RECEIVER},reuseaddr,fork"),
+        ),
+    ] {
+        let mut c = lab.command_in(&rx, "socat");
+        c.args([
+            "-u",
+            &listen,
+            &format!("SYSTEM:cat > {}/{transport}-$$", syslog_dir.display()),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        lab.spawn_in(&rx, c).unwrap();
+    }
+    let script = dir.join("receiver.py");
+    std::fs::write(&script, RECEIVER_PY).unwrap();
+    for (mode, port) in [("ok", 8080), ("flaky", 8081), ("slow", 8082)] {
+        let mut c = lab.command_in(&rx, "python3");
+        c.arg(&script)
+            .args([mode, RECEIVER, &port.to_string()])
+            .arg(dir.join(format!("{mode}.jsonl")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        lab.spawn_in(&rx, c).unwrap();
+    }
+    // Ready when each TCP port accepts (probed from the receivers' own
+    // namespace, on the lab's address).
+    for port in [5514, 8080, 8081, 8082] {
+        let ready = poll(Duration::from_secs(15), || {
+            let mut c = lab.command_in(&rx, "socat");
+            c.args([
+                "-u",
+                "/dev/null",
+                &format!("TCP:{RECEIVER}:{port},connect-timeout=1"),
+            ]);
+            c.output().ok().filter(|o| o.status.success())
+        });
+        assert!(ready.is_some(), "receiver on port {port} did not start");
+    }
+    // The probes above made TCP connections: forget their (empty) files.
+    let _ = std::fs::remove_dir_all(&syslog_dir);
+    std::fs::create_dir(&syslog_dir).unwrap();
+
+    // The store, with three events waiting before the daemon starts.
+    let db = dir.join("alerts.db");
+    {
+        let mut store = pandian::store::Store::open(&db).unwrap();
+        let engine = pandian::fingerprint::Engine::builtin().unwrap();
+        store
+            .ensure_derived(&engine, &pandian::store::DeriveOptions::default())
+            .unwrap();
+        let c = store.connection();
+        add_finding(
+            c,
+            1,
+            "unregistered",
+            "high",
+            "198.18.60.10 is not in the register",
+        );
+        add_finding(
+            c,
+            2,
+            "randomized_mac",
+            "low",
+            "hostile \"name\"] \\ with\nnewline 设备",
+        );
+        add_event(c, 1, 1, "opened");
+        add_event(c, 2, 2, "opened");
+        add_finding(c, 3, "new_device", "info", "a device never seen before");
+        add_event(c, 3, 3, "opened");
+    }
+    let port = free_port();
+    let config = dir.join("pandian.toml");
+    write_private(
+        &config,
+        &format!(
+            "[scan]\nsubnets = [\"198.18.60.0/24\"]\ninterval = \"10s\"\ntimeout_ms = 200\nreverse_dns = false\n\n\
+             [store]\npath = \"{db}\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n\n\
+             [alerts]\nhostname = \"inventory-lab\"\n\n\
+             [[alerts.syslog]]\naddress = \"{RECEIVER}:5514\"\ntransport = \"udp\"\n\n\
+             [[alerts.syslog]]\naddress = \"{RECEIVER}:5514\"\ntransport = \"tcp\"\nfacility = \"daemon\"\n\n\
+             [[alerts.webhook]]\nurl = \"http://{RECEIVER}:8080/hook?tenant=lab\"\nheaders = {{ X-Tenant = \"lab\" }}\n\n\
+             [[alerts.webhook]]\nurl = \"http://bot:SECRETPASS1@{RECEIVER}:8081/flaky?token=SECRETTOKEN1\"\n\n\
+             [[alerts.webhook]]\nurl = \"http://{RECEIVER}:8082/slow?token=SECRETTOKEN2\"\ntimeout = \"1s\"\nheaders = {{ Authorization = \"Bearer SECRETHEADER2\" }}\n\n\
+             [[alerts.webhook]]\nurl = \"http://bot:SECRETPASS3@{RECEIVER}:8099/down?token=SECRETTOKEN3\"\n\n\
+             [[alerts.webhook]]\nurl = \"http://{RECEIVER}:8080/high-only\"\nmin_severity = \"high\"\n",
+            db = db.display()
+        ),
+    );
+    let check = Command::new(bin())
+        .args(["check-config", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&check.stdout).to_string()
+        + &String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "{shown}");
+    assert!(
+        shown.contains("webhook http://198.18.60.10:8081/flaky?…"),
+        "{shown}"
+    );
+    assert!(shown.contains("syslog tcp://198.18.60.10:5514"), "{shown}");
+    assert!(
+        !shown.contains("SECRET"),
+        "check-config shows a secret: {shown}"
+    );
+
+    let log = dir.join("daemon.log");
+    let daemon = start(&lab, &config, &log);
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let ok_file = dir.join("ok.jsonl");
+    // The syslog receivers and the answering webhook have all three while
+    // the slow one is still on its first event (its tries take ~20 s).
+    let got = poll(Duration::from_secs(30), || {
+        let udp = syslog_events(&files(&syslog_dir, "udp"));
+        let tcp: Vec<Vec<u8>> = files(&syslog_dir, "tcp")
+            .iter()
+            .flat_map(|s| frames(s).expect("octet-counted frames"))
+            .collect();
+        let tcp = syslog_events(&tcp);
+        let ok: Vec<i64> = hooks(&ok_file)
+            .iter()
+            .filter(|(_, r)| r["path"] == "/hook?tenant=lab")
+            .map(|(id, _)| *id)
+            .collect();
+        (udp.len() >= 3 && tcp.len() >= 3 && ok.len() >= 3).then_some((udp, tcp, ok))
+    });
+    let slow_gave_up = read_log()
+        .lines()
+        .any(|l| l.contains("alert not delivered") && l.contains("8082/slow?…"));
+    let (udp, tcp, mut ok) =
+        got.unwrap_or_else(|| panic!("alerts did not arrive; log:\n{}", read_log()));
+    ok.sort();
+    assert_eq!(udp, [1, 2, 3], "UDP syslog");
+    assert_eq!(tcp, [1, 2, 3], "TCP syslog");
+    assert_eq!(ok, [1, 2, 3], "webhook");
+    assert!(
+        !slow_gave_up,
+        "the others were served while the slow webhook was still trying: {}",
+        read_log()
+    );
+
+    // The body as documented; headers the config named; the hostile
+    // summary intact in JSON.
+    let reqs = hooks(&ok_file);
+    let (_, second) = reqs.iter().find(|(id, _)| *id == 2).unwrap();
+    let body: serde_json::Value = serde_json::from_str(second["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["finding"]["kind"], "randomized_mac");
+    assert_eq!(
+        body["finding"]["summary"],
+        "hostile \"name\"] \\ with\u{240a}newline 设备"
+    );
+    assert_eq!(body["finding"]["evidence"][0]["source"], "arp");
+    assert_eq!(header(second, "X-Tenant"), Some("lab"));
+    assert_eq!(header(second, "Idempotency-Key"), Some("2"));
+    assert_eq!(header(second, "Content-Type"), Some("application/json"));
+    // min_severity = high: only the high finding.
+    let high: Vec<i64> = reqs
+        .iter()
+        .filter(|(_, r)| r["path"] == "/high-only")
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(high, [1]);
+
+    // Two more events while it runs: sent after the next run finishes.
+    {
+        let c = Connection::open(&db).unwrap();
+        c.busy_timeout(Duration::from_secs(10)).unwrap();
+        add_event(&c, 4, 1, "resolved");
+        c.execute("UPDATE findings SET state = 'resolved' WHERE id = 1", [])
+            .unwrap();
+        add_finding(
+            &c,
+            5,
+            "ip_conflict",
+            "medium",
+            "198.18.60.10 answered by two MACs",
+        );
+        add_event(&c, 5, 5, "opened");
+    }
+    let flaky_file = dir.join("flaky.jsonl");
+    let all = poll(Duration::from_secs(60), || {
+        let ok: Vec<i64> = hooks(&ok_file)
+            .iter()
+            .filter(|(_, r)| r["path"] == "/hook?tenant=lab")
+            .map(|(id, _)| *id)
+            .collect();
+        // Each event's second try on the flaky one (the first gets a 503).
+        let flaky = hooks(&flaky_file);
+        let retried = (1..=5).all(|id| flaky.iter().filter(|(i, _)| *i == id).count() >= 2);
+        (ok.len() >= 5 && retried).then_some(())
+    });
+    assert!(
+        all.is_some(),
+        "later events did not arrive; log:\n{}",
+        read_log()
+    );
+
+    // The flaky one: each event failed once (503) and was retried once.
+    let mut tries: BTreeMap<i64, usize> = BTreeMap::new();
+    for (id, r) in hooks(&flaky_file) {
+        *tries.entry(id).or_default() += 1;
+        assert!(
+            header(&r, "Authorization").is_some_and(|a| a.starts_with("Basic ")),
+            "user info as HTTP Basic: {r}"
+        );
+    }
+    assert_eq!(tries.keys().copied().collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert!(
+        tries.values().all(|n| *n == 2),
+        "one 503, one retry each: {tries:?}"
+    );
+
+    // Until the slow and dead webhooks have given up on everything, the
+    // cursor stays; then a clean stop and a new start.
+    let settled = poll(Duration::from_secs(90), || {
+        (count(&db, "SELECT last_event_id FROM alert_state") == 5).then_some(())
+    });
+    stop(daemon);
+    assert!(
+        settled.is_some(),
+        "the cursor reached the last event; log:\n{}",
+        read_log()
+    );
+    let daemon = start(&lab, &config, &log);
+    let runs_before = count(&db, "SELECT COUNT(*) FROM scans WHERE status = 'done'");
+    let ran = poll(Duration::from_secs(40), || {
+        (count(&db, "SELECT COUNT(*) FROM scans WHERE status = 'done'") > runs_before).then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    stop(daemon);
+    assert!(
+        ran.is_some(),
+        "a run finished after the restart; log:\n{}",
+        read_log()
+    );
+
+    // Never twice: every event once per destination, across the restart.
+    let mut ok: Vec<i64> = hooks(&ok_file)
+        .iter()
+        .filter(|(_, r)| r["path"] == "/hook?tenant=lab")
+        .map(|(id, _)| *id)
+        .collect();
+    ok.sort();
+    assert_eq!(ok, [1, 2, 3, 4, 5], "webhook");
+    assert_eq!(
+        syslog_events(&files(&syslog_dir, "udp")),
+        [1, 2, 3, 4, 5],
+        "UDP"
+    );
+    let tcp: Vec<Vec<u8>> = files(&syslog_dir, "tcp")
+        .iter()
+        .flat_map(|s| frames(s).expect("frames"))
+        .collect();
+    assert_eq!(syslog_events(&tcp), [1, 2, 3, 4, 5], "TCP");
+    // The resolved event is informational (6) at local0 (UDP).
+    let resolved = files(&syslog_dir, "udp")
+        .into_iter()
+        .find(|m| String::from_utf8_lossy(m).contains("event_id=\"4\""))
+        .unwrap();
+    assert!(
+        resolved.starts_with(b"<134>1 "),
+        "{}",
+        String::from_utf8_lossy(&resolved)
+    );
+
+    // The slow one was tried; the dead and slow ones were logged by their
+    // redacted URLs; no secret anywhere in the log.
+    assert!(
+        !hooks(&dir.join("slow.jsonl")).is_empty(),
+        "the slow receiver was tried"
+    );
+    let text = read_log();
+    assert!(
+        text.contains("webhook http://198.18.60.10:8099/down?…"),
+        "{text}"
+    );
+    assert!(
+        text.contains("webhook http://198.18.60.10:8082/slow?…"),
+        "{text}"
+    );
+    assert!(text.contains("alert not delivered"), "{text}");
+    assert!(!text.contains("SECRET"), "a secret in the log:\n{text}");
+}
