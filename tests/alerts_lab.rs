@@ -23,8 +23,9 @@ use std::time::Duration;
 const RECEIVER: &str = "198.18.60.10";
 
 /// A webhook receiver: records each request (path, headers, body) as one
-/// JSON line. `ok` answers 200; `flaky` answers 503 to the first try of
-/// each event and 200 after; `slow` sleeps past any timeout.
+/// JSON line. `ok` answers 200; `tls` too, over HTTPS; `flaky` answers
+/// 503 to the first try of each event and 200 after; `slow` sleeps past
+/// any timeout.
 const RECEIVER_PY: &str = r#"
 import http.server, json, sys, threading, time
 mode, addr, port, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -49,7 +50,13 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 http.server.ThreadingHTTPServer.daemon_threads = True
-http.server.ThreadingHTTPServer((addr, port), H).serve_forever()
+srv = http.server.ThreadingHTTPServer((addr, port), H)
+if mode == "tls":
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[5], sys.argv[6])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
 "#;
 
 fn spec(prefix: &str) -> LabSpec {
@@ -180,6 +187,80 @@ fn header<'a>(r: &'a serde_json::Value, name: &str) -> Option<&'a str> {
         .and_then(|(_, v)| v.as_str())
 }
 
+/// A lab CA and a certificate for 198.18.60.10 it signed (cert.pem,
+/// key.pem, ca.pem in `dir`).
+fn make_certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pandian lab CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-subj",
+            "/CN=198.18.60.10",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "leaf.csr",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:198.18.60.10\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "cert.pem",
+    ]);
+}
+
 fn start(lab: &pandian::lab::Lab, config: &Path, log: &Path) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -216,7 +297,7 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
         return;
     };
     let require = std::env::var("PANDIAN_REQUIRE_LAB").is_ok_and(|v| v == "1");
-    for tool in ["socat", "python3"] {
+    for tool in ["socat", "python3", "openssl"] {
         if pandian::lab::which(tool).is_none() {
             assert!(!require, "{tool} is not installed (scripts/setup-debian)");
             eprintln!("SKIPPED: {tool} is not installed (scripts/setup-debian)");
@@ -248,18 +329,21 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
     }
     let script = dir.join("receiver.py");
     std::fs::write(&script, RECEIVER_PY).unwrap();
-    for (mode, port) in [("ok", 8080), ("flaky", 8081), ("slow", 8082)] {
+    make_certificates(&dir);
+    for (mode, port) in [("ok", 8080), ("flaky", 8081), ("slow", 8082), ("tls", 8443)] {
         let mut c = lab.command_in(&rx, "python3");
         c.arg(&script)
             .args([mode, RECEIVER, &port.to_string()])
             .arg(dir.join(format!("{mode}.jsonl")))
+            .arg(dir.join("cert.pem"))
+            .arg(dir.join("key.pem"))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         lab.spawn_in(&rx, c).unwrap();
     }
     // Ready when each TCP port accepts (probed from the receivers' own
     // namespace, on the lab's address).
-    for port in [5514, 8080, 8081, 8082] {
+    for port in [5514, 8080, 8081, 8082, 8443] {
         let ready = poll(Duration::from_secs(15), || {
             let mut c = lab.command_in(&rx, "socat");
             c.args([
@@ -317,10 +401,13 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
              [[alerts.webhook]]\nurl = \"http://bot:SECRETPASS1@{RECEIVER}:8081/flaky?token=SECRETTOKEN1\"\n\n\
              [[alerts.webhook]]\nurl = \"http://{RECEIVER}:8082/slow?token=SECRETTOKEN2\"\ntimeout = \"1s\"\nheaders = {{ Authorization = \"Bearer SECRETHEADER2\" }}\n\n\
              [[alerts.webhook]]\nurl = \"http://bot:SECRETPASS3@{RECEIVER}:8099/down?token=SECRETTOKEN3\"\n\n\
-             [[alerts.webhook]]\nurl = \"http://{RECEIVER}:8080/high-only\"\nmin_severity = \"high\"\n",
-            db = db.display()
+             [[alerts.webhook]]\nurl = \"http://{RECEIVER}:8080/high-only\"\nmin_severity = \"high\"\n\n\
+             [[alerts.webhook]]\nurl = \"https://{RECEIVER}:8443/tls\"\nca_file = \"{ca}\"\n",
+            db = db.display(),
+            ca = dir.join("ca.pem").display(),
         ),
     );
+    let config_text = std::fs::read_to_string(&config).unwrap();
     let check = Command::new(bin())
         .args(["check-config", "--config"])
         .arg(&config)
@@ -456,17 +543,66 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
         "the cursor reached the last event; log:\n{}",
         read_log()
     );
-    let daemon = start(&lab, &config, &log);
+    let mut daemon = start(&lab, &config, &log);
     let runs_before = count(&db, "SELECT COUNT(*) FROM scans WHERE status = 'done'");
     let ran = poll(Duration::from_secs(40), || {
         (count(&db, "SELECT COUNT(*) FROM scans WHERE status = 'done'") > runs_before).then_some(())
     });
-    std::thread::sleep(Duration::from_secs(2));
-    stop(daemon);
     assert!(
         ran.is_some(),
         "a run finished after the restart; log:\n{}",
         read_log()
+    );
+
+    // SIGHUP with a new webhook: it gets the events from then on only.
+    write_private(
+        &config,
+        &format!("{config_text}\n[[alerts.webhook]]\nurl = \"http://{RECEIVER}:8080/added\"\n"),
+    );
+    let pid = nix::unistd::Pid::from_raw(daemon.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    let added = poll(Duration::from_secs(20), || {
+        read_log()
+            .contains(
+                "alert destination started destination=webhook http://198.18.60.10:8080/added",
+            )
+            .then_some(())
+    });
+    assert!(
+        added.is_some(),
+        "reload started the new webhook; log:\n{}",
+        read_log()
+    );
+    {
+        let c = Connection::open(&db).unwrap();
+        c.busy_timeout(Duration::from_secs(10)).unwrap();
+        add_finding(&c, 6, "mac_moved", "medium", "52:54:00:60:00:0a moved");
+        add_event(&c, 6, 6, "opened");
+    }
+    let sixth = poll(Duration::from_secs(40), || {
+        let reqs = hooks(&ok_file);
+        let at = |path: &str| reqs.iter().any(|(id, r)| *id == 6 && r["path"] == path);
+        (at("/added") && at("/hook?tenant=lab")).then_some(())
+    });
+    assert!(
+        sixth.is_some(),
+        "event 6 after the reload; log:\n{}",
+        read_log()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    if let Ok(Some(status)) = daemon.try_wait() {
+        panic!("the daemon exited ({status}); log:\n{}", read_log());
+    }
+    stop(daemon);
+    let added: Vec<i64> = hooks(&ok_file)
+        .iter()
+        .filter(|(_, r)| r["path"] == "/added")
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(
+        added,
+        [6],
+        "a destination added by SIGHUP starts from then on"
     );
 
     // Never twice: every event once per destination, across the restart.
@@ -476,17 +612,27 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
         .map(|(id, _)| *id)
         .collect();
     ok.sort();
-    assert_eq!(ok, [1, 2, 3, 4, 5], "webhook");
+    assert_eq!(ok, [1, 2, 3, 4, 5, 6], "webhook");
+    let mut tls: Vec<i64> = hooks(&dir.join("tls.jsonl"))
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    tls.sort();
+    assert_eq!(
+        tls,
+        [1, 2, 3, 4, 5, 6],
+        "HTTPS webhook, trusting the configured CA"
+    );
     assert_eq!(
         syslog_events(&files(&syslog_dir, "udp")),
-        [1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5, 6],
         "UDP"
     );
     let tcp: Vec<Vec<u8>> = files(&syslog_dir, "tcp")
         .iter()
         .flat_map(|s| frames(s).expect("frames"))
         .collect();
-    assert_eq!(syslog_events(&tcp), [1, 2, 3, 4, 5], "TCP");
+    assert_eq!(syslog_events(&tcp), [1, 2, 3, 4, 5, 6], "TCP");
     // The resolved event is informational (6) at local0 (UDP).
     let resolved = files(&syslog_dir, "udp")
         .into_iter()

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// `pandian serve` arguments.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Print a commented example config: pandian check-config --template\n\nSignals: SIGHUP reads the config again (used from the next scan; web.listen,\nstore.path and store.group need a restart; an invalid file is logged and the\nrunning config stays). SIGINT and SIGTERM stop cleanly."
+    after_help = "Print a commented example config: pandian check-config --template\n\nSignals: SIGHUP reads the config again (used from the next scan; [alerts] at\nonce; web.listen, store.path and store.group need a restart; an invalid file is\nlogged and the running config stays). SIGINT and SIGTERM stop cleanly."
 )]
 pub struct ServeArgs {
     /// The TOML config file.

@@ -7,6 +7,8 @@
 //! need a restart. An invalid file is refused with its error (file, line,
 //! key) and the running config stays. Settings that come from the command
 //! line rather than the file (`serve --netns`'s resolv.conf) are kept.
+//! `[alerts]` is taken at once: the alert task starts workers for new
+//! destinations and stops removed ones (`alert::dispatch`).
 //!
 //! [`merge`] is pure so the rules are tested directly; later kinds of
 //! settings (scheduled jobs) join it here.
@@ -144,6 +146,15 @@ mod tests {
             "{notes:?}"
         );
         assert!(notes[1].contains("store.path"), "{notes:?}");
+        assert!(got.alerts.is_empty());
+        let with_alerts = settings("[[alerts.syslog]]\naddress = \"198.51.100.2:514\"\n");
+        let (got_alerts, alert_notes) = merge(with_alerts, &settings(""), Path::new("x"));
+        assert_eq!(
+            got_alerts.alerts.syslog.len(),
+            1,
+            "[alerts] applies at once"
+        );
+        assert!(alert_notes.is_empty(), "{alert_notes:?}");
         let (_, none) = merge(settings(""), &settings(""), Path::new("x"));
         assert!(none.is_empty(), "{none:?}");
 
