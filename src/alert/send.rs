@@ -152,7 +152,13 @@ impl Worker {
         } = self;
         drop(queue);
         let _ = hurry.send(Some(Instant::now() + grace));
-        let _ = tokio::time::timeout(grace + Duration::from_secs(2), task).await;
+        let mut task = task;
+        if tokio::time::timeout(grace + Duration::from_secs(2), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
         *done.borrow()
     }
 }
@@ -184,7 +190,19 @@ async fn work(
                 (None, _) => {}
                 (Some(sink), deadline) => {
                     let single = down || deadline.is_some();
-                    match sink.deliver(&alert, &hostname, single, deadline).await {
+                    // A stop asked for during the tries ends them at its
+                    // deadline: the event is then given up, never left
+                    // half-done (which would hold the cursor back).
+                    let mut stopping = hurry.clone();
+                    let outcome = tokio::select! {
+                        r = sink.deliver(&alert, &hostname, single, deadline) => r,
+                        () = async {
+                            let _ = stopping.wait_for(Option::is_some).await;
+                            let until = (*stopping.borrow()).unwrap_or_else(Instant::now);
+                            tokio::time::sleep_until(until).await;
+                        } => Err("Pandian is stopping".to_string()),
+                    };
+                    match outcome {
                         Ok(tries) => {
                             if down {
                                 tracing::info!(destination = %label, "alert destination answers again");
