@@ -712,4 +712,12 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
     );
     assert!(text.contains("alert not delivered"), "{text}");
     assert!(!text.contains("SECRET"), "a secret in the log:\n{text}");
+    // What an operator sees (with --nocapture).
+    for line in text
+        .lines()
+        .filter(|l| l.contains("alert not delivered"))
+        .take(4)
+    {
+        eprintln!("{line}");
+    }
 }
