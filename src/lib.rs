@@ -18,6 +18,7 @@
 //! | [`audit`] | shadow IT and audit: the conditions that are findings, with evidence | yes |
 //! | [`report`] | the origin report and the audit evidence package: CSV, XLSX, zip | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
+//! | [`alert`] | finding events as RFC 5424 syslog and webhook JSON ([`alert::format`] pure), sent by per-destination workers | pure / I/O |
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`output`] | finished files written atomically and exclusively (temp, sync, link) | I/O |
@@ -28,6 +29,7 @@
 //! | [`daemon`] | schedule scans, serve, shut down cleanly | I/O |
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
+pub mod alert;
 pub mod assets;
 pub mod audit;
 pub mod bucket;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// `pandian serve` arguments.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Print a commented example config: pandian check-config --template\n\nSignals: SIGHUP reads the config again (used from the next scan; web.listen,\nstore.path and store.group need a restart; an invalid file is logged and the\nrunning config stays; the [assets] file is imported again if it changed).\nSIGINT and SIGTERM stop cleanly."
+    after_help = "Print a commented example config: pandian check-config --template\n\nSignals: SIGHUP reads the config again (used from the next scan; [alerts] at\nonce; web.listen, store.path and store.group need a restart; an invalid file is\nlogged and the running config stays; the [assets] file is imported again if it\nchanged). SIGINT and SIGTERM stop cleanly."
 )]
 pub struct ServeArgs {
     /// The TOML config file.
@@ -223,7 +223,52 @@ pub fn check(args: &CheckConfigArgs) -> anyhow::Result<ExitCode> {
     for line in web {
         writeln!(out, "{line}")?;
     }
+    for line in alerts_summary(&s)? {
+        writeln!(out, "{line}")?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `[alerts]` sends where, after reading webhook CA files the way
+/// `serve` will. Webhook URLs are shown redacted (no user info, no query)
+/// and header values never.
+fn alerts_summary(s: &Settings) -> anyhow::Result<Vec<String>> {
+    pandian::alert::send::check(&s.alerts).map_err(|e| anyhow::anyhow!("[alerts]: {e}"))?;
+    let dests = pandian::alert::send::Destination::all(&s.alerts);
+    if dests.is_empty() {
+        return Ok(vec![
+            "  alerts:      none ([alerts] has no syslog or webhook)".into(),
+        ]);
+    }
+    let mut lines = Vec::new();
+    for d in dests {
+        let detail = match &d {
+            pandian::alert::send::Destination::Syslog(t) => format!(
+                "facility {}, {} and above",
+                t.facility.name(),
+                t.min_severity.as_str()
+            ),
+            pandian::alert::send::Destination::Webhook(w) => {
+                let mut parts = vec![
+                    format!("{} and above", w.min_severity.as_str()),
+                    format!("timeout {}", config::format_duration(w.timeout)),
+                ];
+                if !w.headers.is_empty() {
+                    let names: Vec<&str> = w.headers.iter().map(|(k, _)| k.as_str()).collect();
+                    parts.push(format!("headers {}", names.join(", ")));
+                }
+                if w.userinfo.is_some() {
+                    parts.push("HTTP Basic from the URL".into());
+                }
+                if let Some(ca) = &w.ca_file {
+                    parts.push(format!("CA {}", ca.display()));
+                }
+                parts.join(", ")
+            }
+        };
+        lines.push(format!("  alerts:      {} ({detail})", d.label()));
+    }
+    Ok(lines)
 }
 
 /// Up to ten targets as written; past that, the first few and a count.

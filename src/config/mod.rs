@@ -14,9 +14,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
+mod alerts;
 mod assets;
 mod policy;
 mod web;
+use alerts::validate_alerts;
+pub use alerts::{AlertSettings, AlertsSection, SyslogTarget, Transport, WebhookTarget};
 pub use assets::AssetsSettings;
 use assets::validate_assets;
 pub use policy::PolicySection;
@@ -53,6 +56,9 @@ pub struct ConfigFile {
     /// The approved-asset register file (`[assets]`).
     #[serde(default)]
     pub assets: assets::AssetsSection,
+    /// Where finding events go (`[alerts]`).
+    #[serde(default)]
+    pub alerts: AlertsSection,
 }
 
 /// `[[job]]`: one scheduled sweep. Keys left out take `[scan]`'s and
@@ -301,6 +307,8 @@ pub struct Settings {
     pub policy: crate::audit::Policy,
     /// The approved-asset register file (`[assets]`).
     pub assets: AssetsSettings,
+    /// Syslog receivers and webhooks for finding events (`[alerts]`).
+    pub alerts: AlertSettings,
 }
 
 impl Settings {
@@ -891,6 +899,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
     let vendors = vendor_table(&file.vendor, text, path)?;
     let policy = validate_policy(&file.policy, &credentials, text, path)?;
     let assets = validate_assets(&file.assets, text, path)?;
+    let alerts = validate_alerts(&file.alerts, text, path)?;
     Ok(Settings {
         jobs,
         exclude,
@@ -906,6 +915,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         web,
         policy,
         assets,
+        alerts,
     })
 }
 

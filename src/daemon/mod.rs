@@ -215,6 +215,7 @@ pub async fn run(
         "status page at {scheme}://{addr}/"
     );
 
+    let db_path = settings.db_path.clone();
     let (settings_tx, settings_rx) = watch::channel(Arc::new(settings));
     let (writer, handle) = crate::store::writer::Writer::start(store, engine, derive_opts);
     let reloader = tokio::spawn(reload_on_request(
@@ -237,6 +238,14 @@ pub async fn run(
             }
         })
     };
+    // Alerts stop after the jobs, so the last runs' findings go out too.
+    let (alerts_stop_tx, alerts_stop) = watch::channel(false);
+    let mut alerts = tokio::spawn(crate::alert::dispatch::run(
+        settings_rx.clone(),
+        db_path,
+        handle.clone(),
+        alerts_stop,
+    ));
     jobs::supervise(
         settings_rx,
         config_path,
@@ -245,8 +254,17 @@ pub async fn run(
         stop.receiver(),
     )
     .await;
-    // Every handle is gone once the jobs, the policy follower and the
-    // reloader are: the writer ends.
+    let _ = alerts_stop_tx.send(true);
+    let bound = crate::alert::dispatch::STOP_GRACE * 2 + Duration::from_secs(3);
+    if tokio::time::timeout(bound, &mut alerts).await.is_err() {
+        // Its writer handle must go, or the writer never ends.
+        alerts.abort();
+        tracing::warn!(
+            "the alerts did not stop in time; events after the last recorded one are sent at the next start"
+        );
+    }
+    // Every handle is gone once the jobs, the alerts, the policy follower
+    // and the reloader are: the writer ends.
     policy_follower.abort();
     let _ = policy_follower.await;
     reloader.abort();

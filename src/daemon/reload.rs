@@ -9,6 +9,8 @@
 //! line rather than the file (`serve --netns`'s resolv.conf) are kept.
 //! After a valid reload the `[assets] file` is imported again when its
 //! content changed (`daemon::assets`).
+//! `[alerts]` is taken at once: the alert task starts workers for new
+//! destinations and stops removed ones (`alert::dispatch`).
 //!
 //! [`merge`] is pure so the rules are tested directly; later kinds of
 //! settings (scheduled jobs) join it here.
@@ -146,6 +148,15 @@ mod tests {
             "{notes:?}"
         );
         assert!(notes[1].contains("store.path"), "{notes:?}");
+        assert!(got.alerts.is_empty());
+        let with_alerts = settings("[[alerts.syslog]]\naddress = \"198.51.100.2:514\"\n");
+        let (got_alerts, alert_notes) = merge(with_alerts, &settings(""), Path::new("x"));
+        assert_eq!(
+            got_alerts.alerts.syslog.len(),
+            1,
+            "[alerts] applies at once"
+        );
+        assert!(alert_notes.is_empty(), "{alert_notes:?}");
         let (_, none) = merge(settings(""), &settings(""), Path::new("x"));
         assert!(none.is_empty(), "{none:?}");
 

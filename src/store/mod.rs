@@ -14,6 +14,7 @@
 //! taken in (a stop in between) is taken in at the next open with an engine
 //! ([`Store::ensure_derived`]).
 
+pub mod alerts;
 pub mod assets;
 mod audit;
 pub mod derive;

@@ -9,7 +9,7 @@ use crate::record::Seen;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// [`RunStart`] with owned strings (it crosses to the writer thread).
 #[derive(Debug, Clone)]
@@ -45,6 +45,7 @@ enum Cmd {
     Preferred(Reply<HashMap<IpAddr, String>>),
     Prune(String, Reply<usize>),
     Policy(std::sync::Arc<crate::audit::Policy>, Reply<()>),
+    AlertCursor(i64, Reply<bool>),
     ImportAssets(
         Box<AssetImport>,
         Reply<Option<super::assets::ImportSummary>>,
@@ -69,6 +70,7 @@ pub struct AssetImport {
 #[derive(Clone)]
 pub struct Handle {
     tx: mpsc::Sender<Cmd>,
+    finished: watch::Receiver<i64>,
 }
 
 /// The writer thread.
@@ -88,6 +90,7 @@ impl Writer {
     /// Move `store` onto a writer thread deriving with `engine`.
     pub fn start(store: Store, engine: Arc<Engine>, opts: DeriveOptions) -> (Writer, Handle) {
         let (tx, mut rx) = mpsc::channel::<Cmd>(16);
+        let (finished_tx, finished) = watch::channel(0i64);
         let thread = std::thread::Builder::new()
             .name("pandian-store".into())
             .spawn(move || {
@@ -119,7 +122,12 @@ impl Writer {
                             let _ = reply.send(store.record(run, &seen));
                         }
                         Cmd::Finish(run, end, reply) => {
-                            let _ = reply.send(store.finish_run(run, &end, &engine, &opts));
+                            let r = store.finish_run(run, &end, &engine, &opts);
+                            if r.is_ok() {
+                                // Whoever reads what a run derived (the alerts).
+                                finished_tx.send_replace(run);
+                            }
+                            let _ = reply.send(r);
                         }
                         Cmd::Abandon(run, at, status, error, reply) => {
                             let _ = reply
@@ -135,6 +143,16 @@ impl Writer {
                             opts.policy = policy;
                             let _ = reply.send(Ok(()));
                         }
+                        Cmd::AlertCursor(to, reply) => {
+                            let r =
+                                super::alerts::advance(store.connection(), to).map_err(|source| {
+                                    StoreError::Sqlite {
+                                        path: store.path().to_path_buf(),
+                                        source,
+                                    }
+                                });
+                            let _ = reply.send(r);
+                        }
                         Cmd::ImportAssets(a, reply) => {
                             let _ = reply.send(store.import_assets(
                                 &a.register,
@@ -149,7 +167,7 @@ impl Writer {
                 store
             });
         let thread = thread.ok();
-        (Writer { thread }, Handle { tx })
+        (Writer { thread }, Handle { tx, finished })
     }
 
     /// Wait for the writer to finish (every handle dropped); the store.
@@ -212,6 +230,18 @@ impl Handle {
         policy: std::sync::Arc<crate::audit::Policy>,
     ) -> Result<(), StoreError> {
         self.ask(|r| Cmd::Policy(policy, r)).await
+    }
+
+    /// The id of the run most recently finished and derived (0: none yet
+    /// since the writer started); changes after every [`Handle::finish_run`].
+    pub fn runs_finished(&self) -> watch::Receiver<i64> {
+        self.finished.clone()
+    }
+
+    /// Move `alert_state.last_event_id` forward to `to` (never back, see
+    /// [`super::alerts::advance`]). Returns whether it moved.
+    pub async fn advance_alert_cursor(&self, to: i64) -> Result<bool, StoreError> {
+        self.ask(|r| Cmd::AlertCursor(to, r)).await
     }
 
     /// [`Store::import_assets`], skipped (None) when the newest import
