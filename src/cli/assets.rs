@@ -119,6 +119,11 @@ fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let summary = store
         .import_assets(&register, &name, &sha, &now, false)?
         .context("the import was skipped")?;
+    // The findings follow the register at once (not at the next run).
+    store.reevaluate_findings(&pandian::store::DeriveOptions {
+        policy: std::sync::Arc::new(settings.policy.clone()),
+        ..pandian::store::DeriveOptions::default()
+    })?;
     writeln!(
         out,
         "{name}: {} assets; added {}, updated {}, unchanged {}; {} matched to devices (import {} into {})",

@@ -954,6 +954,39 @@ pub fn list(conn: &Connection, q: &FindingQuery) -> rusqlite::Result<super::Page
 }
 
 impl super::Store {
+    /// Evaluate the findings again against the newest applied run, in one
+    /// transaction: after an import of the register, so `unregistered`,
+    /// `asset_missing` and `warranty` follow it at once instead of at the
+    /// next run. None when no run was applied yet.
+    pub fn reevaluate_findings(
+        &mut self,
+        opts: &DeriveOptions,
+    ) -> Result<Option<Evaluated>, super::StoreError> {
+        let path = self.path.clone();
+        let e = |source| super::StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(e)?;
+        let last: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM scans WHERE applied_seq IS NOT NULL ORDER BY applied_seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(e)?;
+        let Some(run) = last else {
+            return Ok(None);
+        };
+        let out = evaluate(&tx, run, opts).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(Some(out))
+    }
+
     /// Set `key` in run `run_id`'s parameters to the JSON `value`.
     pub fn set_run_param(
         &mut self,

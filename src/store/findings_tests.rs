@@ -520,3 +520,49 @@ fn findings_page_and_refuse_bad_filters() {
         assert!(bad.validate().is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn findings_follow_an_imported_register_at_once() {
+    let mut lab = Lab::new("register", Policy::default());
+    lab.run(
+        "2026-12-01T08:00:00Z",
+        &[host("198.18.1.10", PC), host("198.18.1.11", PRINTER)],
+    );
+    assert!(
+        lab.holding("unregistered").is_empty(),
+        "no register, no finding"
+    );
+    let csv = "资产编号,MAC地址,保修截止,责任人\nZC-001,00-1B-21-00-00-10,2027-06-30,张三\nZC-002,,2026-11-30,李四\n";
+    let register = crate::assets::read("台账.csv", csv.as_bytes()).unwrap();
+    lab.store
+        .import_assets(&register, "台账.csv", "sha", "2026-12-01T08:30:00Z", false)
+        .unwrap()
+        .unwrap();
+    let opts = lab.opts.clone();
+    lab.store.reevaluate_findings(&opts).unwrap().unwrap();
+    let unregistered = lab.holding("unregistered");
+    assert_eq!(unregistered.len(), 1, "{unregistered:?}");
+    assert_eq!(unregistered[0].ip.as_deref(), Some("198.18.1.11"));
+    let warranty = lab.holding("warranty");
+    assert_eq!(warranty.len(), 1, "{warranty:?}");
+    assert_eq!(warranty[0].key, "warranty:asset:ZC-002:ended");
+    assert_eq!(warranty[0].asset_tag.as_deref(), Some("ZC-002"));
+    // Evaluating again changes nothing.
+    let again = lab.store.reevaluate_findings(&opts).unwrap().unwrap();
+    assert_eq!((again.opened, again.resolved), (0, 0));
+    // The printer registered too: its finding resolves at once.
+    let csv = "资产编号,MAC地址\nZC-003,00:1b:21:00:00:11\n";
+    let register = crate::assets::read("台账2.csv", csv.as_bytes()).unwrap();
+    lab.store
+        .import_assets(
+            &register,
+            "台账2.csv",
+            "sha2",
+            "2026-12-01T08:40:00Z",
+            false,
+        )
+        .unwrap()
+        .unwrap();
+    lab.store.reevaluate_findings(&opts).unwrap().unwrap();
+    assert!(lab.holding("unregistered").is_empty());
+}

@@ -154,13 +154,16 @@ impl Writer {
                             let _ = reply.send(r);
                         }
                         Cmd::ImportAssets(a, reply) => {
-                            let _ = reply.send(store.import_assets(
-                                &a.register,
-                                &a.file,
-                                &a.sha256,
-                                &a.now,
-                                true,
-                            ));
+                            let r = store
+                                .import_assets(&a.register, &a.file, &a.sha256, &a.now, true)
+                                .and_then(|done| {
+                                    // The findings follow the register at once.
+                                    if done.is_some() {
+                                        store.reevaluate_findings(&opts)?;
+                                    }
+                                    Ok(done)
+                                });
+                            let _ = reply.send(r);
                         }
                     }
                 }
