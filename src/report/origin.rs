@@ -780,7 +780,7 @@ mod tests {
         };
         assert!(with_mac.reason().0.contains("ouis"));
         let with_agent = UnknownDevice {
-            sys_object_id: Some("1.3.6.1.4.1.99999.1".into()),
+            sys_object_id: Some("1.3.6.1.4.1.99999.1".into()), // not in the compiled MIBs
             ..with_mac.clone()
         };
         assert!(with_agent.reason().0.contains("enterprise_numbers"));

@@ -108,7 +108,7 @@ fn lan() -> Vec<Seen> {
             "1.3.6.1.4.1.9.1.516",
         ),
         hostile,
-        agent("198.51.100.21", None, "net-snmp agent", "1.3.6.1.4.1.3.1"),
+        agent("198.51.100.21", None, "net-snmp agent", "1.3.6.1.4.1.3.1"), // not in the compiled MIBs
     ]
 }
 
