@@ -1,10 +1,10 @@
 //! `pandian findings`: list the findings, acknowledge one.
 
+use super::StoreArgs;
 use anyhow::Context;
 use pandian::store::Store;
 use pandian::store::findings::FindingQuery;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// `pandian findings` arguments.
@@ -21,27 +21,6 @@ pub enum FindingsCommand {
     List(ListArgs),
     /// Acknowledge a finding: it stays open, marked acknowledged with the reason and who.
     Ack(AckArgs),
-}
-
-/// Where the database is.
-#[derive(clap::Args, Debug)]
-pub struct StoreArgs {
-    /// The config file naming the database (store.path).
-    #[arg(long, short = 'c', value_name = "FILE", conflicts_with = "db")]
-    pub config: Option<PathBuf>,
-    /// The database file itself.
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
-}
-
-impl StoreArgs {
-    fn path(&self) -> anyhow::Result<PathBuf> {
-        match (&self.db, &self.config) {
-            (Some(db), _) => Ok(db.clone()),
-            (None, Some(c)) => Ok(super::serve::load(c)?.db_path),
-            (None, None) => anyhow::bail!("give --config FILE or --db FILE"),
-        }
-    }
 }
 
 /// `pandian findings list` arguments.
@@ -92,7 +71,7 @@ pub fn run(args: &FindingsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn list(a: &ListArgs) -> anyhow::Result<ExitCode> {
-    let path = a.store.path()?;
+    let (path, _) = a.store.resolve()?;
     let store = Store::open_read_only(&path)?;
     let q = FindingQuery {
         limit: a.limit.clamp(1, 1000),
@@ -132,7 +111,7 @@ fn list(a: &ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn ack(a: &AckArgs) -> anyhow::Result<ExitCode> {
-    let path = a.store.path()?;
+    let (path, _) = a.store.resolve()?;
     let by = match &a.by {
         Some(b) => b.clone(),
         None => std::env::var("SUDO_USER")

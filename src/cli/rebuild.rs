@@ -6,7 +6,6 @@ use anyhow::Context;
 use pandian::fingerprint::Engine;
 use pandian::store::{DeriveOptions, Store};
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// `pandian rebuild` arguments.
@@ -15,23 +14,13 @@ use std::process::ExitCode;
     after_help = "The record (runs and their observations) and what people entered are never\ntouched; devices keep their ids. Stop the daemon first, or run it while the\ndaemon is idle: the rebuild holds the database's write lock until it is done."
 )]
 pub struct RebuildArgs {
-    /// The config file naming the database (store.path).
-    #[arg(long, short = 'c', value_name = "FILE", conflicts_with = "db")]
-    pub config: Option<PathBuf>,
-    /// The database file itself (findings then use the default policy).
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
 }
 
 pub fn run(args: &RebuildArgs) -> anyhow::Result<ExitCode> {
-    let (path, vendors, policy) = match (&args.db, &args.config) {
-        (Some(db), _) => (db.clone(), Default::default(), Default::default()),
-        (None, Some(c)) => {
-            let s = super::serve::load(c)?;
-            (s.db_path, s.vendors, s.policy)
-        }
-        (None, None) => anyhow::bail!("give --config FILE or --db FILE"),
-    };
+    let (path, settings) = args.store.resolve()?;
+    let (vendors, policy) = settings.map(|s| (s.vendors, s.policy)).unwrap_or_default();
     let engine = Engine::builtin()
         .map_err(|e| anyhow::anyhow!("fingerprint rules: {e}"))?
         .with_overrides(vendors);

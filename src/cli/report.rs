@@ -29,12 +29,9 @@ pub enum ReportCommand {
     after_help = "The zip holds, with Chinese and English headers: the inventory, the approved\nregister and its matches, the findings, the origin report (CSV, XLSX, JSON),\nevery scan run with its parameters and coverage, a README, and MANIFEST with\nthe SHA-256 of every other file (check: unzip, then sha256sum -c MANIFEST).\nThe state is the one at the end of the day: runs started and findings first\nseen by 23:59:59 UTC. The database is only read. The file is created 0600\n(0640 and store.group's when the config names one), written to a temporary\nfile and moved into place, so a failure leaves no partial zip; an existing\nfile is never replaced unless --force."
 )]
 pub struct EvidenceArgs {
-    /// The config file naming the database (store.path, store.group).
-    #[arg(long, short = 'c', value_name = "FILE", conflicts_with = "db")]
-    pub config: Option<PathBuf>,
-    /// The database file itself.
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    /// The database: a config (store.path; store.group sets the zip's group) or the file.
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// The day (UTC) whose end the package describes; today by default.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
@@ -63,14 +60,8 @@ fn group_id(name: &str) -> anyhow::Result<u32> {
 }
 
 fn run_evidence(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
-    let (path, group) = match (&args.db, &args.config) {
-        (Some(db), _) => (db.clone(), None),
-        (None, Some(c)) => {
-            let s = super::serve::load(c)?;
-            (s.db_path, s.db_group)
-        }
-        (None, None) => anyhow::bail!("give --config FILE or --db FILE"),
-    };
+    let (path, settings) = args.store.resolve()?;
+    let group = settings.and_then(|s| s.db_group);
     let now = pandian::timefmt::system(std::time::SystemTime::now());
     let date = args
         .date

@@ -17,6 +17,7 @@
 pub mod host;
 pub mod liveness;
 pub mod order;
+mod segment;
 
 pub use crate::bucket::Bucket;
 
@@ -273,24 +274,10 @@ pub async fn run(
     let shared = Arc::new(Shared::new(addresses.clone()));
     let bucket = Arc::new(Bucket::new(plan.rate));
     let mut segment_warnings = Vec::new();
-    let dhcp_task = plan.probes.segment.then(|| {
-        let segments = segment_probe_plan(&groups, &plan.exclude, &mut segment_warnings);
-        let bucket = bucket.clone();
-        // The transaction id only tells our offers from others'.
-        let xid = u32::try_from(plan.seed & 0xffff_ffff).unwrap_or(0) ^ std::process::id();
-        tokio::spawn(async move {
-            let mut offers = Vec::new();
-            let mut errors = Vec::new();
-            for g in &segments {
-                bucket.acquire(1).await;
-                match crate::sweep::dhcp::probe(g, xid, DHCP_WAIT).await {
-                    Ok(o) => offers.extend(o),
-                    Err(e) => errors.push(format!("DHCP discover failed: {e}")),
-                }
-            }
-            (offers, errors)
-        })
-    });
+    let dhcp_task = plan
+        .probes
+        .segment
+        .then(|| segment::spawn(&groups, plan, &bucket, &mut segment_warnings));
     let passes = Passes {
         passes: plan.passes.max(1),
         timeout: plan.probe_timeout,
@@ -583,23 +570,14 @@ pub async fn run(
     // The DHCP servers that answered, one sighting each.
     warnings.extend(segment_warnings);
     if let Some(t) = dhcp_task {
-        match t.await {
-            Ok((offers, errors)) => {
-                warnings.extend(errors);
-                for (server, lines) in offers_by_server(&offers) {
-                    batcher.push(Probed {
-                        seen: Seen {
-                            ip: Some(IpAddr::V4(server)),
-                            sources: vec![Source::Dhcp],
-                            dhcp_offers: lines,
-                            ..Seen::default()
-                        },
-                        report: None,
-                        stats: None,
-                    })?;
-                }
-            }
-            Err(e) => warnings.push(format!("DHCP discover failed: {e}")),
+        let (seen, errors) = segment::collect(t).await;
+        warnings.extend(errors);
+        for seen in seen {
+            batcher.push(Probed {
+                seen,
+                report: None,
+                stats: None,
+            })?;
         }
     }
     // What only routers' ARP tables know.
@@ -632,53 +610,6 @@ pub async fn run(
         warnings,
         interrupted,
     })
-}
-
-/// How long the DHCP probe listens for offers: servers that ping an address
-/// before offering it wait for the echo first (dnsmasq in the lab test
-/// offers only after 3 s).
-const DHCP_WAIT: Duration = Duration::from_secs(5);
-
-/// The attached segments a DHCP DISCOVER may go to: never one where the
-/// job excludes an address (every host on a segment hears a broadcast).
-fn segment_probe_plan(
-    groups: &[crate::sweep::arp::Attached],
-    exclude: &[target::Target],
-    warnings: &mut Vec<String>,
-) -> Vec<crate::sweep::arp::Attached> {
-    let excluded = target::AddrSet::of_exclusions(exclude);
-    let mut out = Vec::new();
-    for g in groups {
-        let Some(net) = crate::sweep::dhcp::segment(g) else {
-            continue;
-        };
-        let (lo, hi) = (u32::from(net.network()), u32::from(net.broadcast()));
-        let overlaps = excluded.ranges().iter().any(|&(a, b)| a <= hi && b >= lo);
-        if overlaps {
-            warnings.push(format!(
-                "no DHCP discover on {}: the job excludes addresses on {net}, and every host there would hear it",
-                g.iface.name
-            ));
-        } else {
-            out.push(g.clone());
-        }
-    }
-    out
-}
-
-/// Offers grouped by server, each described once, servers in order.
-fn offers_by_server(
-    offers: &[crate::sweep::dhcp::SegmentOffer],
-) -> std::collections::BTreeMap<Ipv4Addr, Vec<String>> {
-    let mut out: std::collections::BTreeMap<Ipv4Addr, Vec<String>> = Default::default();
-    for o in offers {
-        let line = o.offer.describe();
-        let e = out.entry(o.server()).or_default();
-        if !e.contains(&line) && e.len() < 8 {
-            e.push(line);
-        }
-    }
-    out
 }
 
 fn liveness_only(ip: Ipv4Addr, st: &HostState) -> Probed {

@@ -42,10 +42,7 @@ impl FindingLabels {
     where
         'static: 'a,
     {
-        self.values
-            .iter()
-            .find(|(k, _)| *k == v)
-            .map_or(v, |(_, name)| name)
+        super::i18n::name_of(self.values, v)
     }
 }
 

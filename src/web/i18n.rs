@@ -133,11 +133,20 @@ impl Labels {
     where
         'static: 'a,
     {
-        self.values
-            .iter()
-            .find(|(k, _)| *k == v)
-            .map_or(v, |(_, name)| name)
+        name_of(self.values, v)
     }
+}
+
+/// The name of the API value `v` in a table of (value, name) pairs; `v`
+/// itself when the table has none.
+pub fn name_of<'a>(values: &'static [(&'static str, &'static str)], v: &'a str) -> &'a str
+where
+    'static: 'a,
+{
+    values
+        .iter()
+        .find(|(k, _)| *k == v)
+        .map_or(v, |(_, name)| name)
 }
 
 static EN: Labels = Labels {
