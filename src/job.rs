@@ -20,6 +20,18 @@ pub struct Probes {
     pub snmp: bool,
     /// Reverse DNS on live hosts.
     pub dns: bool,
+    /// mDNS / DNS-SD, unicast to each live host (UDP 5353).
+    pub mdns: bool,
+    /// SSDP M-SEARCH unicast to each live host (UDP 1900), and its UPnP
+    /// description when the answer points at the same host.
+    pub ssdp: bool,
+    /// NetBIOS node status to each live host (UDP 137).
+    pub netbios: bool,
+    /// WS-Discovery probe unicast to each live host (UDP 3702).
+    pub wsd: bool,
+    /// A small, bounded set of TCP ports per live host: banners, HTTP(S)
+    /// headers and titles, TLS certificates, PJL, IPP, RTSP.
+    pub banners: bool,
     /// Segment-wide probes (a DHCP DISCOVER on each attached segment):
     /// every host on the segment hears them, so they are off unless a job
     /// sets `segment_probes = true`, and never sent on a segment where the
@@ -34,6 +46,11 @@ impl Default for Probes {
             icmp: true,
             snmp: true,
             dns: true,
+            mdns: true,
+            ssdp: true,
+            netbios: true,
+            wsd: true,
+            banners: true,
             segment: false,
         }
     }
@@ -50,7 +67,9 @@ pub enum Depth {
 }
 
 /// The probe names a config or `--probes` may list.
-pub const PROBE_NAMES: [&str; 4] = ["arp", "icmp", "snmp", "dns"];
+pub const PROBE_NAMES: [&str; 9] = [
+    "arp", "icmp", "snmp", "dns", "mdns", "ssdp", "netbios", "wsd", "banners",
+];
 
 impl Probes {
     /// No probe at all (the start of a list).
@@ -60,6 +79,11 @@ impl Probes {
             icmp: false,
             snmp: false,
             dns: false,
+            mdns: false,
+            ssdp: false,
+            netbios: false,
+            wsd: false,
+            banners: false,
             segment: false,
         }
     }
@@ -71,6 +95,11 @@ impl Probes {
             "icmp" => self.icmp = true,
             "snmp" => self.snmp = true,
             "dns" => self.dns = true,
+            "mdns" => self.mdns = true,
+            "ssdp" => self.ssdp = true,
+            "netbios" => self.netbios = true,
+            "wsd" => self.wsd = true,
+            "banners" => self.banners = true,
             _ => return false,
         }
         true
@@ -78,12 +107,28 @@ impl Probes {
 
     /// The names of the probes turned on, in a fixed order.
     pub fn names(&self) -> Vec<&'static str> {
-        let on = [self.arp, self.icmp, self.snmp, self.dns];
+        let on = [
+            self.arp,
+            self.icmp,
+            self.snmp,
+            self.dns,
+            self.mdns,
+            self.ssdp,
+            self.netbios,
+            self.wsd,
+            self.banners,
+        ];
         PROBE_NAMES
             .iter()
             .zip(on)
             .filter_map(|(n, on)| on.then_some(*n))
             .collect()
+    }
+
+    /// Whether a probe that asks each live host what it is (mDNS, SSDP,
+    /// NetBIOS, WS-Discovery, banners) is on.
+    pub fn asks_hosts(&self) -> bool {
+        self.mdns || self.ssdp || self.netbios || self.wsd || self.banners
     }
 
     /// Whether a liveness probe (ARP or ICMP) is on: without one nothing

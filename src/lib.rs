@@ -19,10 +19,12 @@
 //! | [`report`] | the origin report and the audit evidence package: CSV, XLSX, zip | yes |
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
 //! | [`alert`] | finding events as RFC 5424 syslog and webhook JSON ([`alert::format`] pure), sent by per-destination workers | pure / I/O |
+//! | [`announce`] | what devices announce outside SNMP (mDNS, SSDP, NetBIOS, WS-Discovery, banners) as facts, and the votes they make | yes |
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`output`] | finished files written atomically and exclusively (temp, sync, link) | I/O |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
+//! | [`probe`] | mDNS, SSDP, NetBIOS, WS-Discovery and TCP banner probes of one live host | I/O |
 //! | [`pipeline`] | one run of a job: probes under one packet budget, batches to the store | I/O |
 //! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |
 //! | [`web`] | read-only status page and JSON API (axum) | I/O |
@@ -30,6 +32,7 @@
 //! | [`lab`] | network-namespace test lab (demo and integration tests) | I/O |
 
 pub mod alert;
+pub mod announce;
 pub mod assets;
 pub mod audit;
 pub mod bucket;
@@ -44,6 +47,7 @@ pub mod job;
 pub mod lab;
 pub mod output;
 pub mod pipeline;
+pub mod probe;
 pub mod record;
 pub mod recording;
 pub mod registry;

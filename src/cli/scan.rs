@@ -92,8 +92,10 @@ pub struct ScanArgs {
     /// sent on a segment with excluded addresses).
     #[arg(long)]
     pub segment_probes: bool,
-    /// Probes to use, comma-separated (default: arp,icmp,snmp, and dns with --resolve).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["arp", "icmp", "snmp", "dns"])]
+    /// Probes to use, comma-separated (default: all but dns, and dns with
+    /// --resolve). mdns, ssdp, netbios, wsd and banners ask each live host
+    /// what it is (unicast to that host only).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = pandian::job::PROBE_NAMES)]
     pub probes: Vec<String>,
     /// SNMP: `system` reads the system group, `full` walks every inventory table.
     #[arg(long, default_value = "full", value_parser = ["system", "full"])]
@@ -327,14 +329,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                     ..Probes::default()
                 }
             } else {
-                let has = |p: &str| args.probes.iter().any(|x| x == p);
-                Probes {
-                    arp: has("arp"),
-                    icmp: has("icmp"),
-                    snmp: has("snmp"),
-                    dns: has("dns"),
-                    segment: args.segment_probes,
+                let mut p = Probes::none();
+                for name in &args.probes {
+                    p.enable(name);
                 }
+                p.segment = args.segment_probes;
+                p
             },
             resolv_conf: None,
             credentials,

@@ -190,10 +190,18 @@ impl Engine {
         let present = enterprises_present(snmp);
         let chassis = entity::chassis_rows(snmp);
         let mut run = Run {
+            // Other sources' vendors are names as devices spell them
+            // ("SAMSUNG ELECTRONICS CO., LTD."): shown as the brand.
             props: extra
                 .iter()
                 .filter(|p| p.field != Field::Class || CLASSES.contains(&p.value.as_str()))
-                .cloned()
+                .map(|p| {
+                    let mut p = p.clone();
+                    if p.field == Field::Vendor {
+                        p.value = self.brands.presentable(&p.value);
+                    }
+                    p
+                })
                 .collect(),
             registered: Vec::new(),
             notes: Vec::new(),

@@ -54,6 +54,7 @@ pub const CLASSES: &[&str] = &[
     "phone",
     "environment",
     "load-balancer",
+    "media",
     "other",
 ];
 

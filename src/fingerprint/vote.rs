@@ -21,8 +21,9 @@
 //! | 70 | the enterprise number's registered organisation |
 //! | 65-40 | vendor identity objects compiled from the vendors' MIBs (by how plainly the name says "this device") |
 //! | 60 | a standard device MIB (Printer-MIB, UPS-MIB); the OS-name table |
+//! | 55 | what a device announces of itself (SSDP description, mDNS `_device-info`, IPP make and model) |
 //! | 50 | a product registration (sysObjectID) naming the model; device-type words (sysDescr, IEEE 802.11 MIB) |
-//! | 45 | ENTITY-MIB manufacturer name; device-type words of the chassis or product name |
+//! | 45 | ENTITY-MIB manufacturer name; device-type words of the chassis or product name; the services a device announces (`_ipp._tcp`: a printer) |
 //! | 40 | a vendor named in sysDescr; ipForwarding with a routing protocol's MIB |
 //! | 35 | a vendor's private MIB holding the most values; text locations; a serial quoted in sysDescr |
 //! | 30 | the MAC's IEEE registry entry; an ODM's enterprise number; a model-like word of sysDescr; a bridge with many ports |
@@ -60,6 +61,11 @@ pub mod weight {
     pub const STANDARD_MIB: u32 = 60;
     /// The vendor/product to OS-name table.
     pub const OS_TABLE: u32 = 60;
+    /// What a device announces of itself: an SSDP description's maker and
+    /// model, an mDNS `_device-info` model, IPP's make and model.
+    pub const ANNOUNCED_DEVICE: u32 = 55;
+    /// The class the services a device announces imply.
+    pub const ANNOUNCED_SERVICE: u32 = 45;
     /// A product registration naming the model.
     pub const PRODUCT_REGISTRATION: u32 = 50;
     /// Device-type words in sysDescr, or a wireless MIB.

@@ -21,6 +21,8 @@ mod segment;
 
 pub use crate::bucket::Bucket;
 
+use crate::announce::Announced;
+
 use crate::inventory::Probed;
 use crate::record::{Seen, SnmpSeen, Source};
 use crate::snmp::{Collector, Credential, SnmpReport};
@@ -176,12 +178,13 @@ pub const BATCH_AGE: Duration = Duration::from_secs(2);
 
 /// What a host task gives back: the address, the MAC known when it
 /// started, SNMP (report, and where the tables were read if elsewhere), the
-/// reverse-DNS name.
+/// reverse-DNS name, what it announced.
 type HostDone = (
     Ipv4Addr,
     Option<[u8; 6]>,
     Option<(SnmpReport, Option<IpAddr>)>,
     Option<String>,
+    Vec<Announced>,
 );
 
 /// A routed host a router's ARP table gave: its MAC and the routers.
@@ -380,6 +383,7 @@ pub async fn run(
                 resolver.clone(),
             );
             let pref = preferred.get(&IpAddr::V4(ip)).cloned();
+            let probes = plan.probes;
             tasks.spawn(async move {
                 let addr = IpAddr::V4(ip);
                 let snmp = async {
@@ -403,8 +407,15 @@ pub async fn run(
                         None => None,
                     }
                 };
-                let (snmp, name) = tokio::join!(snmp, name);
-                (ip, mac, snmp, name)
+                let announced = async {
+                    if probes.asks_hosts() {
+                        crate::probe::host(ip, &probes, &bucket).await
+                    } else {
+                        Vec::new()
+                    }
+                };
+                let (snmp, name, announced) = tokio::join!(snmp, name, announced);
+                (ip, mac, snmp, name, announced)
             });
         }
         if !alive_open && tasks.is_empty() && waiting.is_empty() {
@@ -449,7 +460,7 @@ pub async fn run(
                 st.mac = st.mac.or(a.mac);
                 st.rtt = Some(st.rtt.map_or(a.rtt, |r| r.min(a.rtt)));
                 if first {
-                    if snmp_on || resolver.is_some() {
+                    if snmp_on || resolver.is_some() || plan.probes.asks_hosts() {
                         // Started when a slot is free: a waiting host is
                         // an address, not a parked task.
                         waiting.push_back(a.ip);
@@ -467,7 +478,7 @@ pub async fn run(
                 }
             }
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                let Ok((ip, mac, snmp, name)) = joined else { continue };
+                let Ok((ip, mac, snmp, name, announced)) = joined else { continue };
                 let st = hosts.entry(ip).or_default();
                 st.done = true;
                 st.reported = st.sources.clone();
@@ -478,7 +489,7 @@ pub async fn run(
                         arp_agents.push((IpAddr::V4(ip), report.credential.clone()));
                     }
                 }
-                batcher.push(probed(ip, mac.or(st.mac), st, snmp, name))?;
+                batcher.push(probed(ip, mac.or(st.mac), st, snmp, name, announced))?;
             }
             _ = tick.tick() => {
                 if batcher.due() {
@@ -491,10 +502,10 @@ pub async fn run(
                 // Hosts in flight get a bounded grace, then are dropped.
                 let deadline = tokio::time::Instant::now() + grace;
                 while let Ok(Some(joined)) = tokio::time::timeout_at(deadline, tasks.join_next()).await {
-                    let Ok((ip, mac, snmp, name)) = joined else { continue };
+                    let Ok((ip, mac, snmp, name, announced)) = joined else { continue };
                     let st = hosts.entry(ip).or_default();
                     st.done = true;
-                    batcher.push(probed(ip, mac.or(st.mac), st, snmp, name))?;
+                    batcher.push(probed(ip, mac.or(st.mac), st, snmp, name, announced))?;
                 }
                 tasks.abort_all();
                 // Hosts that answered but whose turn had not come.
@@ -634,11 +645,13 @@ fn probed(
     st: &HostState,
     snmp: Option<(SnmpReport, Option<IpAddr>)>,
     name: Option<String>,
+    announced: Vec<Announced>,
 ) -> Probed {
     let mut sources = st.sources.clone();
     if snmp.is_some() {
         sources.push(Source::Snmp);
     }
+    sources.extend(announced.iter().map(|a| a.source));
     let hostname = name
         .map(|h| crate::snmp::text::clean(&h, 255))
         .filter(|h| !h.is_empty());
@@ -666,6 +679,7 @@ fn probed(
                 walked_at,
             }),
             dhcp_offers: Vec::new(),
+            announced,
         },
         report,
         stats: None,

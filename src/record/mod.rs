@@ -16,6 +16,7 @@ mod tests;
 
 pub use snmprec::{facts_to_snmprec, is_volatile};
 
+use crate::announce::Announced;
 use crate::facts::{Oid, SnmpFacts};
 use crate::identity::{self, Key, Mac, Sighting};
 use std::collections::BTreeMap;
@@ -37,6 +38,18 @@ pub enum Source {
     RouterArp,
     /// Answered a DHCP DISCOVER with an offer (a DHCP server).
     Dhcp,
+    /// Answered an mDNS / DNS-SD query.
+    Mdns,
+    /// Answered an SSDP M-SEARCH (and maybe served a UPnP description).
+    Ssdp,
+    /// Answered a NetBIOS node status request.
+    Netbios,
+    /// Answered a WS-Discovery probe.
+    Wsd,
+    /// Accepted a TCP connection on one of the banner ports.
+    Tcp,
+    /// Heard between sweeps (ARP, DHCP, mDNS) without being asked.
+    Passive,
 }
 
 impl Source {
@@ -49,7 +62,28 @@ impl Source {
             Source::Dns => "dns",
             Source::RouterArp => "router_arp",
             Source::Dhcp => "dhcp",
+            Source::Mdns => "mdns",
+            Source::Ssdp => "ssdp",
+            Source::Netbios => "netbios",
+            Source::Wsd => "wsd",
+            Source::Tcp => "tcp",
+            Source::Passive => "passive",
         }
+    }
+
+    /// The sources whose facts are [`Announced`] tuples.
+    pub const ANNOUNCING: [Source; 6] = [
+        Source::Mdns,
+        Source::Ssdp,
+        Source::Netbios,
+        Source::Wsd,
+        Source::Tcp,
+        Source::Passive,
+    ];
+
+    /// The announcing source called `name`.
+    pub fn announcing(name: &str) -> Option<Source> {
+        Source::ANNOUNCING.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -109,6 +143,9 @@ pub struct Seen {
     /// DHCP offers this address made, as [`crate::wire::dhcp::Offer::describe`]
     /// writes them.
     pub dhcp_offers: Vec<String>,
+    /// What the device announced of itself (mDNS, SSDP, NetBIOS,
+    /// WS-Discovery, TCP banners, passive listening).
+    pub announced: Vec<Announced>,
 }
 
 /// The subject a sighting is recorded under: its address and the MAC that
@@ -145,7 +182,17 @@ pub fn encode(s: &Seen) -> (Vec<Tuple>, Vec<Tuple>) {
             Source::Arp | Source::Icmp => rec.push(Tuple::new(src.as_str(), "reply", "")),
             Source::RouterArp | Source::Dhcp => {}
             Source::Snmp | Source::Dns => {}
+            // Their facts are the announced tuples below.
+            Source::Mdns
+            | Source::Ssdp
+            | Source::Netbios
+            | Source::Wsd
+            | Source::Tcp
+            | Source::Passive => {}
         }
+    }
+    for a in &s.announced {
+        rec.push(Tuple::new(a.source.as_str(), &a.key, a.value.clone()));
     }
     for v in &s.via {
         rec.push(Tuple::new("router_arp", "via", v.to_string()));
@@ -215,6 +262,14 @@ pub fn decode(ip: &str, mac: &str, tuples: &[Tuple], volatile: &[Tuple]) -> Seen
             ("dns", "ptr") => s.hostname = Some(t.value.clone()),
             ("dhcp", "offer") => s.dhcp_offers.push(t.value.clone()),
             ("probe", "rtt_ms") => s.rtt_ms = t.value.parse().ok(),
+            (src, key) if Source::announcing(src).is_some() => {
+                if let Some(a) =
+                    Source::announcing(src).and_then(|src| Announced::new(src, key, &t.value))
+                {
+                    s.sources.push(a.source);
+                    s.announced.push(a);
+                }
+            }
             ("snmp", key) => {
                 let e = snmp.get_or_insert_with(SnmpSeen::default);
                 match key {
@@ -248,6 +303,7 @@ pub fn decode(ip: &str, mac: &str, tuples: &[Tuple], volatile: &[Tuple]) -> Seen
     } else if snmp.is_some() {
         s.snmp = snmp;
     }
+    crate::announce::tidy(&mut s.announced);
     s.via.sort();
     s.via.dedup();
     s.sources.sort();

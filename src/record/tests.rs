@@ -1,4 +1,5 @@
 use super::*;
+use crate::announce::Announced;
 use crate::facts::Value;
 use proptest::prelude::*;
 
@@ -34,6 +35,8 @@ fn sample() -> Seen {
             Source::Snmp,
             Source::Dns,
             Source::Dhcp,
+            Source::Mdns,
+            Source::Tcp,
         ],
         rtt_ms: Some(0.25),
         hostname: Some("core-sw1.example.test".into()),
@@ -44,6 +47,19 @@ fn sample() -> Seen {
             walked_at: None,
         }),
         dhcp_offers: vec!["offered=198.51.100.120 server=198.51.100.7 mask=255.255.255.0".into()],
+        announced: {
+            let mut a: Vec<Announced> = [
+                (Source::Mdns, "service", "_ipp._tcp"),
+                (Source::Mdns, "txt:model", "J9774A"),
+                (Source::Tcp, "ssh", "SSH-2.0-OpenSSH_9.2p1 Debian-2"),
+                (Source::Tcp, "open", "22"),
+            ]
+            .iter()
+            .filter_map(|(s, k, v)| Announced::new(*s, k, v))
+            .collect();
+            crate::announce::tidy(&mut a);
+            a
+        },
     }
 }
 

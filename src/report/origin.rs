@@ -120,6 +120,7 @@ pub fn class_names(class: &str) -> Option<(Category, &'static str)> {
         "ups" => (PWR, "不间断电源"),
         "pdu" => (PWR, "配电单元"),
         "environment" => (PWR, "动力环境监控设备"),
+        "media" => (TERM, "影音终端设备"),
         "other" => (OTHER, "其他设备"),
         _ => return None,
     })

@@ -597,6 +597,47 @@ fn device_facts(conn: &Connection, run: &Run, seq: i64, dev: i64) -> rusqlite::R
     Ok(facts)
 }
 
+/// What device `dev` announced of itself: per announcing source, the
+/// tuples of the latest run that heard from that source (an mDNS name the
+/// device no longer sends does not vote).
+fn device_announced(
+    conn: &Connection,
+    run: &Run,
+    seq: i64,
+    dev: i64,
+) -> rusqlite::Result<Vec<crate::announce::Announced>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.source, o.key, o.value, o.last_run FROM observations o
+         JOIN device_subjects ds ON ds.subject_id = o.subject_id AND ds.device_id = ?1
+         WHERE o.source IN ('mdns', 'ssdp', 'netbios', 'wsd', 'tcp', 'passive')
+           AND o.first_run <= ds.last_run AND o.last_run >= ds.first_run
+           AND (o.first_run = ?2 OR o.first_run IN (SELECT id FROM scans WHERE applied_seq < ?3))
+         ORDER BY o.last_run DESC, o.id",
+    )?;
+    let rows = stmt.query_map(params![dev, run.id, seq], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    let mut latest: HashMap<Source, i64> = HashMap::new();
+    let mut out = Vec::new();
+    for row in rows {
+        let (source, key, value, last) = row?;
+        let Some(src) = Source::announcing(&source) else {
+            continue;
+        };
+        if *latest.entry(src).or_insert(last) != last {
+            continue;
+        }
+        out.extend(crate::announce::Announced::new(src, &key, &value));
+    }
+    crate::announce::tidy(&mut out);
+    Ok(out)
+}
+
 /// Recompute device `dev`'s summary columns (and its fingerprint when
 /// `identity` is given).
 fn summarise(
@@ -931,11 +972,15 @@ fn apply_as(
                 .get(&dev)
                 .and_then(|s| s.hostname.clone())
                 .or(hostname);
-            let id = engine.identify(&DeviceFacts {
-                snmp: facts,
-                mac: mac.as_deref().and_then(parse_mac),
-                hostname,
-            });
+            let announced = device_announced(conn, &run, seq, dev)?;
+            let id = engine.identify_with(
+                &DeviceFacts {
+                    snmp: facts,
+                    mac: mac.as_deref().and_then(parse_mac),
+                    hostname,
+                },
+                &crate::announce::proposals(&announced),
+            );
             let json = serde_json::to_string(&id)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             conn.prepare_cached(

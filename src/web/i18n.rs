@@ -311,6 +311,7 @@ static ZH: Labels = Labels {
         ("phone", "电话"),
         ("environment", "环境监控"),
         ("load-balancer", "负载均衡"),
+        ("media", "影音设备"),
         ("other", "其他"),
         ("unknown", "未知"),
         ("domestic", "国产"),

@@ -1,0 +1,245 @@
+//! Announcements into votes: what a device says about itself becomes
+//! [`Proposal`]s that join SNMP's in the fingerprint engine's vote, each
+//! naming the announcement it came from. Direct statements (an SSDP
+//! description's manufacturer and model, an mDNS `_device-info` model, an
+//! IPP printer's make and model) weigh like a standard device MIB; what a
+//! device's services imply (it offers `_ipp._tcp`: a printer) weighs less.
+
+use super::Announced;
+use crate::fingerprint::vote::{Field, Proposal, weight};
+use crate::fingerprint::{CLASSES, Fact};
+use crate::record::Source;
+
+/// Every proposal the announcements make.
+pub fn proposals(facts: &[Announced]) -> Vec<Proposal> {
+    let mut out = Vec::new();
+    for a in facts {
+        direct(a, &mut out);
+        if let Some(class) = class_of(a) {
+            debug_assert!(CLASSES.contains(&class));
+            out.push(propose(a, Field::Class, class, weight::ANNOUNCED_SERVICE));
+        }
+    }
+    out
+}
+
+fn propose(a: &Announced, field: Field, value: &str, w: u32) -> Proposal {
+    Proposal::new(field, value, w, format!("{}:{}", a.source.as_str(), a.key)).with_facts(vec![
+        Fact::note(format!("{} {}", a.source.as_str(), a.key), a.value.clone()),
+    ])
+}
+
+/// What a fact states outright: a vendor, model or serial.
+fn direct(a: &Announced, out: &mut Vec<Proposal>) {
+    let w = weight::ANNOUNCED_DEVICE;
+    let field = match (a.source, a.key.as_str()) {
+        (Source::Ssdp, "manufacturer") => Some(Field::Vendor),
+        (Source::Ssdp, "model_name" | "model_number") => Some(Field::Model),
+        (Source::Ssdp, "serial") => Some(Field::Serial),
+        (Source::Mdns, "txt:usb_mfg" | "txt:mfg" | "txt:manufacturer") => Some(Field::Vendor),
+        (Source::Mdns, "txt:usb_mdl" | "txt:mdl" | "txt:md") => Some(Field::Model),
+        (Source::Tcp, "ipp:printer-make-and-model") => {
+            // "HP LaserJet M402dn": the first word is the maker.
+            if let Some((maker, _)) = a.value.split_once(' ') {
+                out.push(propose(a, Field::Vendor, maker, w));
+            }
+            Some(Field::Model)
+        }
+        _ => None,
+    };
+    if let Some(f) = field
+        && !is_placeholder(&a.value)
+    {
+        out.push(propose(a, f, &a.value, w));
+    }
+}
+
+/// Values devices send when they have nothing to say.
+fn is_placeholder(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    l.chars().all(|c| matches!(c, '0' | '-' | ' ' | '.'))
+        || matches!(l.as_str(), "unknown" | "n/a" | "na" | "none" | "123456789")
+}
+
+/// The class a service, device type or name implies.
+fn class_of(a: &Announced) -> Option<&'static str> {
+    let v = a.value.to_ascii_lowercase();
+    match (a.source, a.key.as_str()) {
+        (Source::Mdns, "service") => mdns_service_class(&v),
+        (Source::Ssdp, "device_type" | "st") => upnp_type_class(&v),
+        (Source::Wsd, "type") => wsd_type_class(&v),
+        (Source::Tcp, "pjl_id") => Some("printer"),
+        (Source::Tcp, key) if key.starts_with("ipp:") => Some("printer"),
+        (Source::Tcp, "rtsp_server") => Some("camera"),
+        _ => None,
+    }
+}
+
+fn mdns_service_class(service: &str) -> Option<&'static str> {
+    let name = service.trim_end_matches(".local").trim_end_matches('.');
+    let name = name
+        .strip_suffix("._tcp")
+        .or_else(|| name.strip_suffix("._udp"))
+        .unwrap_or(name);
+    Some(match name {
+        "_ipp" | "_ipps" | "_printer" | "_pdl-datastream" | "_uscan" | "_uscans" | "_scanner" => {
+            "printer"
+        }
+        "_airplay" | "_raop" | "_googlecast" | "_spotify-connect" | "_androidtvremote2"
+        | "_roku-rcp" | "_sonos" => "media",
+        "_rtsp" | "_onvif" => "camera",
+        "_sip" => "phone",
+        "_adisk" | "_afpovertcp" | "_nfs" => "storage",
+        "_workstation" | "_rdp" | "_companion-link" => "workstation",
+        _ => return None,
+    })
+}
+
+fn upnp_type_class(t: &str) -> Option<&'static str> {
+    // urn:schemas-upnp-org:device:MediaRenderer:1 and vendors' own domains.
+    let kind = t.split(':').nth(3).unwrap_or("");
+    Some(match kind {
+        "mediarenderer" | "mediaserver" | "dial" | "tvdevice" => "media",
+        "printer" | "printbasic" | "printenhanced" | "scanner" => "printer",
+        "internetgatewaydevice" | "wandevice" | "wfadevice" => "router",
+        "networkvideotransmitter" | "digitalsecuritycamera" | "camera" => "camera",
+        "nas" | "storage" => "storage",
+        _ => return None,
+    })
+}
+
+fn wsd_type_class(t: &str) -> Option<&'static str> {
+    let local = t.rsplit(':').next().unwrap_or(t);
+    Some(match local {
+        "printdevicetype" | "printservicetype" | "scandevicetype" | "scanservicetype" => "printer",
+        "networkvideotransmitter" | "device" if t.contains("onvif") => "camera",
+        "networkvideotransmitter" => "camera",
+        "computer" => "workstation",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(source: Source, key: &str, value: &str) -> Announced {
+        Announced::new(source, key, value).unwrap()
+    }
+
+    fn values(p: &[Proposal], f: Field) -> Vec<String> {
+        p.iter()
+            .filter(|p| p.field == f)
+            .map(|p| p.value.clone())
+            .collect()
+    }
+
+    #[test]
+    fn announcements_propose_what_they_state() {
+        let cases: &[(Announced, Field, &str)] = &[
+            (
+                a(Source::Ssdp, "manufacturer", "Samsung Electronics"),
+                Field::Vendor,
+                "Samsung Electronics",
+            ),
+            (
+                a(Source::Ssdp, "model_name", "UE43TU7100"),
+                Field::Model,
+                "UE43TU7100",
+            ),
+            (
+                a(Source::Ssdp, "serial", "0A1B2C3D"),
+                Field::Serial,
+                "0A1B2C3D",
+            ),
+            (
+                a(
+                    Source::Ssdp,
+                    "device_type",
+                    "urn:schemas-upnp-org:device:MediaRenderer:1",
+                ),
+                Field::Class,
+                "media",
+            ),
+            (
+                a(
+                    Source::Ssdp,
+                    "device_type",
+                    "urn:schemas-upnp-org:device:InternetGatewayDevice:1",
+                ),
+                Field::Class,
+                "router",
+            ),
+            (
+                a(Source::Mdns, "service", "_ipp._tcp.local"),
+                Field::Class,
+                "printer",
+            ),
+            (
+                a(Source::Mdns, "service", "_googlecast._tcp"),
+                Field::Class,
+                "media",
+            ),
+            (
+                a(Source::Mdns, "txt:usb_mdl", "LaserJet M402dn"),
+                Field::Model,
+                "LaserJet M402dn",
+            ),
+            (
+                a(Source::Wsd, "type", "wprt:PrintDeviceType"),
+                Field::Class,
+                "printer",
+            ),
+            (
+                a(Source::Wsd, "type", "dn:NetworkVideoTransmitter"),
+                Field::Class,
+                "camera",
+            ),
+            (
+                a(Source::Tcp, "pjl_id", "HP LaserJet 4250"),
+                Field::Class,
+                "printer",
+            ),
+            (
+                a(
+                    Source::Tcp,
+                    "ipp:printer-make-and-model",
+                    "HP LaserJet M402dn",
+                ),
+                Field::Vendor,
+                "HP",
+            ),
+        ];
+        for (fact, field, want) in cases {
+            let p = proposals(std::slice::from_ref(fact));
+            assert!(
+                values(&p, *field).iter().any(|v| v == want),
+                "{fact:?}: {p:?}"
+            );
+            assert!(p.iter().all(|p| p.source.starts_with(fact.source.as_str())));
+        }
+    }
+
+    #[test]
+    fn placeholders_and_unknown_types_propose_nothing() {
+        let none = [
+            a(Source::Ssdp, "serial", "0000000000"),
+            a(Source::Ssdp, "serial", "Unknown"),
+            a(
+                Source::Ssdp,
+                "device_type",
+                "urn:schemas-upnp-org:device:Basic:1",
+            ),
+            a(Source::Mdns, "service", "_http._tcp"),
+            a(Source::Netbios, "name", "DESKTOP-1"),
+        ];
+        for f in &none {
+            let p = proposals(std::slice::from_ref(f));
+            assert!(
+                p.iter()
+                    .all(|p| p.field != Field::Serial && p.field != Field::Class),
+                "{f:?}: {p:?}"
+            );
+        }
+    }
+}
