@@ -176,7 +176,8 @@ pub struct DeviceDetail {
     /// Its identity keys: (kind, value, first seen, last seen).
     pub keys: Vec<(String, String, String, String)>,
     /// Recent record rows of its subjects, newest first: (first seen, last
-    /// seen, source, key, value), SNMP subtrees shown by size.
+    /// seen, source, key, value), an SNMP subtree's value being how many
+    /// values it holds.
     pub history: Vec<(String, String, String, String, String)>,
 }
 
@@ -765,7 +766,7 @@ impl Store {
             let mut stmt = conn
                 .prepare(
                     "SELECT o.first_seen, o.last_seen, o.source, o.key, CASE WHEN o.key LIKE 'snmp:%'
-                        THEN (length(o.value) - length(replace(o.value, char(10), ''))) || ' values' ELSE o.value END
+                        THEN CAST(length(o.value) - length(replace(o.value, char(10), '')) AS TEXT) ELSE o.value END
                      FROM observations o JOIN device_subjects ds ON ds.subject_id = o.subject_id AND ds.device_id = ?1
                      WHERE o.first_run <= ds.last_run AND o.last_run >= ds.first_run
                      ORDER BY o.first_run DESC, o.id DESC LIMIT 200",

@@ -170,7 +170,37 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/assets", get(assets::api_assets))
         .route("/healthz", get(healthz))
         .merge(report::routes())
+        .fallback(no_such_page)
         .with_state(state)
+}
+
+/// The styled page of a 404, in the reader's language.
+fn not_found_page(lang: Lang, message: &'static str) -> Response {
+    let page = view::NotFoundPage {
+        lang_code: lang.code(),
+        lang_query: lang_query(lang),
+        l: lang.labels(),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Any path no route serves: a JSON error under the API, a page elsewhere.
+async fn no_such_page(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    if uri.path().starts_with("/api/") {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::X_CONTENT_TYPE_OPTIONS, "nosniff")],
+            Json(serde_json::json!({ "error": "no such API path" })),
+        )
+            .into_response();
+    }
+    let params = Params::parse(uri.query());
+    let lang = pick_lang(&params, &headers);
+    not_found_page(lang, lang.labels().no_such_page)
 }
 
 /// Query parameters, read leniently: a repeated key keeps its first value
@@ -368,13 +398,7 @@ async fn device_page(
 ) -> Result<Response, AppError> {
     let params = Params::parse(raw.as_deref());
     let lang = pick_lang(&params, &headers);
-    let not_found = || {
-        (
-            StatusCode::NOT_FOUND,
-            Html(format!("<p>{}</p>", lang.labels().not_found)),
-        )
-            .into_response()
-    };
+    let not_found = || not_found_page(lang, lang.labels().not_found);
     let Some(id) = device_id(&id) else {
         return Ok(not_found());
     };

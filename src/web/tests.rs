@@ -52,6 +52,20 @@ fn hostile() -> Seen {
     }
 }
 
+/// The hostile device, also announcing (a hostile friendly name).
+fn announcing() -> Seen {
+    Seen {
+        announced: [
+            (Source::Ssdp, "friendly_name", "<script>alert(2)</script>"),
+            (Source::Mdns, "service", "_ipp._tcp"),
+        ]
+        .iter()
+        .filter_map(|(s, k, v)| crate::announce::Announced::new(*s, k, v))
+        .collect(),
+        ..hostile()
+    }
+}
+
 async fn get(app: Router, uri: &str, accept_language: Option<&str>) -> (StatusCode, String) {
     let mut req = Request::builder().uri(uri);
     if let Some(a) = accept_language {
@@ -127,7 +141,7 @@ async fn web_api_devices_is_an_envelope_with_addresses_and_macs() {
 #[tokio::test]
 async fn web_device_page_shows_identity_addresses_and_history() {
     let app = app(AppState::new(
-        store_with("device", &[hostile()]),
+        store_with("device", &[announcing()]),
         true,
         "x".into(),
     ));
@@ -143,6 +157,11 @@ async fn web_device_page_shows_identity_addresses_and_history() {
         "record history"
     );
     assert!(html.contains("id=\"held\""));
+    assert!(
+        html.contains("id=\"announced\"") && html.contains("_ipp._tcp"),
+        "announced facts"
+    );
+    assert!(!html.contains("<script>alert(2)"), "announcements escaped");
     for bad in [
         "/devices/999",
         "/devices/not-a-number",
@@ -422,4 +441,29 @@ async fn web_findings_page_speaks_both_languages_and_links_from_the_overview() {
         index_zh.contains("href=\"/findings?lang=zh\""),
         "{index_zh}"
     );
+}
+
+#[tokio::test]
+async fn web_unknown_paths_get_a_page_in_the_readers_language_or_json() {
+    let app = app(AppState::new(
+        store_with("nf", &[hostile()]),
+        true,
+        "x".into(),
+    ));
+    let (status, html) = get(app.clone(), "/no/such/page", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("id=\"not-found\"") && html.contains("<style"),
+        "{html}"
+    );
+    let (_, zh) = get(app.clone(), "/no/such/page", Some("zh-CN")).await;
+    assert!(zh.contains("没有这个页面"), "{zh}");
+    let (_, dev) = get(app.clone(), "/devices/999?lang=zh", None).await;
+    assert!(
+        dev.contains("没有这台设备") && dev.contains("<style"),
+        "{dev}"
+    );
+    let (status, json) = get(app, "/api/v1/nothing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(json.contains("\"error\""), "{json}");
 }

@@ -102,6 +102,15 @@ impl DeviceView {
 const MAX_ROWS: usize = 300;
 
 #[derive(Template)]
+#[template(path = "not_found.html")]
+pub(super) struct NotFoundPage {
+    pub lang_code: &'static str,
+    pub lang_query: &'static str,
+    pub l: &'static Labels,
+    pub message: &'static str,
+}
+
+#[derive(Template)]
 #[template(path = "device.html")]
 pub(super) struct DevicePage {
     pub lang_code: &'static str,
@@ -120,6 +129,9 @@ pub(super) struct DevicePage {
     pub keys: Vec<(String, String, String, String)>,
     /// (first seen, last seen, source, key, value)
     pub history: Vec<(String, String, String, String, String)>,
+    /// What it announced: (source, key, value, last seen), newest first,
+    /// each fact once.
+    pub announced: Vec<(String, String, String, String)>,
 }
 
 pub(super) struct EvidenceView {
@@ -306,19 +318,40 @@ impl DevicePage {
                 .iter()
                 .map(|(k, v, f, la)| (k.clone(), crate::text::printable(v), f.clone(), la.clone()))
                 .collect(),
+            announced: announced_of(&d.history),
             history: d
                 .history
                 .iter()
                 .map(|(f, la, s, k, v)| {
-                    (
-                        f.clone(),
-                        la.clone(),
-                        s.clone(),
-                        k.clone(),
-                        crate::text::printable(v),
-                    )
+                    let shown = match v.parse::<usize>() {
+                        Ok(1) if k.starts_with("snmp:") => format!("1 {}", l.one_value),
+                        Ok(n) if k.starts_with("snmp:") => format!("{n} {}", l.many_values),
+                        _ => crate::text::printable(v),
+                    };
+                    (f.clone(), la.clone(), s.clone(), k.clone(), shown)
                 })
                 .collect(),
         }
     }
+}
+
+/// The announced facts among a device's record rows (newest first, each
+/// `(source, key, value)` once).
+fn announced_of(
+    history: &[(String, String, String, String, String)],
+) -> Vec<(String, String, String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    history
+        .iter()
+        .filter(|(_, _, s, _, _)| crate::record::Source::announcing(s).is_some())
+        .filter(|(_, _, s, k, v)| seen.insert((s.clone(), k.clone(), v.clone())))
+        .map(|(_, last, s, k, v)| {
+            (
+                s.clone(),
+                k.clone(),
+                crate::text::printable(v),
+                last.clone(),
+            )
+        })
+        .collect()
 }
