@@ -139,7 +139,13 @@ fn entry(raw: &[u8]) -> Option<NameEntry> {
     let name: String = name
         .get(..end)?
         .iter()
-        .map(|&b| if b.is_ascii() { char::from(b) } else { '\u{fffd}' })
+        .map(|&b| {
+            if b.is_ascii() {
+                char::from(b)
+            } else {
+                '\u{fffd}'
+            }
+        })
         .collect();
     Some(NameEntry {
         name,
@@ -316,9 +322,24 @@ mod tests {
         let mut many = good.clone();
         many[12 + 34 + 10] = 200; // more names than the packet holds
         let cases: Vec<(&str, Vec<u8>, u16, NetbiosError)> = vec![
-            ("short", good[..11].to_vec(), 0x1234, NetbiosError::Truncated(11)),
-            ("other id", good.clone(), 0x4321, NetbiosError::Foreign(0x4321)),
-            ("a request", not_response, 0x1234, NetbiosError::Foreign(0x1234)),
+            (
+                "short",
+                good[..11].to_vec(),
+                0x1234,
+                NetbiosError::Truncated(11),
+            ),
+            (
+                "other id",
+                good.clone(),
+                0x4321,
+                NetbiosError::Foreign(0x4321),
+            ),
+            (
+                "a request",
+                not_response,
+                0x1234,
+                NetbiosError::Foreign(0x1234),
+            ),
             ("refused", refused, 0x1234, NetbiosError::Refused(3)),
             ("no answer", no_answers, 0x1234, NetbiosError::NoStatus),
             ("not nbstat", nb, 0x1234, NetbiosError::NoStatus),

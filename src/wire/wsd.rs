@@ -42,9 +42,18 @@ const DEVPROF: &str = "http://schemas.xmlsoap.org/ws/2006/02/devprof";
 pub const KNOWN_NAMESPACES: [(&str, &str); 8] = [
     (DEVPROF, "wsdp"),
     ("http://schemas.microsoft.com/windows/pub/2005/07", "pub"),
-    ("http://schemas.microsoft.com/windows/2006/08/wdp/print", "wprt"),
-    ("http://schemas.microsoft.com/windows/2006/08/wdp/scan", "wscn"),
-    ("http://schemas.microsoft.com/windows/2006/08/wdp/fax", "wfax"),
+    (
+        "http://schemas.microsoft.com/windows/2006/08/wdp/print",
+        "wprt",
+    ),
+    (
+        "http://schemas.microsoft.com/windows/2006/08/wdp/scan",
+        "wscn",
+    ),
+    (
+        "http://schemas.microsoft.com/windows/2006/08/wdp/fax",
+        "wfax",
+    ),
     ("http://www.onvif.org/ver10/network/wsdl", "dn"),
     ("http://www.onvif.org/ver10/device/wsdl", "tds"),
     ("http://schemas.microsoft.com/windows/pnpx/2005/10", "pnpx"),
@@ -194,7 +203,9 @@ fn tokens(s: &str) -> Result<Vec<Tok<'_>>, WsdError> {
             let split = inner
                 .find(|c: char| c.is_ascii_whitespace())
                 .unwrap_or(inner.len());
-            let (name, attrs) = inner.split_at_checked(split).ok_or(WsdError::Malformed(at))?;
+            let (name, attrs) = inner
+                .split_at_checked(split)
+                .ok_or(WsdError::Malformed(at))?;
             if name.is_empty() {
                 return Err(WsdError::Malformed(at));
             }
@@ -496,7 +507,10 @@ mod tests {
         let renamed = WSDD2
             .replace("xmlns:wsdp=", "xmlns:d0=")
             .replace("xmlns:pub=", "xmlns:p1=")
-            .replace("wsdp:Device pub:Computer", "d0:Device p1:Computer vnd:Thing");
+            .replace(
+                "wsdp:Device pub:Computer",
+                "d0:Device p1:Computer vnd:Thing",
+            );
         let got = decode_probe_matches(renamed.as_bytes()).unwrap();
         assert_eq!(
             got.matches[0].types,
@@ -546,13 +560,13 @@ mod tests {
         let got = decode_probe_matches(long.as_bytes()).unwrap();
         assert_eq!(got.matches[0].scopes.len(), MAX_ITEMS);
         let m = "<wsd:ProbeMatch><wsd:Types>wsdp:Device</wsd:Types></wsd:ProbeMatch>";
-        let flood = WSDD2.replace("<wsd:ProbeMatches>", &format!("<wsd:ProbeMatches>{}", m.repeat(50)));
+        let flood = WSDD2.replace(
+            "<wsd:ProbeMatches>",
+            &format!("<wsd:ProbeMatches>{}", m.repeat(50)),
+        );
         let got = decode_probe_matches(flood.as_bytes()).unwrap();
         assert_eq!(got.matches.len(), MAX_MATCHES);
-        let deep = format!(
-            "<soap:Envelope xmlns:soap=\"{SOAP}\">{}",
-            "<a>".repeat(100)
-        );
+        let deep = format!("<soap:Envelope xmlns:soap=\"{SOAP}\">{}", "<a>".repeat(100));
         assert_eq!(
             decode_probe_matches(deep.as_bytes()),
             Err(WsdError::TooComplex)
@@ -572,7 +586,10 @@ mod tests {
             ("not soap", "<a xmlns=\"urn:x\"><b/></a>".into()),
             ("our own probe", probe("urn:uuid:1", Some("wsdp:Device"))),
             ("cut", WSDD2[..WSDD2.len() / 2].to_string()),
-            ("crossed tags", WSDD2.replace("</wsd:Types>", "</wsd:Scopes>")),
+            (
+                "crossed tags",
+                WSDD2.replace("</wsd:Types>", "</wsd:Scopes>"),
+            ),
             (
                 "unterminated tag",
                 WSDD2.replace("<wsd:Types>", "<wsd:Types"),
