@@ -97,7 +97,7 @@ while True:
             s.sendto(p, a)
 "#;
 
-fn device<'a>(all: &'a [Value], o: u8) -> &'a Value {
+fn device(all: &[Value], o: u8) -> &Value {
     let want = ip(o).to_string();
     all.iter()
         .find(|d| d["ip"] == want.as_str())
