@@ -36,7 +36,9 @@ fn spec(prefix: &str) -> LabSpec {
         label: label.into(),
         segment: 0,
         ip: ip(o),
-        mac: [0x00, 0x1b, 0x21, 0x78, 0x00, o],
+        // Locally administered: no vendor, so no vendor's default class;
+        // the class can only come from what the host announces.
+        mac: [0x02, 0x00, 0x00, 0x78, 0x00, o],
         drop_icmp: false,
         snmpd: None,
     };
@@ -104,6 +106,21 @@ fn device(all: &[Value], o: u8) -> &Value {
         .unwrap_or_else(|| panic!("{want} not found: {all:#?}"))
 }
 
+/// The class the store's fingerprint gives the device at `o`.
+fn stored_class(db: &std::path::Path, o: u8) -> Option<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let identity: String = conn
+        .query_row(
+            "SELECT f.identity FROM fingerprints f JOIN device_addresses a \
+             ON a.device_id = f.device_id WHERE a.ip = ?1",
+            [ip(o).to_string()],
+            |r| r.get(0),
+        )
+        .ok()?;
+    let v: Value = serde_json::from_str(&identity).unwrap();
+    v["class"].as_str().map(str::to_string)
+}
+
 fn facts(d: &Value, source: &str, key: &str) -> Vec<String> {
     d["announced"]
         .as_array()
@@ -149,11 +166,15 @@ fn lab_netbios_and_wsd_probes_find_names_and_types() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(700));
+    let db = lab.dir().join("scan.db");
+    let db_s = db.display().to_string();
     let out = pandian_in(
         &lab.scanner_ns(),
         &[
             "scan",
             "198.18.120.0/27",
+            "--db",
+            &db_s,
             "--exclude",
             &ip(EXCLUDED).to_string(),
             "--probes",
@@ -222,6 +243,17 @@ fn lab_netbios_and_wsd_probes_find_names_and_types() {
             let v = a["value"].as_str().unwrap();
             assert!(!v.chars().any(char::is_control), "{v:?}");
         }
+    }
+
+    // The facts vote in the stored fingerprint: a print device type makes
+    // a printer; a file server or pub:Computer, with nothing else to go
+    // on, a workstation.
+    for (o, want) in [
+        (FILER, "workstation"),
+        (WSD, "workstation"),
+        (HOSTILE, "printer"),
+    ] {
+        assert_eq!(stored_class(&db, o).as_deref(), Some(want), "{}", ip(o));
     }
 
     // Nothing to the excluded host or the non-target; no broadcast or
