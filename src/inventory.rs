@@ -39,6 +39,19 @@ pub struct MacEntry {
     pub active: bool,
 }
 
+/// One fact a device announced of itself (mDNS, SSDP, NetBIOS,
+/// WS-Discovery, banners; keys as in [`crate::announce`]), cleaned and
+/// bounded by the probe that heard it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AnnouncedEntry {
+    /// The probe that heard it.
+    pub source: Source,
+    /// What it is.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
 /// A device found by one scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Device {
@@ -64,6 +77,9 @@ pub struct Device {
     pub hostname: Option<String>,
     /// What SNMP said (never the credential's secret, only its name).
     pub snmp: Option<SnmpReport>,
+    /// What it announced of itself, sorted, at most
+    /// [`crate::announce::MAX_PER_HOST`].
+    pub announced: Vec<AnnouncedEntry>,
     /// Class, vendor, model, serial, OS, firmware, origin, confidence, evidence.
     #[serde(flatten)]
     pub identity: Identity,
@@ -204,6 +220,11 @@ pub fn assemble_each<E>(
             .fold(None, |best: Option<f64>, r| {
                 Some(best.map_or(r, |b| b.min(r)))
             });
+        let mut announced: Vec<crate::announce::Announced> = members
+            .iter()
+            .flat_map(|p| p.seen.announced.iter().cloned())
+            .collect();
+        crate::announce::tidy(&mut announced);
         let identity = engine.identify(&DeviceFacts {
             snmp: facts,
             mac,
@@ -243,6 +264,14 @@ pub fn assemble_each<E>(
             rtt_ms: rtt,
             hostname,
             snmp: lead.snmp_report(),
+            announced: announced
+                .into_iter()
+                .map(|a| AnnouncedEntry {
+                    source: a.source,
+                    key: a.key,
+                    value: a.value,
+                })
+                .collect(),
             identity,
         })?;
     }

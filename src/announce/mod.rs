@@ -13,8 +13,8 @@
 //! |---|---|
 //! | `mdns` | `hostname` (`name.local`), `service` (`_ipp._tcp`), `instance`, `txt:<key>` (from `_device-info` and service TXT records, key lowercased) |
 //! | `ssdp` | `server`, `st`, `usn`, `location`, `device_type`, `manufacturer`, `model_name`, `model_number`, `model_description`, `serial`, `friendly_name`, `udn` |
-//! | `netbios` | `name` (the unique `<00>` name), `workgroup` (the group `<00>` name), `service` (`file-server` for `<20>`, ...), `mac` |
-//! | `wsd` | `type` (one per QName, e.g. `wprt:PrintDeviceType`), `scope`, `xaddr` |
+//! | `netbios` | `name` (the unique `<00>` name), `workgroup` (the group `<00>` name), `service` (`file-server` for `<20>`, `messenger` for `<03>`, ...: the table in [`crate::wire::netbios::service_name`]), `mac` (the unit ID, when not all zero) |
+//! | `wsd` | `type` (one per QName, e.g. `wprt:PrintDeviceType`; a known namespace under its specification's prefix whatever the device bound, see [`crate::wire::wsd::KNOWN_NAMESPACES`]), `scope`, `xaddr` |
 //! | `tcp` | `open` (a port), `ssh`, `ftp`, `telnet` (banners), `http_server`, `http_title`, `http_realm`, `tls_subject`, `tls_issuer`, `pjl_id`, `ipp:<attribute>`, `rtsp_server`, `syn` (TTL/window/options hint) |
 //! | `passive` | `arp`, `dhcp:hostname`, `dhcp:vendor_class`, `dhcp:client_id`, `dhcp:params`, `mdns:hostname` |
 //!

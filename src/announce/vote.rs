@@ -3,7 +3,9 @@
 //! naming the announcement it came from. Direct statements (an SSDP
 //! description's manufacturer and model, an mDNS `_device-info` model, an
 //! IPP printer's make and model) weigh like a standard device MIB; what a
-//! device's services imply (it offers `_ipp._tcp`: a printer) weighs less.
+//! device's services imply (it offers `_ipp._tcp`: a printer) weighs less,
+//! and what many kinds of device announce alike (a NetBIOS file server,
+//! WS-Discovery's `pub:Computer`) least of all ([`weak_class`]).
 
 use super::Announced;
 use crate::fingerprint::vote::{Field, Proposal, weight};
@@ -19,8 +21,30 @@ pub fn proposals(facts: &[Announced]) -> Vec<Proposal> {
             debug_assert!(CLASSES.contains(&class));
             out.push(propose(a, Field::Class, class, weight::ANNOUNCED_SERVICE));
         }
+        if let Some(class) = weak_class(a) {
+            debug_assert!(CLASSES.contains(&class));
+            out.push(propose(a, Field::Class, class, weight::SERVICES));
+        }
     }
     out
+}
+
+/// A class hint weaker than any device evidence: it names the class when
+/// nothing else does, and gives way to a MAC vendor's specialist class,
+/// a service that implies one, or SNMP.
+///
+/// | fact | class | why weak |
+/// |---|---|---|
+/// | `netbios` `service` `file-server` (`<20>`) | workstation | Windows PCs register it, but so do Windows servers, Samba servers and NAS boxes |
+/// | `netbios` `service` `domain-controller` (`<1c>`) | server | only domain controllers register it; weak because a NAS can be one |
+/// | `wsd` `type` `pub:Computer` | workstation | Windows PCs announce it, and so do Windows servers and every Linux or NAS host running wsdd or wsdd2 |
+fn weak_class(a: &Announced) -> Option<&'static str> {
+    match (a.source, a.key.as_str(), a.value.as_str()) {
+        (Source::Netbios, "service", "file-server") => Some("workstation"),
+        (Source::Netbios, "service", "domain-controller") => Some("server"),
+        (Source::Wsd, "type", "pub:Computer") => Some("workstation"),
+        _ => None,
+    }
 }
 
 fn propose(a: &Announced, field: Field, value: &str, w: u32) -> Proposal {
@@ -108,13 +132,22 @@ fn upnp_type_class(t: &str) -> Option<&'static str> {
     })
 }
 
+/// A WS-Discovery type (lowercased `prefix:Local`; the probe gives known
+/// namespaces their specification's prefix, see
+/// [`crate::wire::wsd::KNOWN_NAMESPACES`]) that names a kind of device: the
+/// Windows print, scan and fax device types and their hosted services
+/// (what WSD printers and MFPs list), and ONVIF's video transmitter (what
+/// cameras list). `wsdp:Device` (every DPWS device) and ONVIF's
+/// `tds:Device` (any ONVIF device: cameras, recorders, door controllers)
+/// say nothing; `pub:Computer` is a [`weak_class`].
 fn wsd_type_class(t: &str) -> Option<&'static str> {
-    let local = t.rsplit(':').next().unwrap_or(t);
-    Some(match local {
-        "printdevicetype" | "printservicetype" | "scandevicetype" | "scanservicetype" => "printer",
-        "networkvideotransmitter" | "device" if t.contains("onvif") => "camera",
-        "networkvideotransmitter" => "camera",
-        "computer" => "workstation",
+    Some(match t {
+        "wprt:printdevicetype"
+        | "wprt:printerservicetype"
+        | "wscn:scandevicetype"
+        | "wscn:scannerservicetype"
+        | "wfax:faxdevicetype" => "printer",
+        "dn:networkvideotransmitter" => "camera",
         _ => return None,
     })
 }
@@ -218,6 +251,89 @@ mod tests {
             );
             assert!(p.iter().all(|p| p.source.starts_with(fact.source.as_str())));
         }
+    }
+
+    #[test]
+    fn wsd_types_real_devices_send() {
+        // Types as printers (nmap's broadcast-wsdd-discover output: `Device
+        // wprt:PrintDeviceType`), MFPs, ONVIF cameras (ONVIF Core: `dn:
+        // NetworkVideoTransmitter`, `tds:Device`) and wsdd/wsdd2 (`wsdp:Device
+        // pub:Computer`, as captured in the lab) list them.
+        let cases: &[(&str, Option<(&str, u32)>)] = &[
+            (
+                "wprt:PrintDeviceType",
+                Some(("printer", weight::ANNOUNCED_SERVICE)),
+            ),
+            (
+                "wprt:PrinterServiceType",
+                Some(("printer", weight::ANNOUNCED_SERVICE)),
+            ),
+            (
+                "wscn:ScanDeviceType",
+                Some(("printer", weight::ANNOUNCED_SERVICE)),
+            ),
+            (
+                "wscn:ScannerServiceType",
+                Some(("printer", weight::ANNOUNCED_SERVICE)),
+            ),
+            (
+                "dn:NetworkVideoTransmitter",
+                Some(("camera", weight::ANNOUNCED_SERVICE)),
+            ),
+            ("pub:Computer", Some(("workstation", weight::SERVICES))),
+            ("wsdp:Device", None),
+            ("tds:Device", None),
+            // A vendor's own namespace under a borrowed local name.
+            ("vnd:PrintDeviceType", None),
+        ];
+        for (t, want) in cases {
+            let p = proposals(&[a(Source::Wsd, "type", t)]);
+            let got: Vec<(&str, u32)> = p
+                .iter()
+                .filter(|p| p.field == Field::Class)
+                .map(|p| (p.value.as_str(), p.weight))
+                .collect();
+            assert_eq!(got, want.iter().copied().collect::<Vec<_>>(), "{t}");
+        }
+    }
+
+    #[test]
+    fn netbios_services_hint_weakly() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("service", "file-server", Some("workstation")),
+            ("service", "domain-controller", Some("server")),
+            ("service", "messenger", None),
+            ("service", "browser-election", None),
+            ("name", "LABFILER", None),
+            ("workgroup", "WORKGROUP", None),
+        ];
+        for (key, value, want) in cases {
+            let p = proposals(&[a(Source::Netbios, key, value)]);
+            let got: Vec<&str> = p
+                .iter()
+                .filter(|p| p.field == Field::Class)
+                .map(|p| p.value.as_str())
+                .collect();
+            assert_eq!(
+                got,
+                want.iter().copied().collect::<Vec<_>>(),
+                "{key}={value}"
+            );
+            assert!(p.iter().all(|p| p.weight <= weight::SERVICES));
+        }
+        // Weaker than a service that implies a class: an MFP that also
+        // serves files stays a printer.
+        let p = proposals(&[
+            a(Source::Netbios, "service", "file-server"),
+            a(Source::Wsd, "type", "wprt:PrintDeviceType"),
+        ]);
+        let w = |class: &str| {
+            p.iter()
+                .filter(|p| p.field == Field::Class && p.value == class)
+                .map(|p| p.weight)
+                .sum::<u32>()
+        };
+        assert!(w("printer") > w("workstation"), "{p:?}");
     }
 
     #[test]

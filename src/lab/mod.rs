@@ -1,5 +1,6 @@
 //! A test lab of network namespaces: a bridge "switch", a scanner, hosts
-//! with real vendor MACs running real net-snmp `snmpd`, a router to a second
+//! with real vendor MACs running real net-snmp `snmpd` (and, where a test
+//! asks, Samba's `nmbd` ([`samba`]) or a WS-Discovery responder ([`wsdd`])), a router to a second
 //! segment, and hosts that drop ICMP. Used by `pandian demo` and by the
 //! integration tests; needs root.
 //!
@@ -9,9 +10,11 @@
 //! Nothing is created in the machine's own namespace.
 
 mod net;
+pub mod samba;
 mod snmpd;
 mod snmpsim;
 mod spec;
+pub mod wsdd;
 
 pub use net::run_in;
 pub use snmpd::{SnmpdSpec, V3User};

@@ -5,6 +5,9 @@
 //! and hands back [`Announced`] facts, cleaned by the one sanitiser. The
 //! decoders are pure, in [`crate::wire`]; this module is the I/O.
 
+pub mod netbios;
+pub mod wsd;
+
 use crate::announce::{self, Announced};
 use crate::bucket::Bucket;
 use crate::job::Probes;
@@ -18,8 +21,41 @@ pub const WAIT: Duration = Duration::from_millis(1200);
 /// that fails (the host refused, timed out, or sent garbage) adds nothing,
 /// and why goes to the debug log.
 pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announced> {
-    let _ = (ip, probes, bucket);
-    let mut out: Vec<Announced> = Vec::new();
+    let netbios = async {
+        if !probes.netbios {
+            return Vec::new();
+        }
+        netbios::ask(ip, bucket).await.unwrap_or_else(|e| {
+            tracing::debug!("{e}");
+            Vec::new()
+        })
+    };
+    let wsd = async {
+        if !probes.wsd {
+            return Vec::new();
+        }
+        wsd::ask(ip, bucket).await.unwrap_or_else(|e| {
+            tracing::debug!("{e}");
+            Vec::new()
+        })
+    };
+    let (netbios, wsd) = tokio::join!(netbios, wsd);
+    let mut out: Vec<Announced> = netbios.into_iter().chain(wsd).collect();
     announce::tidy(&mut out);
     out
+}
+
+/// 16 random bytes (message ids, transaction ids); zeros if the system
+/// has no randomness to give, which only makes ids guessable.
+fn random_16() -> [u8; 16] {
+    use ring::rand::{SecureRandom, SystemRandom};
+    let mut b = [0u8; 16];
+    let _ = SystemRandom::new().fill(&mut b);
+    b
+}
+
+/// A random 16-bit transaction id.
+fn random_u16() -> u16 {
+    let [a, b, ..] = random_16();
+    u16::from_be_bytes([a, b])
 }

@@ -1,10 +1,13 @@
 //! Wire formats Pandian builds and reads itself: Ethernet/ARP frames,
-//! ICMP echo, DHCP discover and offer. Pure: bytes in, values out; incomplete input is an error,
+//! ICMP echo, DHCP discover and offer, NetBIOS node status, WS-Discovery
+//! probes and their matches. Pure: bytes in, values out; incomplete input is an error,
 //! never a panic.
 
 pub mod arp;
 pub mod dhcp;
 pub mod icmp;
+pub mod netbios;
+pub mod wsd;
 
 /// A MAC address as `aa:bb:cc:dd:ee:ff`.
 pub fn format_mac(mac: [u8; 6]) -> String {
