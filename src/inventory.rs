@@ -225,11 +225,14 @@ pub fn assemble_each<E>(
             .flat_map(|p| p.seen.announced.iter().cloned())
             .collect();
         crate::announce::tidy(&mut announced);
-        let identity = engine.identify(&DeviceFacts {
-            snmp: facts,
-            mac,
-            hostname: hostname.clone(),
-        });
+        let identity = engine.identify_with(
+            &DeviceFacts {
+                snmp: facts,
+                mac,
+                hostname: hostname.clone(),
+            },
+            &crate::announce::proposals(&announced),
+        );
         each(Device {
             // The lowest address names it (whichever address happened to
             // read the tables, the same device prints the same way).
