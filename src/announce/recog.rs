@@ -220,7 +220,8 @@ pub(super) fn votes(a: &Announced, out: &mut Vec<Proposal>) {
     // An embedded device's `os.product` may be its model number (PJL:
     // `4100 Series`); no OS name starts with a digit.
     let os_name = os_product.filter(|p| {
-        !firmware_named && !(own_firmware && p.starts_with(|c: char| c.is_ascii_digit()))
+        let model_number = own_firmware && p.starts_with(|c: char| c.is_ascii_digit());
+        !(firmware_named || model_number)
     });
     if let Some(p) = os_name {
         let name = match os_vendor {
