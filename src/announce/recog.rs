@@ -27,8 +27,8 @@
 //!   distribution's `Linux` is named with the distribution (`Ubuntu Linux
 //!   22.04`). `os.product` `... Firmware` (Recog's name for a device's own
 //!   firmware) is not an OS: its version is the firmware.
-//!   An embedded device's `os.product` that starts with a digit is its
-//!   model number (PJL's `4100 Series`), not an OS.
+//!   An embedded device's `os.product` holding a digit is its model in
+//!   Recog (PJL's `4100 Series`, `MS610dn`), not an OS.
 //! - `os.vendor` -> vendor only for a device's own firmware: no `hw.vendor`,
 //!   a device type (`hw.device` or `os.device`), and not an OS publisher
 //!   ([`OS_PUBLISHERS`]: "Linux" is not a vendor) ([`weight::RECOG_OS`]).
@@ -216,11 +216,11 @@ pub(super) fn votes(a: &Announced, out: &mut Vec<Proposal>) {
         && os_vendor.is_some_and(|v| !OS_PUBLISHERS.iter().any(|p| p.eq_ignore_ascii_case(v)));
     let os_product = get("os.product");
     let os_version = get("os.version");
-    let firmware_named = os_product.is_some_and(|p| p.ends_with(" Firmware") || p == "Firmware");
-    // An embedded device's `os.product` may be its model number (PJL:
-    // `4100 Series`); no OS name starts with a digit.
+    let firmware_named = os_product.is_some_and(|p| p.to_ascii_lowercase().ends_with("firmware"));
+    // An embedded device's `os.product` with a digit is, in Recog, its
+    // model (PJL `4100 Series`, `MS610dn`; `DCS-2100`), not an OS name.
     let os_name = os_product.filter(|p| {
-        let model_number = own_firmware && p.starts_with(|c: char| c.is_ascii_digit());
+        let model_number = own_firmware && p.contains(|c: char| c.is_ascii_digit());
         !(firmware_named || model_number)
     });
     if let Some(p) = os_name {
@@ -319,6 +319,32 @@ mod tests {
                 &[(Field::Os, "Mac OS X 13.0")],
             ),
             (
+                // hp_pjl_id.xml: the model in os.product is no OS.
+                a(Source::Tcp, "pjl_id", "Lexmark MS610dn"),
+                "recog:hp_pjl_id:",
+                &[(Field::Vendor, "Lexmark"), (Field::Class, "printer")],
+            ),
+            (
+                // extra.xml (HPE Aruba TechDocs)
+                a(Source::Passive, "dhcp:vendor_class", "ArubaInstantAP"),
+                "pandian-recog:dhcp_vendor_class:Aruba access point",
+                &[
+                    (Field::Vendor, "Aruba"),
+                    (Field::Class, "wireless"),
+                    (Field::Os, "ArubaOS"),
+                ],
+            ),
+            (
+                // extra.xml (deconz-rest-plugin wiki)
+                a(
+                    Source::Ssdp,
+                    "server",
+                    "Linux/3.14.0 UPnP/1.0 IpBridge/1.17.0",
+                ),
+                "pandian-recog:http_servers:Philips Hue bridge",
+                &[(Field::Vendor, "Philips"), (Field::Model, "Hue Bridge")],
+            ),
+            (
                 // http_wwwauth.xml
                 a(
                     Source::Tcp,
@@ -340,7 +366,7 @@ mod tests {
             );
             assert!(p.iter().all(|p| p.weight < weight::ANNOUNCED_DEVICE));
             // PJL's `os.product` is the model number, not an OS.
-            if fact.key == "pjl_id" {
+            if fact.key == "pjl_id" || fact.key == "tls_subject" {
                 assert_eq!(value(&p, Field::Os), None, "{p:?}");
             }
             assert!(p.iter().all(|p| {
