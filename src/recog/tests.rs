@@ -1,10 +1,13 @@
 //! Recog's own self-test over the embedded table: every example matches its
 //! own fingerprint first and yields the params it names.
 //!
-//! Measured cost (`cargo test --release --lib recog::tests::cost --
-//! --ignored --nocapture`, see the report in the commit adding this
-//! module): reading the table and compiling the largest database's set
-//! takes milliseconds once per database; a lookup after that microseconds.
+//! Measured cost (`cargo test --lib recog::tests::cost -- --ignored
+//! --nocapture`, dev profile with the regex crates optimised, 2 shared
+//! cores, 2026-12): reading the table 8-17 ms once; compiling a database's
+//! set 27-140 ms for the largest (http_servers, html_title), under 3 ms for
+//! most; the first match (which compiles the winner's own regex) under
+//! 1 ms; later lookups 0.3-4 µs. Binary growth (release, unstripped): about
+//! 0.7 MB, most of it the 430 KB table.
 
 use base64::Engine as _;
 use proptest::prelude::*;
