@@ -20,6 +20,7 @@
 //! | [`config`] | the daemon's TOML config, validated | yes (reads text) |
 //! | [`alert`] | finding events as RFC 5424 syslog and webhook JSON ([`alert::format`] pure), sent by per-destination workers | pure / I/O |
 //! | [`announce`] | what devices announce outside SNMP (mDNS, SSDP, NetBIOS, WS-Discovery, banners) as facts, and the votes they make | yes |
+//! | [`recog`] | Rapid7 Recog's fingerprints of banners and announcements (embedded), first match and its params | yes |
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`output`] | finished files written atomically and exclusively (temp, sync, link) | I/O |
@@ -48,6 +49,7 @@ pub mod lab;
 pub mod output;
 pub mod pipeline;
 pub mod probe;
+pub mod recog;
 pub mod record;
 pub mod recording;
 pub mod registry;

@@ -22,6 +22,7 @@
 //! at [`MAX_VALUE`] characters before it becomes an [`Announced`]
 //! ([`Announced::new`] does it), and a host keeps at most [`MAX_PER_HOST`].
 
+mod recog;
 mod vote;
 
 pub use vote::proposals;

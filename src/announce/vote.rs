@@ -25,6 +25,7 @@ pub fn proposals(facts: &[Announced]) -> Vec<Proposal> {
             debug_assert!(CLASSES.contains(&class));
             out.push(propose(a, Field::Class, class, weight::SERVICES));
         }
+        recog_votes(a, &mut out);
     }
     out
 }
@@ -45,6 +46,12 @@ fn weak_class(a: &Announced) -> Option<&'static str> {
         (Source::Wsd, "type", "pub:Computer") => Some("workstation"),
         _ => None,
     }
+}
+
+/// What Rapid7 Recog's fingerprints read in a banner or announcement
+/// (see [`super::recog`]).
+fn recog_votes(a: &Announced, out: &mut Vec<Proposal>) {
+    super::recog::votes(a, out);
 }
 
 fn propose(a: &Announced, field: Field, value: &str, w: u32) -> Proposal {
@@ -249,7 +256,10 @@ mod tests {
                 values(&p, *field).iter().any(|v| v == want),
                 "{fact:?}: {p:?}"
             );
-            assert!(p.iter().all(|p| p.source.starts_with(fact.source.as_str())));
+            assert!(
+                p.iter().all(|p| p.source.starts_with(fact.source.as_str())
+                    || p.source.starts_with("recog:"))
+            );
         }
     }
 

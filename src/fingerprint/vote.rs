@@ -22,10 +22,10 @@
 //! | 65-40 | vendor identity objects compiled from the vendors' MIBs (by how plainly the name says "this device") |
 //! | 60 | a standard device MIB (Printer-MIB, UPS-MIB); the OS-name table |
 //! | 55 | what a device announces of itself (SSDP description, mDNS `_device-info`, IPP make and model) |
-//! | 50 | a product registration (sysObjectID) naming the model; device-type words (sysDescr, IEEE 802.11 MIB) |
-//! | 45 | ENTITY-MIB manufacturer name; device-type words of the chassis or product name; the services a device announces (`_ipp._tcp`: a printer) |
-//! | 40 | a vendor named in sysDescr; ipForwarding with a routing protocol's MIB |
-//! | 35 | a vendor's private MIB holding the most values; text locations; a serial quoted in sysDescr |
+//! | 50 | a product registration (sysObjectID) naming the model; device-type words (sysDescr, IEEE 802.11 MIB); a Recog fingerprint of a banner or announcement naming the device's vendor, model or serial (`hw.*`) |
+//! | 45 | ENTITY-MIB manufacturer name; device-type words of the chassis or product name; the services a device announces (`_ipp._tcp`: a printer); a Recog fingerprint's device type |
+//! | 40 | a vendor named in sysDescr; ipForwarding with a routing protocol's MIB; a Recog fingerprint's OS (and its vendor, for a device's own firmware) |
+//! | 35 | a vendor's private MIB holding the most values; text locations; a serial quoted in sysDescr; a firmware version a Recog fingerprint reads |
 //! | 30 | the MAC's IEEE registry entry; an ODM's enterprise number; a model-like word of sysDescr; a bridge with many ports |
 //! | 25 | a specialist vendor's default class (a brand with one product line) |
 //! | 20 | a generic OS (Linux, Windows, BSD); HOST-RESOURCES-MIB |
@@ -66,6 +66,17 @@ pub mod weight {
     pub const ANNOUNCED_DEVICE: u32 = 55;
     /// The class the services a device announces imply.
     pub const ANNOUNCED_SERVICE: u32 = 45;
+    /// A Recog fingerprint of a banner or announcement naming the device's
+    /// vendor, model or serial (`hw.*`; see `crate::announce`): below what
+    /// a device states of itself, a pattern's reading of a banner.
+    pub const RECOG_DEVICE: u32 = 50;
+    /// The class a Recog fingerprint's device type names.
+    pub const RECOG_CLASS: u32 = 45;
+    /// The OS a Recog fingerprint names; its vendor as the device's, for a
+    /// device's own firmware.
+    pub const RECOG_OS: u32 = 40;
+    /// A firmware version a Recog fingerprint reads.
+    pub const RECOG_VERSION: u32 = 35;
     /// A product registration naming the model.
     pub const PRODUCT_REGISTRATION: u32 = 50;
     /// Device-type words in sysDescr, or a wireless MIB.
