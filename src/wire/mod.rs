@@ -1,12 +1,17 @@
 //! Wire formats Pandian builds and reads itself: Ethernet/ARP frames,
 //! ICMP echo, DHCP discover and offer, NetBIOS node status, WS-Discovery
-//! probes and their matches. Pure: bytes in, values out; incomplete input is an error,
+//! probes and their matches, TCP banners and HTTP/RTSP heads, a TLS hello
+//! and the server's certificate names, IPP printer attributes. Pure: bytes
+//! in, values out; incomplete input is an error,
 //! never a panic.
 
 pub mod arp;
+pub mod banner;
 pub mod dhcp;
 pub mod icmp;
+pub mod ipp;
 pub mod netbios;
+pub mod tls;
 pub mod wsd;
 
 /// A MAC address as `aa:bb:cc:dd:ee:ff`.
