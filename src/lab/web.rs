@@ -1,0 +1,217 @@
+//! Real TCP services for the banner probes, inside a lab host's namespace:
+//! lighttpd with a vendor-like page and headers ([`start_web`]), an
+//! `openssl s_server` speaking only TLS 1.2 with a certificate made by
+//! `openssl req` ([`start_tls`]), dropbear's SSH server
+//! ([`start_ssh`]), `ippeveprinter` (a real IPP Everywhere printer,
+//! [`start_ipp`]), and a PJL listener on 9100 answering `@PJL INFO ID`
+//! with a recorded answer ([`start_pjl`]: a recording played by socat,
+//! not a printer). Configuration, keys and spool live in the lab's
+//! directory; every daemon binds the host's own address (or runs in its
+//! own namespace) and is stopped with the lab.
+
+use super::{Lab, LabError, wait_until, which};
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// What a lab web server says of itself.
+#[derive(Debug, Clone)]
+pub struct WebSpec {
+    /// The `Server` header.
+    pub server: String,
+    /// The page's `<title>` (raw HTML, entities allowed).
+    pub title: String,
+    /// The realm port 8080 asks credentials for (`None`: no 8080).
+    pub realm: Option<String>,
+}
+
+fn need(prog: &str, pkg: &str) -> Result<PathBuf, LabError> {
+    which(prog).ok_or_else(|| LabError::Missing(prog.into(), pkg.into()))
+}
+
+fn host_dir(lab: &Lab, host: usize, what: &str) -> Result<PathBuf, LabError> {
+    let d = lab.dir().join(format!("h{host}-{what}"));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
+
+fn host_ip(lab: &Lab, host: usize) -> Result<Ipv4Addr, LabError> {
+    lab.spec()
+        .hosts
+        .get(host)
+        .map(|h| h.ip)
+        .ok_or_else(|| LabError::Timeout(format!("no lab host {host}")))
+}
+
+/// Wait until `ip:port` accepts inside host `host`'s namespace (bash's
+/// /dev/tcp, from inside the namespace).
+fn wait_port(lab: &Lab, host: usize, ip: Ipv4Addr, port: u16) -> Result<(), LabError> {
+    let ns = lab.host_ns(host);
+    let ok = wait_until(Duration::from_secs(10), || {
+        lab.command_in(&ns, "bash")
+            .args(["-c", &format!("exec 3<>/dev/tcp/{ip}/{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(LabError::Timeout(format!("nothing listens on {ip}:{port}")))
+    }
+}
+
+fn spawn(lab: &mut Lab, host: usize, mut cmd: Command) -> Result<(), LabError> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let ns = lab.host_ns(host);
+    lab.spawn_in(&ns, cmd)?;
+    Ok(())
+}
+
+/// lighttpd on host `host`: port 80 serves a page with `spec.title` and
+/// `spec.server`; port 8080 (with a realm) answers 401 with it.
+pub fn start_web(lab: &mut Lab, host: usize, spec: &WebSpec) -> Result<(), LabError> {
+    let bin = need("lighttpd", "lighttpd")?;
+    let ip = host_ip(lab, host)?;
+    let dir = host_dir(lab, host, "web")?;
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root)?;
+    std::fs::write(
+        root.join("index.html"),
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body><h1>Status</h1></body></html>\n",
+            spec.title
+        ),
+    )?;
+    std::fs::write(dir.join("users"), "admin:not-a-secret\n")?;
+    let q = |s: &str| s.replace(['"', '\\'], "");
+    let mut conf = format!(
+        "server.document-root = \"{root}\"\nserver.bind = \"{ip}\"\nserver.port = 80\n\
+         server.errorlog = \"{dir}/error.log\"\nserver.tag = \"{tag}\"\n\
+         index-file.names = (\"index.html\")\nmimetype.assign = (\".html\" => \"text/html\")\n\
+         server.modules = (\"mod_auth\", \"mod_authn_file\")\n",
+        root = root.display(),
+        dir = dir.display(),
+        tag = q(&spec.server),
+    );
+    if let Some(realm) = &spec.realm {
+        conf.push_str(&format!(
+            "$SERVER[\"socket\"] == \"{ip}:8080\" {{\n  auth.backend = \"plain\"\n  auth.backend.plain.userfile = \"{users}\"\n  auth.require = (\"/\" => (\"method\" => \"basic\", \"realm\" => \"{realm}\", \"require\" => \"valid-user\"))\n}}\n",
+            users = dir.join("users").display(),
+            realm = q(realm),
+        ));
+    }
+    let conf_path = dir.join("lighttpd.conf");
+    std::fs::write(&conf_path, conf)?;
+    let mut cmd = lab.command_in(&lab.host_ns(host), bin);
+    cmd.arg("-D").arg("-f").arg(&conf_path);
+    spawn(lab, host, cmd)?;
+    wait_port(lab, host, ip, 80)?;
+    if spec.realm.is_some() {
+        wait_port(lab, host, ip, 8080)?;
+    }
+    Ok(())
+}
+
+/// `openssl s_server -www` on host `host`'s port 443, TLS 1.2 only, with
+/// a self-signed certificate whose subject is `subject` (openssl's
+/// `/C=US/O=.../CN=...` form).
+pub fn start_tls(lab: &mut Lab, host: usize, subject: &str) -> Result<(), LabError> {
+    let bin = need("openssl", "openssl")?;
+    let ip = host_ip(lab, host)?;
+    let dir = host_dir(lab, host, "tls")?;
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let out = Command::new(&bin)
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", subject])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()?;
+    if !out.status.success() {
+        return Err(LabError::Command {
+            command: "openssl req".into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    let mut cmd = lab.command_in(&lab.host_ns(host), &bin);
+    cmd.args(["s_server", "-quiet", "-www", "-tls1_2", "-accept"])
+        .arg(format!("{ip}:443"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key);
+    spawn(lab, host, cmd)?;
+    wait_port(lab, host, ip, 443)
+}
+
+/// dropbear on host `host`'s port 22, with its own host key in the lab
+/// directory (no password logins: nobody is meant to log in).
+pub fn start_ssh(lab: &mut Lab, host: usize) -> Result<(), LabError> {
+    let bin = need("dropbear", "dropbear-bin")?;
+    let keygen = need("dropbearkey", "dropbear-bin")?;
+    let ip = host_ip(lab, host)?;
+    let dir = host_dir(lab, host, "ssh")?;
+    let key = dir.join("host_ed25519");
+    let out = Command::new(keygen).args(["-t", "ed25519", "-f"]).arg(&key).output()?;
+    if !out.status.success() {
+        return Err(LabError::Command {
+            command: "dropbearkey".into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    let mut cmd = lab.command_in(&lab.host_ns(host), bin);
+    cmd.args(["-F", "-E", "-s", "-g", "-p"])
+        .arg(format!("{ip}:22"))
+        .arg("-r")
+        .arg(&key)
+        .arg("-P")
+        .arg(dir.join("dropbear.pid"));
+    spawn(lab, host, cmd)?;
+    wait_port(lab, host, ip, 22)
+}
+
+/// `ippeveprinter` on host `host`'s port 631 as `make` `model`, without
+/// DNS-SD, spooling into the lab directory.
+pub fn start_ipp(lab: &mut Lab, host: usize, make: &str, model: &str) -> Result<(), LabError> {
+    let bin = need("ippeveprinter", "cups-ipp-utils")?;
+    let ip = host_ip(lab, host)?;
+    let dir = host_dir(lab, host, "ipp")?;
+    let mut cmd = lab.command_in(&lab.host_ns(host), bin);
+    cmd.args(["-p", "631", "-r", "off", "-M", make, "-m", model, "-n"])
+        .arg(ip.to_string())
+        .arg("-d")
+        .arg(&dir)
+        .arg("-K")
+        .arg(&dir)
+        .arg(format!("{make} {model}"))
+        // Its state and keys in the lab directory, not the user's.
+        .env("HOME", &dir)
+        .env("TMPDIR", &dir);
+    spawn(lab, host, cmd)?;
+    wait_port(lab, host, ip, 631)
+}
+
+/// A socat listener on host `host`'s port 9100 that answers a PJL
+/// `@PJL INFO ID` line with `id` as a printer does (the echoed command,
+/// the quoted ID, a form feed): a recording, not a printer.
+pub fn start_pjl(lab: &mut Lab, host: usize, id: &str) -> Result<(), LabError> {
+    let bin = need("socat", "socat")?;
+    let ip = host_ip(lab, host)?;
+    let dir = host_dir(lab, host, "pjl")?;
+    let script = dir.join("answer.sh");
+    let id = id.replace(['"', '\'', '\\', '%'], "");
+    std::fs::write(
+        &script,
+        format!("read -r line\nprintf '@PJL INFO ID\\r\\n\"{id}\"\\r\\n\\f'\nsleep 1\n"),
+    )?;
+    let mut cmd = lab.command_in(&lab.host_ns(host), bin);
+    cmd.arg(format!("TCP-LISTEN:9100,bind={ip},reuseaddr,fork"))
+        .arg(format!("SYSTEM:sh {}", script.display()));
+    spawn(lab, host, cmd)?;
+    wait_port(lab, host, ip, 9100)
+}
