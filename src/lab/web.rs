@@ -175,20 +175,50 @@ pub fn start_ssh(lab: &mut Lab, host: usize) -> Result<(), LabError> {
     wait_port(lab, host, ip, 22)
 }
 
-/// `ippeveprinter` on host `host`'s port 631 as `make` `model`, without
-/// DNS-SD, spooling into the lab directory.
+/// `ippeveprinter` on host `host`'s port 631 as `make` `model`, spooling
+/// into the lab directory. It will not start without Avahi, so it runs in
+/// a private mount namespace with a tmpfs on /run holding its own D-Bus
+/// system bus and avahi-daemon (which advertise only on the lab's
+/// segment, and are killed with the namespace).
 pub fn start_ipp(lab: &mut Lab, host: usize, make: &str, model: &str) -> Result<(), LabError> {
-    let bin = need("ippeveprinter", "cups-ipp-utils")?;
+    need("ippeveprinter", "cups-ipp-utils")?;
+    need("avahi-daemon", "avahi-daemon")?;
+    need("dbus-daemon", "dbus-daemon")?;
+    need("unshare", "util-linux")?;
     let ip = host_ip(lab, host)?;
     let dir = host_dir(lab, host, "ipp")?;
-    let mut cmd = lab.command_in(&lab.host_ns(host), bin);
-    cmd.args(["-p", "631", "-r", "off", "-M", make, "-m", model, "-n"])
-        .arg(ip.to_string())
-        .arg("-d")
-        .arg(&dir)
-        .arg("-K")
-        .arg(&dir)
-        .arg(format!("{make} {model}"))
+    std::fs::write(
+        dir.join("bus.conf"),
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+         <busconfig><type>system</type><listen>unix:path=/run/dbus/system_bus_socket</listen>\
+         <auth>EXTERNAL</auth><policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/>\
+         <allow send_destination=\"*\"/></policy></busconfig>\n",
+    )?;
+    std::fs::write(
+        dir.join("avahi.conf"),
+        format!(
+            "[server]\nhost-name=lab-printer-{host}\nuse-ipv4=yes\nuse-ipv6=no\nenable-dbus=yes\n\
+             [wide-area]\nenable-wide-area=no\n[publish]\npublish-hinfo=no\npublish-workstation=no\n"
+        ),
+    )?;
+    let clean = |s: &str| s.replace(['\'', '\\'], "");
+    let d = dir.display();
+    std::fs::write(
+        dir.join("run.sh"),
+        format!(
+            "set -e\nmount -t tmpfs tmpfs /run\nmkdir -p /run/dbus /run/avahi-daemon\n\
+             dbus-daemon --config-file={d}/bus.conf --nofork --nopidfile &\n\
+             for i in 1 2 3 4 5 6 7 8 9 10; do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.2; done\n\
+             avahi-daemon --no-drop-root --no-chroot --no-rlimits -f {d}/avahi.conf &\n\
+             sleep 0.5\n\
+             exec ippeveprinter -p 631 -r off -M '{make}' -m '{model}' -n {ip} -d {d} -K {d} '{make} {model}'\n",
+            make = clean(make),
+            model = clean(model),
+        ),
+    )?;
+    let mut cmd = lab.command_in(&lab.host_ns(host), "unshare");
+    cmd.args(["-m", "--propagation", "private", "sh"])
+        .arg(dir.join("run.sh"))
         // Its state and keys in the lab directory, not the user's.
         .env("HOME", &dir)
         .env("TMPDIR", &dir);
