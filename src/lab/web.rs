@@ -179,7 +179,10 @@ pub fn start_ssh(lab: &mut Lab, host: usize) -> Result<(), LabError> {
 /// into the lab directory. It will not start without Avahi, so it runs in
 /// a private mount namespace with a tmpfs on /run holding its own D-Bus
 /// system bus and avahi-daemon (which advertise only on the lab's
-/// segment, and are killed with the namespace).
+/// segment, and are killed with the namespace). It also listens on its
+/// host name's IPv6 address, so that name (`lab-printer`, in a private
+/// /etc/hosts) has one on the namespace's loopback only (2001:db8::/32,
+/// documentation space; nothing is sent from it).
 pub fn start_ipp(lab: &mut Lab, host: usize, make: &str, model: &str) -> Result<(), LabError> {
     need("ippeveprinter", "cups-ipp-utils")?;
     need("avahi-daemon", "avahi-daemon")?;
@@ -192,7 +195,7 @@ pub fn start_ipp(lab: &mut Lab, host: usize, make: &str, model: &str) -> Result<
         "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
          <busconfig><type>system</type><listen>unix:path=/run/dbus/system_bus_socket</listen>\
          <auth>EXTERNAL</auth><policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/>\
-         <allow send_destination=\"*\"/></policy></busconfig>\n",
+         <allow send_destination=\"*\" eavesdrop=\"true\"/><allow receive_sender=\"*\"/><allow eavesdrop=\"true\"/></policy></busconfig>\n",
     )?;
     std::fs::write(
         dir.join("avahi.conf"),
@@ -206,12 +209,15 @@ pub fn start_ipp(lab: &mut Lab, host: usize, make: &str, model: &str) -> Result<
     std::fs::write(
         dir.join("run.sh"),
         format!(
-            "set -e\nmount -t tmpfs tmpfs /run\nmkdir -p /run/dbus /run/avahi-daemon\n\
+            "set -e\nexec 2>{d}/log >&2\nmount -t tmpfs tmpfs /run\nmkdir -p /run/dbus /run/avahi-daemon\n\
+             ip -6 addr add 2001:db8::{host}/128 dev lo nodad\n\
+             printf '127.0.0.1 localhost\\n{ip} lab-printer\\n2001:db8::{host} lab-printer\\n' > {d}/hosts\n\
+             mount --bind {d}/hosts /etc/hosts\n\
              dbus-daemon --config-file={d}/bus.conf --nofork --nopidfile &\n\
              for i in 1 2 3 4 5 6 7 8 9 10; do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.2; done\n\
              avahi-daemon --no-drop-root --no-chroot --no-rlimits -f {d}/avahi.conf &\n\
              sleep 0.5\n\
-             exec ippeveprinter -p 631 -r off -M '{make}' -m '{model}' -n {ip} -d {d} -K {d} '{make} {model}'\n",
+             exec ippeveprinter -p 631 -r off -M '{make}' -m '{model}' -n lab-printer -d {d} -K {d} '{make} {model}'\n",
             make = clean(make),
             model = clean(model),
         ),
@@ -223,7 +229,13 @@ pub fn start_ipp(lab: &mut Lab, host: usize, make: &str, model: &str) -> Result<
         .env("HOME", &dir)
         .env("TMPDIR", &dir);
     spawn(lab, host, cmd)?;
-    wait_port(lab, host, ip, 631)
+    wait_port(lab, host, ip, 631).map_err(|e| {
+        let log = crate::files::read_capped(&dir.join("log"), 4096).unwrap_or_default();
+        LabError::Command {
+            command: format!("ippeveprinter ({e})"),
+            stderr: String::from_utf8_lossy(&log).into_owned(),
+        }
+    })
 }
 
 /// A socat listener on host `host`'s port 9100 that answers a PJL
