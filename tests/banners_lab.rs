@@ -83,7 +83,13 @@ fn socat(lab: &mut Lab, h: usize, port: u16, script: &str) {
 fn watch(lab: &Lab, h: usize, o: u8) -> Child {
     let out = lab.dir().join(format!("dump{h}.txt"));
     lab::run_in(&lab.host_ns(h), "tcpdump")
-        .args(["-n", "-l", "-i", "eth0", &format!("ip and dst host {}", ip(o))])
+        .args([
+            "-n",
+            "-l",
+            "-i",
+            "eth0",
+            &format!("ip and dst host {}", ip(o)),
+        ])
         .stdout(std::fs::File::create(out).unwrap())
         .stderr(Stdio::null())
         .spawn()
@@ -186,11 +192,26 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
         8080,
         "read -r l\nprintf 'HTTP/1.0 200 OK\\r\\nServer: <script>alert(2)</script>\\033[2J\\r\\n\\r\\n<title>\\033[31m<script>alert(\"x\")</script>&lt;img onerror=x&gt;</title>'\n",
     );
-    socat(&mut lab, HOSTILE, 631, "read -r l\nprintf 'HTTP/1.1 200 OK\\r\\nContent-Length: 9\\r\\n\\r\\n\\002\\000\\000\\000\\000\\000\\000\\001\\004\\101'\n");
+    socat(
+        &mut lab,
+        HOSTILE,
+        631,
+        "read -r l\nprintf 'HTTP/1.1 200 OK\\r\\nContent-Length: 9\\r\\n\\r\\n\\002\\000\\000\\000\\000\\000\\000\\001\\004\\101'\n",
+    );
     // The excluded host and the one outside the targets listen too: any
     // probe of them would show.
-    socat(&mut lab, EXCLUDED, 80, "printf 'HTTP/1.0 200 OK\\r\\n\\r\\n'\n");
-    socat(&mut lab, OUTSIDE, 80, "printf 'HTTP/1.0 200 OK\\r\\n\\r\\n'\n");
+    socat(
+        &mut lab,
+        EXCLUDED,
+        80,
+        "printf 'HTTP/1.0 200 OK\\r\\n\\r\\n'\n",
+    );
+    socat(
+        &mut lab,
+        OUTSIDE,
+        80,
+        "printf 'HTTP/1.0 200 OK\\r\\n\\r\\n'\n",
+    );
 
     // The router's link too: the capture works, so silence elsewhere means something.
     let mut dumps = [
@@ -238,7 +259,10 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
     let router = facts(by_ip(10));
     eprintln!("router: {router:?}");
     for port in ["22", "80", "443", "8080"] {
-        assert!(router.contains(&("open".into(), port.into())), "{port}: {router:?}");
+        assert!(
+            router.contains(&("open".into(), port.into())),
+            "{port}: {router:?}"
+        );
     }
     assert_eq!(value(&router, "http_server"), Some("GoAhead-Webs/2.5.0"));
     // Port 80's page; 8080's 401 page has lighttpd's own title.
@@ -246,7 +270,10 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
         router.contains(&("http_title".into(), "NETGEAR Router WNR2000v4".into())),
         "{router:?}"
     );
-    assert_eq!(value(&router, "http_realm"), Some("level_15 or view_access"));
+    assert_eq!(
+        value(&router, "http_realm"),
+        Some("level_15 or view_access")
+    );
     let subject = "CN=00:22:6b:ef:1e:d0,OU=RV042,O=Cisco-Linksys\\, LLC,L=Irvine,C=US";
     assert_eq!(value(&router, "tls_subject"), Some(subject));
     assert_eq!(value(&router, "tls_issuer"), Some(subject));
@@ -270,7 +297,13 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
 
     // Hostile answers: bounded, cleaned, and the scan went on.
     let hostile = facts(by_ip(30));
-    eprintln!("hostile: {:?}", hostile.iter().map(|(k, v)| (k, v.len())).collect::<Vec<_>>());
+    eprintln!(
+        "hostile: {:?}",
+        hostile
+            .iter()
+            .map(|(k, v)| (k, v.len()))
+            .collect::<Vec<_>>()
+    );
     for (k, v) in &hostile {
         assert!(v.chars().count() <= pandian::announce::MAX_VALUE, "{k}");
         assert!(!v.chars().any(|c| c.is_control()), "{k}: {v:?}");
@@ -283,16 +316,26 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
     // markup stays text (the page escapes it), its escape codes are gone.
     assert!(value(&hostile, "http_server").is_some_and(|v| v.starts_with("<script>alert(2)")));
     let t = value(&hostile, "http_title").unwrap();
-    assert!(t.contains("<script>") && t.contains("<img onerror=x>"), "{t}");
+    assert!(
+        t.contains("<script>") && t.contains("<img onerror=x>"),
+        "{t}"
+    );
     // A host's ports take at most ~3 s, whatever the hosts send.
     assert!(took < Duration::from_secs(25), "scan took {took:?}");
 
     // Nothing to the excluded host or the one outside the targets.
     let control = std::fs::read_to_string(lab.dir().join(format!("dump{ROUTER}.txt"))).unwrap();
-    assert!(control.contains(".443:") && control.contains(".22:"), "{control}");
+    assert!(
+        control.contains(".443:") && control.contains(".22:"),
+        "{control}"
+    );
     for h in [EXCLUDED, OUTSIDE] {
         let seen = std::fs::read_to_string(lab.dir().join(format!("dump{h}.txt"))).unwrap();
         assert!(seen.trim().is_empty(), "host {h} was sent: {seen}");
     }
-    assert!(!devices.iter().any(|d| d["ip"] == ip(40).to_string() || d["ip"] == ip(200).to_string()));
+    assert!(
+        !devices
+            .iter()
+            .any(|d| d["ip"] == ip(40).to_string() || d["ip"] == ip(200).to_string())
+    );
 }

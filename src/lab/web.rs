@@ -126,7 +126,9 @@ pub fn start_tls(lab: &mut Lab, host: usize, subject: &str) -> Result<(), LabErr
     let dir = host_dir(lab, host, "tls")?;
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let out = Command::new(&bin)
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", subject])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", subject,
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -157,7 +159,10 @@ pub fn start_ssh(lab: &mut Lab, host: usize) -> Result<(), LabError> {
     let ip = host_ip(lab, host)?;
     let dir = host_dir(lab, host, "ssh")?;
     let key = dir.join("host_ed25519");
-    let out = Command::new(keygen).args(["-t", "ed25519", "-f"]).arg(&key).output()?;
+    let out = Command::new(keygen)
+        .args(["-t", "ed25519", "-f"])
+        .arg(&key)
+        .output()?;
     if !out.status.success() {
         return Err(LabError::Command {
             command: "dropbearkey".into(),

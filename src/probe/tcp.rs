@@ -156,11 +156,15 @@ async fn exchange(
     let mut out = Vec::new();
     match port {
         22 => {
-            let got = read_until(&mut s, 4096, |b| b.contains(&b'\n')).await.map_err(io)?;
+            let got = read_until(&mut s, 4096, |b| b.contains(&b'\n'))
+                .await
+                .map_err(io)?;
             out.extend(banner::ssh_banner(&got).and_then(|v| fact("ssh", &v)));
         }
         21 => {
-            let got = read_until(&mut s, 4096, |b| b.contains(&b'\n')).await.map_err(io)?;
+            let got = read_until(&mut s, 4096, |b| b.contains(&b'\n'))
+                .await
+                .map_err(io)?;
             out.extend(banner::ftp_banner(&got).and_then(|v| fact("ftp", &v)));
         }
         23 => {
@@ -168,7 +172,11 @@ async fn exchange(
             out.extend(banner::telnet_banner(&got).and_then(|v| fact("telnet", &v)));
         }
         80 | 8080 => {
-            let host = if port == 80 { ip.to_string() } else { format!("{ip}:{port}") };
+            let host = if port == 80 {
+                ip.to_string()
+            } else {
+                format!("{ip}:{port}")
+            };
             out.extend(http(&mut s, &host).await.map_err(io)?);
         }
         443 => {
@@ -190,14 +198,19 @@ async fn exchange(
         }
         9100 => {
             s.write_all(&banner::pjl_info_id()).await.map_err(io)?;
-            let got = read_until(&mut s, 4096, |b| banner::pjl_id(b).is_some()).await.map_err(io)?;
+            let got = read_until(&mut s, 4096, |b| banner::pjl_id(b).is_some())
+                .await
+                .map_err(io)?;
             out.extend(banner::pjl_id(&got).and_then(|v| fact("pjl_id", &v)));
         }
         631 => out.extend(printer(ip, &mut s).await?),
         554 => {
             s.write_all(&banner::rtsp_options()).await.map_err(io)?;
             let got = read_until(&mut s, 4096, |b| {
-                !matches!(banner::head(b, "RTSP/"), Err(banner::BannerError::Incomplete))
+                !matches!(
+                    banner::head(b, "RTSP/"),
+                    Err(banner::BannerError::Incomplete)
+                )
             })
             .await
             .map_err(io)?;
@@ -225,7 +238,9 @@ pub(super) async fn read_until<S: AsyncRead + Unpin>(
     let mut chunk = [0u8; 2048];
     while buf.len() < cap {
         let want = chunk.len().min(cap - buf.len());
-        let Some(into) = chunk.get_mut(..want) else { break };
+        let Some(into) = chunk.get_mut(..want) else {
+            break;
+        };
         match tokio::time::timeout(super::WAIT, s.read(into)).await {
             Ok(Ok(0)) | Err(_) => break,
             Ok(Ok(n)) => buf.extend_from_slice(chunk.get(..n).unwrap_or(&[])),

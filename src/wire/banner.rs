@@ -100,7 +100,9 @@ pub fn ssh_banner(bytes: &[u8]) -> Option<String> {
 /// first line's text, as Recog's `ftp_banners` matches it.
 pub fn ftp_banner(bytes: &[u8]) -> Option<String> {
     let line = first_line(bytes)?;
-    let code = line.get(..3).filter(|c| c.bytes().all(|b| b.is_ascii_digit()));
+    let code = line
+        .get(..3)
+        .filter(|c| c.bytes().all(|b| b.is_ascii_digit()));
     match (code, line.get(3..4)) {
         (Some(_), Some(" " | "-")) => {
             let t = line.get(4..).unwrap_or("").trim();
@@ -208,7 +210,10 @@ pub fn rtsp_options() -> Vec<u8> {
 pub fn head(bytes: &[u8], proto: &'static str) -> Result<Head, BannerError> {
     let window = bytes.get(..bytes.len().min(MAX_HEAD)).unwrap_or(bytes);
     let check = proto.len().min(window.len());
-    if !proto.as_bytes().starts_with(window.get(..check).unwrap_or(&[])) {
+    if !proto
+        .as_bytes()
+        .starts_with(window.get(..check).unwrap_or(&[]))
+    {
         return Err(BannerError::NotProtocol(proto));
     }
     // The end: CRLF CRLF, or bare LF LF from sloppy embedded servers.
@@ -292,7 +297,10 @@ pub fn dechunk(mut body: &[u8], cap: usize) -> Vec<u8> {
             break;
         }
         body = rest.get(n..).unwrap_or(&[]);
-        body = body.strip_prefix(b"\r\n").or(body.strip_prefix(b"\n")).unwrap_or(body);
+        body = body
+            .strip_prefix(b"\r\n")
+            .or(body.strip_prefix(b"\n"))
+            .unwrap_or(body);
     }
     out
 }
@@ -447,7 +455,10 @@ mod tests {
         // its examples as a server sends them, plus dropbear's as the lab's
         // daemon sends it.
         let cases: [(&[u8], Option<&str>); 6] = [
-            (b"SSH-2.0-RomSShell_4.62\r\n", Some("SSH-2.0-RomSShell_4.62")),
+            (
+                b"SSH-2.0-RomSShell_4.62\r\n",
+                Some("SSH-2.0-RomSShell_4.62"),
+            ),
             (b"SSH-2.0-mpSSH_0.0.1\r\n", Some("SSH-2.0-mpSSH_0.0.1")),
             (
                 b"SSH-2.0-dropbear_2022.83\r\n\x00\x00\x01\x14\x0a\x14",
@@ -527,7 +538,10 @@ mod tests {
         let r = response(
             &[
                 ("Server", "BASHttpd/4.3.24-release"),
-                ("WWW-Authenticate", "Basic realm=\"level_15 or view_access\""),
+                (
+                    "WWW-Authenticate",
+                    "Basic realm=\"level_15 or view_access\"",
+                ),
                 ("Content-Length", "0"),
             ],
             "",
@@ -657,7 +671,10 @@ mod tests {
                 b"@PJL INFO ID\r\n\"HP LaserJet 4100 Series\"\r\n\x0c",
                 Some("HP LaserJet 4100 Series"),
             ),
-            (b"@PJL INFO ID\r\nLASERJET 4050\r\n\x0c", Some("LASERJET 4050")),
+            (
+                b"@PJL INFO ID\r\nLASERJET 4050\r\n\x0c",
+                Some("LASERJET 4050"),
+            ),
             (
                 b"\x1b%-12345X@PJL INFO ID\r\n\"hp designjet 110plus\"\x0c",
                 Some("hp designjet 110plus"),

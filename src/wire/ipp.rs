@@ -80,7 +80,12 @@ pub fn get_printer_attributes(request_id: u32, printer_uri: &str) -> Vec<u8> {
     v.extend_from_slice(&request_id.to_be_bytes());
     v.push(OPERATION_ATTRIBUTES);
     attr(&mut v, CHARSET, "attributes-charset", "utf-8");
-    attr(&mut v, NATURAL_LANGUAGE, "attributes-natural-language", "en");
+    attr(
+        &mut v,
+        NATURAL_LANGUAGE,
+        "attributes-natural-language",
+        "en",
+    );
     attr(&mut v, URI, "printer-uri", printer_uri);
     for (i, name) in REQUESTED.iter().enumerate() {
         // Further values of one attribute have an empty name.
@@ -183,7 +188,12 @@ mod tests {
     fn response() -> Vec<u8> {
         let mut v = vec![2, 0, 0, 0, 0, 0, 0, 7, OPERATION_ATTRIBUTES];
         attr(&mut v, CHARSET, "attributes-charset", "utf-8");
-        attr(&mut v, NATURAL_LANGUAGE, "attributes-natural-language", "en");
+        attr(
+            &mut v,
+            NATURAL_LANGUAGE,
+            "attributes-natural-language",
+            "en",
+        );
         v.push(PRINTER_ATTRIBUTES);
         attr(&mut v, 0x41, "printer-make-and-model", "HP LaserJet M402dn");
         attr(
@@ -213,9 +223,9 @@ mod tests {
         // It is itself well formed: decoding reads no printer attributes.
         let d = decode(&r).unwrap();
         assert!(d.attributes.is_empty());
-        let names = REQUESTED.iter().filter(|n| {
-            r.windows(n.len()).any(|w| w == n.as_bytes())
-        });
+        let names = REQUESTED
+            .iter()
+            .filter(|n| r.windows(n.len()).any(|w| w == n.as_bytes()));
         assert_eq!(names.count(), REQUESTED.len());
     }
 

@@ -87,7 +87,11 @@ pub fn client_hello(random: [u8; 32]) -> Vec<u8> {
     body.extend_from_slice(&[1, 0]); // compression: null
     let mut ext = Vec::new();
     // supported_groups: x25519, secp256r1, secp384r1, secp521r1.
-    extension(&mut ext, 0x000a, &[0, 8, 0, 0x1d, 0, 0x17, 0, 0x18, 0, 0x19]);
+    extension(
+        &mut ext,
+        0x000a,
+        &[0, 8, 0, 0x1d, 0, 0x17, 0, 0x18, 0, 0x19],
+    );
     // ec_point_formats: uncompressed.
     extension(&mut ext, 0x000b, &[1, 0]);
     let mut sig = Vec::new();
@@ -204,11 +208,15 @@ fn der(b: &[u8]) -> Result<(u8, &[u8], &[u8]), TlsError> {
         }
         let bytes = b.get(2..2 + n).ok_or(TlsError::Malformed("DER length"))?;
         (
-            bytes.iter().fold(0usize, |acc, &x| acc << 8 | usize::from(x)),
+            bytes
+                .iter()
+                .fold(0usize, |acc, &x| acc << 8 | usize::from(x)),
             2 + n,
         )
     };
-    let end = at.checked_add(len).ok_or(TlsError::Malformed("DER length"))?;
+    let end = at
+        .checked_add(len)
+        .ok_or(TlsError::Malformed("DER length"))?;
     let content = b.get(at..end).ok_or(TlsError::Malformed("DER contents"))?;
     Ok((tag, content, b.get(end..).unwrap_or(&[])))
 }
@@ -268,7 +276,11 @@ pub fn name(mut seq: &[u8]) -> Result<String, TlsError> {
             s = rest;
             let (oid, value) = expect(atv, 0x06, "attribute type")?;
             let (tag, content, _) = der(value)?;
-            parts.push(format!("{}={}", attribute(oid), escape(&string(tag, content))));
+            parts.push(format!(
+                "{}={}",
+                attribute(oid),
+                escape(&string(tag, content))
+            ));
         }
         rdns.push(parts.join("+"));
     }
@@ -335,7 +347,12 @@ fn string(tag: u8, c: &[u8]) -> String {
         0x1e => {
             let units: Vec<u16> = c
                 .chunks_exact(2)
-                .map(|p| u16::from_be_bytes([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)]))
+                .map(|p| {
+                    u16::from_be_bytes([
+                        p.first().copied().unwrap_or(0),
+                        p.get(1).copied().unwrap_or(0),
+                    ])
+                })
                 .collect();
             char::decode_utf16(units)
                 .map(|r| r.unwrap_or('\u{fffd}'))
@@ -396,6 +413,9 @@ mod tests {
         v
     }
 
+    /// One RDN: OID bytes, string tag, value.
+    type Rdn = (&'static [u8], u8, &'static str);
+
     /// A Name from (OID bytes, string tag, value) RDNs in DER order.
     fn der_name(rdns: &[(&[u8], u8, &str)]) -> Vec<u8> {
         let mut seq = Vec::new();
@@ -413,9 +433,18 @@ mod tests {
         let tbs = [
             tlv(0xa0, &tlv(0x02, &[2])),
             tlv(0x02, &[0x01, 0x02]),
-            tlv(0x30, &tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b])),
+            tlv(
+                0x30,
+                &tlv(
+                    0x06,
+                    &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+                ),
+            ),
             issuer.to_vec(),
-            tlv(0x30, &[tlv(0x17, b"250101000000Z"), tlv(0x17, b"350101000000Z")].concat()),
+            tlv(
+                0x30,
+                &[tlv(0x17, b"250101000000Z"), tlv(0x17, b"350101000000Z")].concat(),
+            ),
             subject.to_vec(),
             tlv(0x30, &[]),
         ]
@@ -436,9 +465,13 @@ mod tests {
     fn names_are_written_as_rfc4514_does_table() {
         // Recog x509_subjects.xml / x509_issuers.xml examples, laid out in
         // DER order (country first) as the certificates carry them.
-        let cases: [(Vec<(&[u8], u8, &str)>, &str); 3] = [
+        let cases: [(Vec<Rdn>, &str); 3] = [
             (
-                vec![(C, 0x13, "US"), (O, 0x13, "Let's Encrypt"), (CN, 0x13, "R3")],
+                vec![
+                    (C, 0x13, "US"),
+                    (O, 0x13, "Let's Encrypt"),
+                    (CN, 0x13, "R3"),
+                ],
                 "CN=R3,O=Let's Encrypt,C=US",
             ),
             (
@@ -465,7 +498,11 @@ mod tests {
             let (content, _) = expect(&n, 0x30, "name").unwrap();
             assert_eq!(name(content).unwrap(), want);
         }
-        let issuer = der_name(&[(C, 0x13, "US"), (O, 0x13, "Let's Encrypt"), (CN, 0x13, "R3")]);
+        let issuer = der_name(&[
+            (C, 0x13, "US"),
+            (O, 0x13, "Let's Encrypt"),
+            (CN, 0x13, "R3"),
+        ]);
         let subject = der_name(&[(CN, 0x1e, "\u{0}p\u{0}r\u{0}n")]);
         let got = names(&cert(&issuer, &subject)).unwrap();
         assert_eq!(got.issuer, "CN=R3,O=Let's Encrypt,C=US");
@@ -484,7 +521,10 @@ mod tests {
         assert_eq!(got.issuer, want);
         // Inside a server's Certificate message.
         let bytes = record(22, &certificate_msg(der));
-        assert_eq!(server_certificate(&bytes), Ok(Progress::Certificate(der.to_vec())));
+        assert_eq!(
+            server_certificate(&bytes),
+            Ok(Progress::Certificate(der.to_vec()))
+        );
     }
 
     fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
@@ -539,17 +579,31 @@ mod tests {
         let msgs = [hello.clone(), certificate_msg(&der), handshake(14, &[])].concat();
         // One record, or the messages split over several as servers do.
         let one = record(22, &msgs);
-        let split = [record(22, &msgs[..7]), record(22, &msgs[7..50]), record(22, &msgs[50..])].concat();
+        let split = [
+            record(22, &msgs[..7]),
+            record(22, &msgs[7..50]),
+            record(22, &msgs[50..]),
+        ]
+        .concat();
         for bytes in [one.clone(), split] {
-            assert_eq!(server_certificate(&bytes), Ok(Progress::Certificate(der.clone())));
+            assert_eq!(
+                server_certificate(&bytes),
+                Ok(Progress::Certificate(der.clone()))
+            );
         }
         for cut in [0, 3, 5, 20, one.len() - 10] {
             assert_eq!(server_certificate(&one[..cut]), Ok(Progress::More), "{cut}");
         }
         let cases: [(Vec<u8>, TlsError); 4] = [
             (record(21, &[2, 40]), TlsError::Alert(2, 40)),
-            (b"HTTP/1.1 400 Bad Request\r\n".to_vec(), TlsError::NotTls(b'H')),
-            (record(22, &[hello, handshake(14, &[])].concat()), TlsError::NoCertificate),
+            (
+                b"HTTP/1.1 400 Bad Request\r\n".to_vec(),
+                TlsError::NotTls(b'H'),
+            ),
+            (
+                record(22, &[hello, handshake(14, &[])].concat()),
+                TlsError::NoCertificate,
+            ),
             (record(22, &certificate_msg(&[])), TlsError::NoCertificate),
         ];
         for (bytes, want) in cases {
