@@ -38,6 +38,25 @@ pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
 mod tests {
     use super::*;
 
+    /// The banner, TLS and IPP decoders import no I/O.
+    #[test]
+    fn banner_tls_ipp_import_no_io() {
+        let sources = [
+            ("wire/banner.rs", include_str!("banner.rs")),
+            ("wire/tls.rs", include_str!("tls.rs")),
+            ("wire/ipp.rs", include_str!("ipp.rs")),
+        ];
+        let banned = ["tokio", "std::fs", "std::net", "std::process", "socket2"];
+        for (file, text) in sources {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for b in banned {
+                    assert!(!code.contains(b), "{file}:{}: mentions {b}", n + 1);
+                }
+            }
+        }
+    }
+
     #[test]
     fn mac_round_trip_table() {
         let cases = [
