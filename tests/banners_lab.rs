@@ -1,6 +1,7 @@
 //! TCP banners on a real network: a lab of namespaces with a "router"
 //! (lighttpd with a vendor-like page on 80 and a Basic realm on 8080,
-//! `openssl s_server` speaking only TLS 1.2 on 443, dropbear on 22), a
+//! `openssl s_server` speaking only TLS 1.2 on 443, dropbear on 22, and
+//! recorded FTP, Telnet and RTSP answers from Recog's examples), a
 //! "printer" (ippeveprinter, a real IPP Everywhere printer, on 631, and a
 //! recorded PJL answer played by socat on 9100: a recording, not a
 //! printer), a hostile host (a 1 MiB banner, `<script>` in a title and a
@@ -67,6 +68,7 @@ fn socat(lab: &mut Lab, h: usize, port: u16, script: &str) {
     cmd.arg(format!(
         "TCP-LISTEN:{port},bind={},reuseaddr,fork",
         ip(match h {
+            ROUTER => 10,
             HOSTILE => 30,
             EXCLUDED => 40,
             _ => 200,
@@ -157,6 +159,28 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
     )
     .unwrap();
     web::start_ssh(&mut lab, ROUTER).unwrap();
+    // FTP, Telnet and RTSP as recordings (no such daemons in the lab):
+    // Recog ftp_banners.xml, telnet_banners.xml (its base64 example, behind
+    // the DO TTYPE / WILL ECHO / WILL SGA a telnetd opens with) and
+    // rtsp_servers.xml examples, each sent after what the probe sends.
+    socat(
+        &mut lab,
+        ROUTER,
+        21,
+        "printf '220 foo.bar Microsoft FTP Service (Version 5.0).\\r\\n'; sleep 1\n",
+    );
+    socat(
+        &mut lab,
+        ROUTER,
+        23,
+        "printf '\\377\\375\\030\\377\\373\\001\\377\\373\\003'; sleep 0.2; printf 'User Access Verification\\r\\n\\r\\nUsername: '; sleep 1\n",
+    );
+    socat(
+        &mut lab,
+        ROUTER,
+        554,
+        "read -r l\nprintf 'RTSP/1.0 200 OK\\r\\nCSeq: 1\\r\\nServer: Hipcam RealServer/V1.0\\r\\nPublic: OPTIONS, DESCRIBE, PLAY\\r\\n\\r\\n'; sleep 1\n",
+    );
     // The printer: ippeveprinter, and a recorded PJL answer (Recog
     // hp_pjl_id.xml) on 9100.
     web::start_ipp(&mut lab, PRINTER, "HP", "LaserJet M402dn").unwrap();
@@ -280,6 +304,19 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
     assert!(
         value(&router, "ssh").is_some_and(|v| v.starts_with("SSH-2.0-dropbear")),
         "{router:?}"
+    );
+    assert_eq!(
+        value(&router, "ftp"),
+        Some("foo.bar Microsoft FTP Service (Version 5.0).")
+    );
+    // Newlines become spaces in the sanitiser.
+    assert_eq!(
+        value(&router, "telnet"),
+        Some("User Access Verification Username:")
+    );
+    assert_eq!(
+        value(&router, "rtsp_server"),
+        Some("Hipcam RealServer/V1.0")
     );
 
     let printer = facts(by_ip(20));
