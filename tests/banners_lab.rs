@@ -366,6 +366,10 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
         control.contains(".443:") && control.contains(".22:"),
         "{control}"
     );
+    // One connection attempt per port, two on 443 (our hello, then rustls):
+    // 13 SYNs, none retried.
+    let syns = control.lines().filter(|l| l.contains("Flags [S],")).count();
+    assert_eq!(syns, pandian::probe::tcp::PORTS.len() + 1, "{control}");
     for h in [EXCLUDED, OUTSIDE] {
         let seen = std::fs::read_to_string(lab.dir().join(format!("dump{h}.txt"))).unwrap();
         assert!(seen.trim().is_empty(), "host {h} was sent: {seen}");
