@@ -14,6 +14,7 @@ pub mod samba;
 mod snmpd;
 mod snmpsim;
 mod spec;
+pub mod web;
 pub mod wsdd;
 
 pub use net::run_in;

@@ -6,6 +6,8 @@
 //! decoders are pure, in [`crate::wire`]; this module is the I/O.
 
 pub mod netbios;
+pub mod tcp;
+pub mod tls;
 pub mod wsd;
 
 use crate::announce::{self, Announced};
@@ -39,8 +41,17 @@ pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announc
             Vec::new()
         })
     };
-    let (netbios, wsd) = tokio::join!(netbios, wsd);
-    let mut out: Vec<Announced> = netbios.into_iter().chain(wsd).collect();
+    let banners = async {
+        if !probes.banners {
+            return Vec::new();
+        }
+        tcp::ask(ip, bucket).await.unwrap_or_else(|e| {
+            tracing::debug!(%ip, "tcp banners: {e}");
+            Vec::new()
+        })
+    };
+    let (netbios, wsd, banners) = tokio::join!(netbios, wsd, banners);
+    let mut out: Vec<Announced> = netbios.into_iter().chain(wsd).chain(banners).collect();
     announce::tidy(&mut out);
     out
 }
