@@ -10,7 +10,6 @@ pub mod arp;
 pub mod banner;
 pub mod dhcp;
 pub mod icmp;
-<<<<<<< HEAD
 pub mod ipp;
 pub mod mdns;
 pub mod netbios;
