@@ -83,7 +83,7 @@ fn service_files(spec: &AvahiSpec) -> Vec<String> {
 }
 
 /// Start avahi-daemon on lab host `host` publishing `spec`, and wait
-/// (at most 15 s) until every service is established.
+/// (at most 15 s) until every service group is established.
 pub fn start(lab: &mut Lab, host: usize, spec: &AvahiSpec) -> Result<(), LabError> {
     if super::which("avahi-daemon").is_none() {
         return Err(LabError::Missing(
@@ -96,7 +96,8 @@ pub fn start(lab: &mut Lab, host: usize, spec: &AvahiSpec) -> Result<(), LabErro
     let etc = dir.join("etc");
     std::fs::create_dir_all(etc.join("services"))?;
     std::fs::write(etc.join("avahi-daemon.conf"), config(spec))?;
-    for (i, text) in service_files(spec).iter().enumerate() {
+    let files = service_files(spec);
+    for (i, text) in files.iter().enumerate() {
         std::fs::write(etc.join("services").join(format!("s{i}.service")), text)?;
     }
     let log = dir.join("avahi.log");
@@ -117,7 +118,8 @@ pub fn start(lab: &mut Lab, host: usize, spec: &AvahiSpec) -> Result<(), LabErro
         .stdout(out.try_clone()?)
         .stderr(out);
     lab.spawn_in(&ns, cmd)?;
-    let want = spec.services.len();
+    // One "established" per service group (file).
+    let want = files.len();
     let ready = wait_until(Duration::from_secs(15), || {
         std::fs::read_to_string(&log).is_ok_and(|t| {
             t.contains("Server startup complete")

@@ -10,6 +10,7 @@
 //! Nothing is created in the machine's own namespace.
 
 pub mod avahi;
+pub mod gmediarender;
 pub mod minidlna;
 mod net;
 pub mod samba;

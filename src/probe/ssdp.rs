@@ -1,5 +1,6 @@
 //! The SSDP / UPnP probe: one M-SEARCH (`ST: ssdp:all`) unicast to a
-//! host's port 1900, its answers read for at most [`super::WAIT`] (and
+//! host's port 1900, its answers (from any port of that address: libupnp
+//! sends each from a new one) read for at most [`super::WAIT`] (and
 //! [`QUIET`] after the last one), then the device description at the
 //! first `LOCATION` whose host is the target address itself (any port;
 //! a location naming another address or a host name is never fetched):
@@ -43,26 +44,32 @@ pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeE
     let sock = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
         .await
         .map_err(io)?;
-    sock.connect(SocketAddrV4::new(ip, 1900))
-        .await
-        .map_err(io)?;
+    // Not connected: libupnp answers from a new port per answer. Only
+    // datagrams from the target's address are read.
     bucket.acquire(1).await;
-    sock.send(&ssdp::msearch(&ip.to_string()))
+    sock.send_to(&ssdp::msearch(), SocketAddrV4::new(ip, 1900))
         .await
         .map_err(io)?;
     let deadline = tokio::time::Instant::now() + super::WAIT;
     let mut answers = Vec::new();
     let mut buf = vec![0u8; 8192];
-    while answers.len() < MAX_ANSWERS {
+    // Every datagram read counts, a stranger's too: a flood ends the wait.
+    for _ in 0..MAX_ANSWERS * 4 {
+        if answers.len() >= MAX_ANSWERS {
+            break;
+        }
         let until = if answers.is_empty() {
             deadline
         } else {
             deadline.min(tokio::time::Instant::now() + QUIET)
         };
-        let Ok(got) = tokio::time::timeout_at(until, sock.recv(&mut buf)).await else {
+        let Ok(got) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await else {
             break;
         };
-        let n = got.map_err(io)?;
+        let (n, from) = got.map_err(io)?;
+        if from.ip() != std::net::IpAddr::V4(ip) {
+            continue;
+        }
         match buf.get(..n).map(ssdp::parse_answer) {
             Some(Ok(a)) => answers.push(a),
             _ => tracing::debug!(%ip, "SSDP: an answer that does not parse"),
@@ -160,10 +167,12 @@ mod tests {
     #[test]
     fn answer_facts_keep_distinct_values_bounded() {
         let a = |st: &str| ssdp::Answer {
-            server: Some("Debian DLNADOC/1.50 UPnP/1.0 MiniDLNA/1.3.2".into()),
+            server: Some(
+                "Linux/6.18.44-fc-v1098, UPnP/1.0, Portable SDK for UPnP devices/1.8.4".into(),
+            ),
             st: Some(st.into()),
             usn: Some(format!("uuid:x::{st}")),
-            location: Some("http://198.18.110.21:8200/rootDesc.xml".into()),
+            location: Some("http://198.18.110.24:49494/description.xml".into()),
         };
         let mut answers = vec![a("upnp:rootdevice"), a("upnp:rootdevice")];
         answers.extend((0..40).map(|i| a(&format!("urn:x:service:S{i}:1"))));

@@ -581,7 +581,8 @@ mod tests {
 
     #[test]
     fn txt_pairs_table() {
-        let cases: &[(&[u8], Option<(&str, &str)>)] = &[
+        type Case<'a> = (&'a [u8], Option<(&'a str, &'a str)>);
+        let cases: &[Case] = &[
             (b"model=MacBookPro18,3", Some(("model", "MacBookPro18,3"))),
             (b"osxvers=22", Some(("osxvers", "22"))),
             (b"usb_MDL=LaserJet=4", Some(("usb_mdl", "LaserJet=4"))),

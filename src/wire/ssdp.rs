@@ -26,13 +26,16 @@ pub enum SsdpError {
     BadChunk,
 }
 
-/// The M-SEARCH for every device and service (`ST: ssdp:all`), unicast to
-/// `host` (the target's address) on port 1900. `MX: 1` is kept although
-/// UDA 1.1 leaves it out of unicast searches: UPnP 1.0 devices drop a
-/// search without it, and the answer comes at once either way.
-pub fn msearch(host: &str) -> Vec<u8> {
+/// The M-SEARCH for every device and service (`ST: ssdp:all`), sent
+/// unicast to one host's port 1900. Its `HOST` header names the SSDP group
+/// (`239.255.255.250:1900`), not the host as UDA 1.1 suggests for unicast
+/// searches: libupnp (pupnp 1.8) drops a search with any other `HOST`, and
+/// the header only names the group, nothing is sent to it. `MX: 1` is
+/// kept although UDA 1.1 leaves it out of unicast searches: UPnP 1.0
+/// devices drop a search without it.
+pub fn msearch() -> Vec<u8> {
     format!(
-        "M-SEARCH * HTTP/1.1\r\nHOST: {host}:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\n\
+        "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\n\
          ST: ssdp:all\r\nUSER-AGENT: Linux/6 UPnP/1.1 Pandian/{}\r\n\r\n",
         env!("CARGO_PKG_VERSION")
     )
@@ -244,23 +247,25 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// MiniDLNA 1.3.2's answer to `ST: ssdp:all` (one of the six it sends),
-    /// as the lab's minidlnad sent it.
-    const MINIDLNA: &[u8] = b"HTTP/1.1 200 OK\r\n\
-CACHE-CONTROL: max-age=910\r\n\
-DATE: Wed, 02 Dec 2026 01:40:00 GMT\r\n\
-ST: urn:schemas-upnp-org:device:MediaServer:1\r\n\
-USN: uuid:4d696e69-444c-164e-9d41-001b21110015::urn:schemas-upnp-org:device:MediaServer:1\r\n\
+    /// gmediarender 0.1 (libupnp 1.8.4)'s answer for its root device to
+    /// `ST: ssdp:all`, as the lab's renderer sent it (one of the six).
+    const LIBUPNP: &[u8] = b"HTTP/1.1 200 OK\r\n\
+CACHE-CONTROL: max-age=100\r\n\
+DATE: Wed, 02 Dec 2026 01:47:36 GMT\r\n\
 EXT:\r\n\
-SERVER: Debian DLNADOC/1.50 UPnP/1.0 MiniDLNA/1.3.2\r\n\
-LOCATION: http://198.18.110.21:8200/rootDesc.xml\r\n\
-Content-Length: 0\r\n\
+LOCATION: http://198.18.110.24:49494/description.xml\r\n\
+OPT: \"http://schemas.upnp.org/upnp/1/0/\"; ns=01\r\n\
+01-NLS: 575e4e5a-edf2-11f1-9d99-f4c02e12b995\r\n\
+SERVER: Linux/6.18.44-fc-v1098, UPnP/1.0, Portable SDK for UPnP devices/1.8.4\r\n\
+X-User-Agent: redsonic\r\n\
+ST: upnp:rootdevice\r\n\
+USN: uuid:b827eb6e-0018-4000-8000-b827eb6e0018::upnp:rootdevice\r\n\
 \r\n";
 
     #[test]
     fn msearch_is_a_unicast_search_for_everything() {
-        let m = String::from_utf8(msearch("198.18.110.21")).unwrap();
-        assert!(m.starts_with("M-SEARCH * HTTP/1.1\r\nHOST: 198.18.110.21:1900\r\n"));
+        let m = String::from_utf8(msearch()).unwrap();
+        assert!(m.starts_with("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n"));
         assert!(m.contains("MAN: \"ssdp:discover\"\r\n"));
         assert!(m.contains("ST: ssdp:all\r\n"));
         assert!(m.ends_with("\r\n\r\n"));
@@ -268,20 +273,20 @@ Content-Length: 0\r\n\
 
     #[test]
     fn answers_table() {
-        let a = parse_answer(MINIDLNA).unwrap();
-        assert_eq!(
-            a.st.as_deref(),
-            Some("urn:schemas-upnp-org:device:MediaServer:1")
-        );
+        let a = parse_answer(LIBUPNP).unwrap();
+        assert_eq!(a.st.as_deref(), Some("upnp:rootdevice"));
         assert_eq!(
             a.server.as_deref(),
-            Some("Debian DLNADOC/1.50 UPnP/1.0 MiniDLNA/1.3.2")
+            Some("Linux/6.18.44-fc-v1098, UPnP/1.0, Portable SDK for UPnP devices/1.8.4")
         );
         assert_eq!(
             a.location.as_deref(),
-            Some("http://198.18.110.21:8200/rootDesc.xml")
+            Some("http://198.18.110.24:49494/description.xml")
         );
-        assert!(a.usn.unwrap().starts_with("uuid:4d696e69"));
+        assert_eq!(
+            a.usn.as_deref(),
+            Some("uuid:b827eb6e-0018-4000-8000-b827eb6e0018::upnp:rootdevice")
+        );
         // LF-only line ends, lowercase names, an empty ST.
         let lf = b"HTTP/1.1 200 OK\nlocation: http://198.18.110.9/d.xml\nst:\n\n";
         let a = parse_answer(lf).unwrap();
@@ -375,7 +380,7 @@ Content-Length: 0\r\n\
 
         #[test]
         fn mutated_answers_never_panic(edits in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..12), cap in 0usize..300) {
-            let mut msg = MINIDLNA.to_vec();
+            let mut msg = LIBUPNP.to_vec();
             for (at, b) in edits {
                 let i = usize::from(at) % msg.len();
                 msg[i] = b;

@@ -316,32 +316,88 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The root of MiniDLNA 1.3.2's rootDesc.xml as the lab's minidlnad
-    /// served it (service list shortened).
-    const MINIDLNA: &str = r#"<?xml version="1.0"?>
-<root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major><minor>0</minor></specVersion><device><deviceType>urn:schemas-upnp-org:device:MediaServer:1</deviceType><friendlyName>Lab Media</friendlyName><manufacturer>Justin Maggard</manufacturer><manufacturerURL>http://www.debian.org/</manufacturerURL><modelDescription>MiniDLNA on Debian</modelDescription><modelName>Windows Media Player Sharing</modelName><modelNumber>12.0</modelNumber><modelURL>http://www.debian.org/</modelURL><serialNumber>4D4C0015</serialNumber><UDN>uuid:4d696e69-444c-164e-9d41-001b21110015</UDN><dlna:X_DLNADOC xmlns:dlna="urn:schemas-dlna-org:device-1-0">DMS-1.50</dlna:X_DLNADOC><presentationURL>/</presentationURL><iconList><icon><mimetype>image/png</mimetype><width>48</width><height>48</height><depth>24</depth><url>/icons/sm.png</url></icon></iconList><serviceList><service><serviceType>urn:schemas-upnp-org:service:ContentDirectory:1</serviceType></service></serviceList></device></root>"#;
+    /// gmediarender 0.1's description (`gmediarender --dump-devicedesc
+    /// -f "Living Room" -u b827eb6e-...`, what the lab's renderer serves).
+    const GMEDIARENDER: &str = r#"<?xml version="1.0"?>
+<root xmlns="urn:schemas-upnp-org:device-1-0">
+<specVersion>
+<major>1</major>
+<minor>0</minor>
+</specVersion>
+<device>
+<deviceType>urn:schemas-upnp-org:device:MediaRenderer:1</deviceType>
+<presentationURL></presentationURL>
+<friendlyName>Living Room</friendlyName>
+<manufacturer>Ivo Clarysse, Henner Zeller</manufacturer>
+<manufacturerURL>http://github.com/hzeller/gmrender-resurrect</manufacturerURL>
+<modelDescription>gmediarender 0.1</modelDescription>
+<modelName>gmediarender</modelName>
+<modelNumber>0.1</modelNumber>
+<modelURL>http://github.com/hzeller/gmrender-resurrect</modelURL>
+<UDN>uuid:b827eb6e-0018-4000-8000-b827eb6e0018</UDN>
+<iconList>
+<icon>
+<mimetype>image/png</mimetype>
+<width>64</width>
+<height>64</height>
+<depth>24</depth>
+<url>/upnp/grender-64x64.png</url>
+</icon>
+<icon>
+<mimetype>image/png</mimetype>
+<width>128</width>
+<height>128</height>
+<depth>24</depth>
+<url>/upnp/grender-128x128.png</url>
+</icon>
+</iconList>
+<serviceList>
+<service>
+<serviceType>urn:schemas-upnp-org:service:AVTransport:1</serviceType>
+<serviceId>urn:upnp-org:serviceId:AVTransport</serviceId>
+<SCPDURL>/upnp/rendertransportSCPD.xml</SCPDURL>
+<controlURL>/upnp/control/rendertransport1</controlURL>
+<eventSubURL>/upnp/event/rendertransport1</eventSubURL>
+</service>
+<service>
+<serviceType>urn:schemas-upnp-org:service:ConnectionManager:1</serviceType>
+<serviceId>urn:upnp-org:serviceId:ConnectionManager</serviceId>
+<SCPDURL>/upnp/renderconnmgrSCPD.xml</SCPDURL>
+<controlURL>/upnp/control/renderconnmgr1</controlURL>
+<eventSubURL>/upnp/event/renderconnmgr1</eventSubURL>
+</service>
+<service>
+<serviceType>urn:schemas-upnp-org:service:RenderingControl:1</serviceType>
+<serviceId>urn:upnp-org:serviceId:RenderingControl</serviceId>
+<SCPDURL>/upnp/rendercontrolSCPD.xml</SCPDURL>
+<controlURL>/upnp/control/rendercontrol1</controlURL>
+<eventSubURL>/upnp/event/rendercontrol1</eventSubURL>
+</service>
+</serviceList>
+</device>
+</root>"#;
 
     #[test]
-    fn minidlna_description_is_read() {
-        let d = describe(MINIDLNA.as_bytes()).unwrap();
+    fn gmediarender_description_is_read() {
+        let d = describe(GMEDIARENDER.as_bytes()).unwrap();
+        let want = Description {
+            device_type: Some("urn:schemas-upnp-org:device:MediaRenderer:1".into()),
+            friendly_name: Some("Living Room".into()),
+            manufacturer: Some("Ivo Clarysse, Henner Zeller".into()),
+            model_name: Some("gmediarender".into()),
+            model_number: Some("0.1".into()),
+            model_description: Some("gmediarender 0.1".into()),
+            serial: None,
+            udn: Some("uuid:b827eb6e-0018-4000-8000-b827eb6e0018".into()),
+        };
+        assert_eq!(d, want);
+        // The same with a serial number, where MiniDLNA puts it.
+        let with_serial =
+            GMEDIARENDER.replace("<UDN>", "<serialNumber>4D4C0015</serialNumber><UDN>");
         assert_eq!(
-            d.device_type.as_deref(),
-            Some("urn:schemas-upnp-org:device:MediaServer:1")
+            describe(with_serial.as_bytes()).unwrap().serial.as_deref(),
+            Some("4D4C0015")
         );
-        assert_eq!(d.friendly_name.as_deref(), Some("Lab Media"));
-        assert_eq!(d.manufacturer.as_deref(), Some("Justin Maggard"));
-        assert_eq!(
-            d.model_name.as_deref(),
-            Some("Windows Media Player Sharing")
-        );
-        assert_eq!(d.model_number.as_deref(), Some("12.0"));
-        assert_eq!(d.model_description.as_deref(), Some("MiniDLNA on Debian"));
-        assert_eq!(d.serial.as_deref(), Some("4D4C0015"));
-        assert_eq!(
-            d.udn.as_deref(),
-            Some("uuid:4d696e69-444c-164e-9d41-001b21110015")
-        );
-        assert_eq!(d.fields().len(), 8);
     }
 
     #[test]
@@ -442,7 +498,7 @@ mod tests {
 
         #[test]
         fn mutated_descriptions_never_panic(edits in proptest::collection::vec((any::<u16>(), "[<>/&;!\\[\\]?a-z\"]"), 1..16)) {
-            let mut xml = MINIDLNA.to_string().into_bytes();
+            let mut xml = GMEDIARENDER.to_string().into_bytes();
             for (at, c) in edits {
                 let i = usize::from(at) % xml.len();
                 xml[i] = c.as_bytes()[0];
