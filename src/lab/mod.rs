@@ -9,6 +9,9 @@
 //! lab's own namespaces, and is removed by [`Lab::down`] (also on drop).
 //! Nothing is created in the machine's own namespace.
 
+pub mod avahi;
+pub mod gmediarender;
+pub mod minidlna;
 mod net;
 pub mod samba;
 mod snmpd;

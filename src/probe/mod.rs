@@ -5,7 +5,9 @@
 //! and hands back [`Announced`] facts, cleaned by the one sanitiser. The
 //! decoders are pure, in [`crate::wire`]; this module is the I/O.
 
+pub mod mdns;
 pub mod netbios;
+pub mod ssdp;
 pub mod tcp;
 pub mod tls;
 pub mod wsd;
@@ -23,6 +25,24 @@ pub const WAIT: Duration = Duration::from_millis(1200);
 /// that fails (the host refused, timed out, or sent garbage) adds nothing,
 /// and why goes to the debug log.
 pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announced> {
+    let mdns = async {
+        if !probes.mdns {
+            return Vec::new();
+        }
+        mdns::ask(ip, bucket).await.unwrap_or_else(|e| {
+            tracing::debug!(%ip, error = %e, "mDNS probe");
+            Vec::new()
+        })
+    };
+    let ssdp = async {
+        if !probes.ssdp {
+            return Vec::new();
+        }
+        ssdp::ask(ip, bucket).await.unwrap_or_else(|e| {
+            tracing::debug!(%ip, error = %e, "SSDP probe");
+            Vec::new()
+        })
+    };
     let netbios = async {
         if !probes.netbios {
             return Vec::new();
@@ -50,8 +70,14 @@ pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announc
             Vec::new()
         })
     };
-    let (netbios, wsd, banners) = tokio::join!(netbios, wsd, banners);
-    let mut out: Vec<Announced> = netbios.into_iter().chain(wsd).chain(banners).collect();
+    let (mdns, ssdp, netbios, wsd, banners) = tokio::join!(mdns, ssdp, netbios, wsd, banners);
+    let mut out: Vec<Announced> = mdns
+        .into_iter()
+        .chain(ssdp)
+        .chain(netbios)
+        .chain(wsd)
+        .chain(banners)
+        .collect();
     announce::tidy(&mut out);
     out
 }

@@ -1,8 +1,9 @@
 //! Wire formats Pandian builds and reads itself: Ethernet/ARP frames,
 //! ICMP echo, DHCP discover and offer, NetBIOS node status, WS-Discovery
 //! probes and their matches, TCP banners and HTTP/RTSP heads, a TLS hello
-//! and the server's certificate names, IPP printer attributes. Pure: bytes
-//! in, values out; incomplete input is an error,
+//! and the server's certificate names, IPP printer attributes, mDNS queries
+//! and answers, SSDP M-SEARCH and its answers, UPnP device descriptions.
+//! Pure: bytes in, values out; incomplete input is an error,
 //! never a panic.
 
 pub mod arp;
@@ -10,8 +11,11 @@ pub mod banner;
 pub mod dhcp;
 pub mod icmp;
 pub mod ipp;
+pub mod mdns;
 pub mod netbios;
+pub mod ssdp;
 pub mod tls;
+pub mod upnp;
 pub mod wsd;
 
 /// A MAC address as `aa:bb:cc:dd:ee:ff`.

@@ -1,0 +1,316 @@
+//! The mDNS / DNS-SD probe: legacy unicast queries (RFC 6762 §6.7) from
+//! an ephemeral port to one host's port 5353, so it answers us alone.
+//! Three rounds, each at most [`super::WAIT`]: the host's service types
+//! (`_services._dns-sd._udp.local` PTR), its `.local` name (the reverse
+//! PTR) and `_device-info._tcp` instances; then the instances of each
+//! type (at most [`MAX_TYPES`]); then each instance's SRV and TXT (at most
+//! [`MAX_INSTANCES`]) and the host's `_device-info` TXT. A host that says
+//! nothing in the first round is asked nothing more.
+
+use crate::announce::Announced;
+use crate::bucket::Bucket;
+use crate::record::Source;
+use crate::wire::mdns::{self, Data, Message, Name, Record};
+use std::net::{Ipv4Addr, SocketAddrV4};
+use tokio::net::UdpSocket;
+
+/// Service types asked about, at most.
+pub const MAX_TYPES: usize = 8;
+/// Service instances asked about, at most.
+pub const MAX_INSTANCES: usize = 16;
+/// Records kept from one host, at most.
+const MAX_POOL: usize = 512;
+/// TXT pairs kept from one record, at most.
+const MAX_PAIRS: usize = 32;
+/// Datagrams read per query sent, at most (responders may split answers).
+const READS_PER_QUERY: usize = 4;
+
+const SERVICES: &str = "_services._dns-sd._udp.local";
+const DEVICE_INFO: &str = "_device-info._tcp.local";
+
+/// Why the mDNS probe of a host ended without facts.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// A socket call failed (an ICMP port unreachable shows here too).
+    #[error("mDNS {ip}: {source}")]
+    Io {
+        /// The host asked.
+        ip: Ipv4Addr,
+        /// What failed.
+        source: std::io::Error,
+    },
+}
+
+impl ProbeError {
+    fn io(ip: Ipv4Addr, source: std::io::Error) -> ProbeError {
+        ProbeError::Io { ip, source }
+    }
+}
+
+/// Ask `ip` what it announces over mDNS.
+pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeError> {
+    let sock = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+        .await
+        .map_err(|e| ProbeError::io(ip, e))?;
+    // Connected: only datagrams from ip:5353 are read.
+    sock.connect(SocketAddrV4::new(ip, 5353))
+        .await
+        .map_err(|e| ProbeError::io(ip, e))?;
+    let mut ex = Exchange {
+        sock,
+        ip,
+        next_id: super::random_u16(),
+        pool: Vec::new(),
+    };
+    let services = Name::dotted(SERVICES);
+    let reverse = mdns::reverse_name(ip);
+    let device_info = Name::dotted(DEVICE_INFO);
+    let heard = ex
+        .round(
+            bucket,
+            &[
+                (services.clone(), mdns::TYPE_PTR),
+                (reverse.clone(), mdns::TYPE_PTR),
+                (device_info.clone(), mdns::TYPE_PTR),
+            ],
+        )
+        .await?;
+    if heard == 0 {
+        return Ok(Vec::new());
+    }
+    let mut types: Vec<Name> = Vec::new();
+    for t in ex.pointers(&services) {
+        if !types.contains(&t) && t != device_info && types.len() < MAX_TYPES {
+            types.push(t);
+        }
+    }
+    let ask_types: Vec<(Name, u16)> = types.iter().map(|t| (t.clone(), mdns::TYPE_PTR)).collect();
+    ex.round(bucket, &ask_types).await?;
+    let mut instances: Vec<Name> = Vec::new();
+    for t in types.iter().chain(std::iter::once(&device_info)) {
+        for i in ex.pointers(t) {
+            if i.parent() == *t && !instances.contains(&i) && instances.len() < MAX_INSTANCES {
+                instances.push(i);
+            }
+        }
+    }
+    let hostname = ex.pointers(&reverse).into_iter().next().or_else(|| {
+        ex.pool.iter().find_map(|r| match &r.data {
+            Data::Srv { target, .. } if instances.contains(&r.name) => Some(target.clone()),
+            _ => None,
+        })
+    });
+    // What is still missing: each instance's SRV and TXT (one ANY query),
+    // and the host's own device-info TXT (mDNSResponder publishes it under
+    // the host's first label, with no PTR to find it by).
+    let mut ask_last: Vec<(Name, u16)> = instances
+        .iter()
+        .filter(|i| !(ex.has(i, mdns::TYPE_SRV) && ex.has(i, mdns::TYPE_TXT)))
+        .map(|i| (i.clone(), mdns::TYPE_ANY))
+        .collect();
+    if let Some(h) = &hostname
+        && let Some(label) = h.labels.first()
+    {
+        let info = device_info.prepend(label);
+        if !instances.contains(&info) && !ex.has(&info, mdns::TYPE_TXT) {
+            ask_last.push((info, mdns::TYPE_TXT));
+        }
+    }
+    ex.round(bucket, &ask_last).await?;
+    Ok(facts(&ex.pool, hostname.as_ref(), &types, &instances))
+}
+
+/// What the pool of records says, as facts.
+fn facts(
+    pool: &[Record],
+    hostname: Option<&Name>,
+    types: &[Name],
+    instances: &[Name],
+) -> Vec<Announced> {
+    let device_info = Name::dotted(DEVICE_INFO);
+    let mut out = Vec::new();
+    let mut push = |key: &str, value: &str| out.extend(Announced::new(Source::Mdns, key, value));
+    if let Some(h) = hostname {
+        push("hostname", &h.text());
+    }
+    let local = Name::dotted("local");
+    for t in types {
+        let text = t.text();
+        let short = if t.ends_with(&local) {
+            text.get(..text.len().saturating_sub(6)).unwrap_or(&text)
+        } else {
+            &text
+        };
+        push("service", short);
+    }
+    for i in instances {
+        if i.parent() != device_info {
+            push("instance", &i.first());
+        }
+    }
+    for r in pool {
+        let Data::Txt(strings) = &r.data else {
+            continue;
+        };
+        let ours = instances.contains(&r.name)
+            || (r.name.parent() == device_info
+                && hostname.is_some_and(|h| h.labels.first() == r.name.labels.first()));
+        if !ours {
+            continue;
+        }
+        for (key, value) in strings
+            .iter()
+            .filter_map(|s| mdns::txt_pair(s))
+            .take(MAX_PAIRS)
+        {
+            push(&format!("txt:{key}"), &value);
+        }
+    }
+    out
+}
+
+struct Exchange {
+    sock: UdpSocket,
+    ip: Ipv4Addr,
+    next_id: u16,
+    pool: Vec<Record>,
+}
+
+impl Exchange {
+    /// Send `queries` (one datagram each, paid from the bucket) and read
+    /// answers until each is answered or the wait is over; the records go
+    /// to the pool. Returns how many answers came.
+    async fn round(
+        &mut self,
+        bucket: &Bucket,
+        queries: &[(Name, u16)],
+    ) -> Result<usize, ProbeError> {
+        if queries.is_empty() {
+            return Ok(0);
+        }
+        let mut pending = Vec::new();
+        let mut packets = Vec::new();
+        for (name, qtype) in queries {
+            let id = self.next_id;
+            self.next_id = self.next_id.wrapping_add(1);
+            // A name that cannot be encoded (a hostile instance label) is not asked.
+            if let Ok(q) = mdns::query(id, name, *qtype) {
+                pending.push(id);
+                packets.push(q);
+            }
+        }
+        let n = u32::try_from(packets.len()).unwrap_or(u32::MAX);
+        bucket.acquire(n).await;
+        for p in &packets {
+            self.sock
+                .send(p)
+                .await
+                .map_err(|e| ProbeError::io(self.ip, e))?;
+        }
+        let deadline = tokio::time::Instant::now() + super::WAIT;
+        let mut buf = vec![0u8; 65_536];
+        let mut answered = 0;
+        for _ in 0..packets.len() * READS_PER_QUERY {
+            if pending.is_empty() {
+                break;
+            }
+            let Ok(got) = tokio::time::timeout_at(deadline, self.sock.recv(&mut buf)).await else {
+                break;
+            };
+            // An ICMP port unreachable: nobody listens on 5353.
+            let n = got.map_err(|e| ProbeError::io(self.ip, e))?;
+            let Some(bytes) = buf.get(..n) else { continue };
+            let Ok(Message {
+                id,
+                response: true,
+                records,
+            }) = mdns::decode(bytes)
+            else {
+                tracing::debug!(ip = %self.ip, "mDNS: an answer that does not decode");
+                continue;
+            };
+            if let Some(at) = pending.iter().position(|p| *p == id) {
+                pending.swap_remove(at);
+                answered += 1;
+            }
+            let room = MAX_POOL.saturating_sub(self.pool.len());
+            self.pool.extend(records.into_iter().take(room));
+        }
+        Ok(answered)
+    }
+
+    /// The targets of `name`'s PTR records.
+    fn pointers(&self, name: &Name) -> Vec<Name> {
+        self.pool
+            .iter()
+            .filter(|r| r.name == *name)
+            .filter_map(|r| match &r.data {
+                Data::Ptr(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn has(&self, name: &Name, rtype: u16) -> bool {
+        self.pool.iter().any(|r| {
+            r.name == *name
+                && matches!(
+                    (&r.data, rtype),
+                    (Data::Srv { .. }, mdns::TYPE_SRV) | (Data::Txt(_), mdns::TYPE_TXT)
+                )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(name: Name, data: Data) -> Record {
+        Record {
+            name,
+            class: 1,
+            ttl: 10,
+            data,
+        }
+    }
+
+    #[test]
+    fn facts_from_a_printers_records() {
+        let ipp = Name::dotted("_ipp._tcp.local");
+        let inst = ipp.prepend(b"HP OfficeJet Pro 8730 [08C229]");
+        let host = Name::dotted("HP18602408C229.local");
+        let info = Name::dotted(DEVICE_INFO).prepend(b"HP18602408C229");
+        let stranger = Name::dotted("_ipp._tcp.local").prepend(b"Someone else");
+        let pool = vec![
+            rec(
+                inst.clone(),
+                Data::Txt(vec![
+                    b"usb_MFG=HP".to_vec(),
+                    b"ty=HP OfficeJet Pro 8730".to_vec(),
+                    b"note=".to_vec(),
+                    b"Color".to_vec(),
+                ]),
+            ),
+            rec(info, Data::Txt(vec![b"model=<script>x</script>".to_vec()])),
+            rec(stranger, Data::Txt(vec![b"usb_MFG=Other".to_vec()])),
+        ];
+        let got: Vec<(String, String)> = facts(&pool, Some(&host), &[ipp], &[inst])
+            .into_iter()
+            .map(|a| (a.key, a.value))
+            .collect();
+        let want = [
+            ("hostname", "HP18602408C229.local"),
+            ("service", "_ipp._tcp"),
+            ("instance", "HP OfficeJet Pro 8730 [08C229]"),
+            ("txt:usb_mfg", "HP"),
+            ("txt:ty", "HP OfficeJet Pro 8730"),
+            ("txt:model", "<script>x</script>"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+}
