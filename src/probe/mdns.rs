@@ -25,6 +25,9 @@ const MAX_PAIRS: usize = 32;
 /// Datagrams read per query sent, at most (responders may split answers).
 const READS_PER_QUERY: usize = 4;
 
+/// The silence that ends a round once the host has answered something.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(150);
+
 const SERVICES: &str = "_services._dns-sd._udp.local";
 const DEVICE_INFO: &str = "_device-info._tcp.local";
 
@@ -61,6 +64,7 @@ pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeE
         ip,
         next_id: super::random_u16(),
         pool: Vec::new(),
+        heard: false,
     };
     let services = Name::dotted(SERVICES);
     let reverse = mdns::reverse_name(ip);
@@ -174,6 +178,9 @@ struct Exchange {
     ip: Ipv4Addr,
     next_id: u16,
     pool: Vec<Record>,
+    /// The host answered an earlier round: it is awake and near, so a
+    /// later round that gets no answer waits only [`QUIET`] twice over.
+    heard: bool,
 }
 
 impl Exchange {
@@ -207,14 +214,23 @@ impl Exchange {
                 .await
                 .map_err(|e| ProbeError::io(self.ip, e))?;
         }
-        let deadline = tokio::time::Instant::now() + super::WAIT;
+        let wait = if self.heard { QUIET * 2 } else { super::WAIT };
+        let deadline = tokio::time::Instant::now() + wait;
         let mut buf = vec![0u8; 65_536];
         let mut answered = 0;
         for _ in 0..packets.len() * READS_PER_QUERY {
             if pending.is_empty() {
                 break;
             }
-            let Ok(got) = tokio::time::timeout_at(deadline, self.sock.recv(&mut buf)).await else {
+            // A responder answers every query it can at once, and those it
+            // cannot not at all: once it has spoken, a short silence ends
+            // the round.
+            let until = if answered == 0 {
+                deadline
+            } else {
+                deadline.min(tokio::time::Instant::now() + QUIET)
+            };
+            let Ok(got) = tokio::time::timeout_at(until, self.sock.recv(&mut buf)).await else {
                 break;
             };
             // An ICMP port unreachable: nobody listens on 5353.
@@ -236,6 +252,7 @@ impl Exchange {
             let room = MAX_POOL.saturating_sub(self.pool.len());
             self.pool.extend(records.into_iter().take(room));
         }
+        self.heard |= answered > 0;
         Ok(answered)
     }
 
