@@ -163,6 +163,15 @@ async fn fetch(ip: Ipv4Addr, loc: &ssdp::Location, bucket: &Bucket) -> std::io::
     Ok(raw)
 }
 
+/// Ask the kernel to report ICMP errors on this unconnected socket (Linux
+/// `IP_RECVERR`); without it the probe only waits longer.
+fn recv_errors(sock: &UdpSocket) {
+    use nix::sys::socket::{setsockopt, sockopt::Ipv4RecvErr};
+    if let Err(e) = setsockopt(sock, Ipv4RecvErr, &true) {
+        tracing::debug!(error = %e, "SSDP: IP_RECVERR");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,14 +194,5 @@ mod tests {
         assert_eq!(count("location"), 1);
         assert_eq!(count("st"), MAX_VALUES);
         assert_eq!(count("usn"), MAX_VALUES);
-    }
-}
-
-/// Ask the kernel to report ICMP errors on this unconnected socket (Linux
-/// `IP_RECVERR`); without it the probe only waits longer.
-fn recv_errors(sock: &UdpSocket) {
-    use nix::sys::socket::{setsockopt, sockopt::Ipv4RecvErr};
-    if let Err(e) = setsockopt(sock, Ipv4RecvErr, &true) {
-        tracing::debug!(error = %e, "SSDP: IP_RECVERR");
     }
 }
