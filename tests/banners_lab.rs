@@ -261,6 +261,9 @@ fn lab_banners_are_read_bounded_and_only_from_targets() {
         ],
     );
     let took = started.elapsed();
+    if std::env::var("BANNERS_DEBUG").is_ok() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    }
     std::thread::sleep(Duration::from_millis(300));
     for d in dumps.iter_mut() {
         let _ = d.kill();

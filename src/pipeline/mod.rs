@@ -375,6 +375,7 @@ pub async fn run(
                 break;
             };
             let mac = hosts.get(&ip).and_then(|st| st.mac);
+            let rtt = hosts.get(&ip).and_then(|st| st.rtt);
             let (collector, creds, walks, bucket, resolver) = (
                 collector.clone(),
                 creds.clone(),
@@ -409,7 +410,7 @@ pub async fn run(
                 };
                 let announced = async {
                     if probes.asks_hosts() {
-                        crate::probe::host(ip, &probes, &bucket).await
+                        crate::probe::host(ip, rtt, &probes, &bucket).await
                     } else {
                         Vec::new()
                     }

@@ -1,6 +1,6 @@
 //! The mDNS / DNS-SD probe: legacy unicast queries (RFC 6762 §6.7) from
 //! an ephemeral port to one host's port 5353, so it answers us alone.
-//! Three rounds, each at most [`super::WAIT`]: the host's service types
+//! Three rounds, each at most the wait [`super::answer_wait`] gives: the host's service types
 //! (`_services._dns-sd._udp.local` PTR), its `.local` name (the reverse
 //! PTR) and `_device-info._tcp` instances; then the instances of each
 //! type (at most [`MAX_TYPES`]); then each instance's SRV and TXT (at most
@@ -12,6 +12,7 @@ use crate::bucket::Bucket;
 use crate::record::Source;
 use crate::wire::mdns::{self, Data, Message, Name, Record};
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
 use tokio::net::UdpSocket;
 
 /// Service types asked about, at most.
@@ -26,7 +27,7 @@ const MAX_PAIRS: usize = 32;
 const READS_PER_QUERY: usize = 4;
 
 /// The silence that ends a round once the host has answered something.
-const QUIET: std::time::Duration = std::time::Duration::from_millis(150);
+const QUIET: Duration = Duration::from_millis(150);
 
 const SERVICES: &str = "_services._dns-sd._udp.local";
 const DEVICE_INFO: &str = "_device-info._tcp.local";
@@ -51,7 +52,11 @@ impl ProbeError {
 }
 
 /// Ask `ip` what it announces over mDNS.
-pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeError> {
+pub async fn ask(
+    ip: Ipv4Addr,
+    wait: Duration,
+    bucket: &Bucket,
+) -> Result<Vec<Announced>, ProbeError> {
     let sock = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
         .await
         .map_err(|e| ProbeError::io(ip, e))?;
@@ -65,6 +70,7 @@ pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeE
         next_id: super::random_u16(),
         pool: Vec::new(),
         heard: false,
+        wait,
     };
     let services = Name::dotted(SERVICES);
     let reverse = mdns::reverse_name(ip);
@@ -181,6 +187,8 @@ struct Exchange {
     /// The host answered an earlier round: it is awake and near, so a
     /// later round that gets no answer waits only [`QUIET`] twice over.
     heard: bool,
+    /// How long a round waits for the host's first answer.
+    wait: Duration,
 }
 
 impl Exchange {
@@ -214,7 +222,7 @@ impl Exchange {
                 .await
                 .map_err(|e| ProbeError::io(self.ip, e))?;
         }
-        let wait = if self.heard { QUIET * 2 } else { super::WAIT };
+        let wait = if self.heard { QUIET * 2 } else { self.wait };
         let deadline = tokio::time::Instant::now() + wait;
         let mut buf = vec![0u8; 65_536];
         let mut answered = 0;

@@ -21,15 +21,36 @@ use std::time::Duration;
 /// How long a probe waits for a host's answer.
 pub const WAIT: Duration = Duration::from_millis(1200);
 
+/// The shortest wait for a host's first UDP answer.
+pub const MIN_WAIT: Duration = Duration::from_millis(250);
+
+/// How long the UDP probes wait for a host's first answer: eight times the
+/// round trip its liveness reply took, plus [`MIN_WAIT`], at most [`WAIT`]
+/// (a responder answers a unicast query at once; a host that listens but
+/// never answers then costs a near host a quarter second, not [`WAIT`]).
+/// Without a measured round trip, [`WAIT`].
+pub fn answer_wait(rtt: Option<Duration>) -> Duration {
+    match rtt {
+        Some(r) => (r.saturating_mul(8) + MIN_WAIT).min(WAIT),
+        None => WAIT,
+    }
+}
+
 /// Ask `ip` with every host probe `probes` turns on, at once; a probe
 /// that fails (the host refused, timed out, or sent garbage) adds nothing,
 /// and why goes to the debug log.
-pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announced> {
+pub async fn host(
+    ip: Ipv4Addr,
+    rtt: Option<Duration>,
+    probes: &Probes,
+    bucket: &Bucket,
+) -> Vec<Announced> {
+    let wait = answer_wait(rtt);
     let mdns = async {
         if !probes.mdns {
             return Vec::new();
         }
-        mdns::ask(ip, bucket).await.unwrap_or_else(|e| {
+        mdns::ask(ip, wait, bucket).await.unwrap_or_else(|e| {
             tracing::debug!(%ip, error = %e, "mDNS probe");
             Vec::new()
         })
@@ -38,7 +59,7 @@ pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announc
         if !probes.ssdp {
             return Vec::new();
         }
-        ssdp::ask(ip, bucket).await.unwrap_or_else(|e| {
+        ssdp::ask(ip, wait, bucket).await.unwrap_or_else(|e| {
             tracing::debug!(%ip, error = %e, "SSDP probe");
             Vec::new()
         })
@@ -47,7 +68,7 @@ pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announc
         if !probes.netbios {
             return Vec::new();
         }
-        netbios::ask(ip, bucket).await.unwrap_or_else(|e| {
+        netbios::ask(ip, wait, bucket).await.unwrap_or_else(|e| {
             tracing::debug!("{e}");
             Vec::new()
         })
@@ -56,7 +77,7 @@ pub async fn host(ip: Ipv4Addr, probes: &Probes, bucket: &Bucket) -> Vec<Announc
         if !probes.wsd {
             return Vec::new();
         }
-        wsd::ask(ip, bucket).await.unwrap_or_else(|e| {
+        wsd::ask(ip, wait, bucket).await.unwrap_or_else(|e| {
             tracing::debug!("{e}");
             Vec::new()
         })
@@ -95,4 +116,19 @@ fn random_16() -> [u8; 16] {
 fn random_u16() -> u16 {
     let [a, b, ..] = random_16();
     u16::from_be_bytes([a, b])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_wait_follows_the_round_trip_within_bounds() {
+        let ms = Duration::from_millis;
+        assert_eq!(answer_wait(None), WAIT);
+        assert_eq!(answer_wait(Some(Duration::ZERO)), MIN_WAIT);
+        assert_eq!(answer_wait(Some(ms(10))), ms(330));
+        assert_eq!(answer_wait(Some(ms(500))), WAIT);
+        assert_eq!(answer_wait(Some(Duration::MAX)), WAIT);
+    }
 }

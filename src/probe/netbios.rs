@@ -34,13 +34,17 @@ pub enum ProbeError {
         /// What is wrong with it.
         source: NetbiosError,
     },
-    /// No answer within [`super::WAIT`].
+    /// No answer within the wait [`super::answer_wait`] gives.
     #[error("NetBIOS {0}: no answer")]
     Silent(Ipv4Addr),
 }
 
 /// Ask `ip` for its node status.
-pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeError> {
+pub async fn ask(
+    ip: Ipv4Addr,
+    wait: std::time::Duration,
+    bucket: &Bucket,
+) -> Result<Vec<Announced>, ProbeError> {
     let io = |source| ProbeError::Io { ip, source };
     let sock = tokio::net::UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
         .await
@@ -53,7 +57,7 @@ pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeE
     sock.send(&netbios::node_status_request(id))
         .await
         .map_err(io)?;
-    let deadline = tokio::time::Instant::now() + super::WAIT;
+    let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; netbios::MAX_PACKET];
     let mut last = ProbeError::Silent(ip);
     for _ in 0..MAX_DATAGRAMS {

@@ -1,6 +1,6 @@
 //! The SSDP / UPnP probe: one M-SEARCH (`ST: ssdp:all`) unicast to a
 //! host's port 1900, its answers (from any port of that address: libupnp
-//! sends each from a new one) read for at most [`super::WAIT`] (and
+//! sends each from a new one) read for at most the wait [`super::answer_wait`] gives (and
 //! [`QUIET`] after the last one), then the device description at the
 //! first `LOCATION` whose host is the target address itself (any port;
 //! a location naming another address or a host name is never fetched):
@@ -39,7 +39,11 @@ pub enum ProbeError {
 }
 
 /// Ask `ip` what it announces over SSDP and its UPnP description.
-pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeError> {
+pub async fn ask(
+    ip: Ipv4Addr,
+    wait: std::time::Duration,
+    bucket: &Bucket,
+) -> Result<Vec<Announced>, ProbeError> {
     let io = |source| ProbeError::Io { ip, source };
     let sock = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
         .await
@@ -53,7 +57,7 @@ pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeE
     sock.send_to(&ssdp::msearch(), SocketAddrV4::new(ip, 1900))
         .await
         .map_err(io)?;
-    let deadline = tokio::time::Instant::now() + super::WAIT;
+    let deadline = tokio::time::Instant::now() + wait;
     let mut answers = Vec::new();
     let mut buf = vec![0u8; 8192];
     // Every datagram read counts, a stranger's too: a flood ends the wait.

@@ -136,12 +136,14 @@ async fn port(
         return Vec::new();
     };
     let mut out: Vec<Announced> = fact("open", &port.to_string()).into_iter().collect();
+    let began = Instant::now();
     let said = tokio::time::timeout_at(deadline, exchange(ip, port, stream, bucket, deadline));
     match said.await {
         Ok(Ok(facts)) => out.extend(facts),
         Ok(Err(e)) => tracing::debug!("tcp banner: {e}"),
         Err(_) => tracing::debug!(%ip, port, "tcp banner: no answer before the host's deadline"),
     }
+    tracing::debug!(%ip, port, ms = began.elapsed().as_millis(), "tcp banner: port done");
     out
 }
 
@@ -189,6 +191,9 @@ async fn exchange(
                 }
                 Err(e) => tracing::debug!(%ip, "tcp 443 certificate: {e}"),
             }
+            // Closed first: small servers (embedded ones, `openssl
+            // s_server`) serve one connection at a time.
+            drop(s);
             if let Some(tcp) = connect(ip, port, bucket, deadline).await {
                 match tls::handshake(ip, tcp).await {
                     Ok(mut t) => out.extend(http(&mut t, &ip.to_string()).await.map_err(io)?),
@@ -288,8 +293,11 @@ async fn http<S: AsyncRead + AsyncWrite + Unpin>(
     host: &str,
 ) -> std::io::Result<Vec<Announced>> {
     s.write_all(&banner::http_get(host)).await?;
+    // Done at the title, or at the page's end when it has none (servers
+    // that keep the connection open would otherwise cost the full wait).
     let got = read_until(s, READ_CAP, |b| {
         b.windows(8).any(|w| w.eq_ignore_ascii_case(b"</title>"))
+            || b.windows(7).any(|w| w.eq_ignore_ascii_case(b"</html>"))
     })
     .await?;
     let mut out = Vec::new();

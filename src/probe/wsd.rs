@@ -39,13 +39,17 @@ pub enum ProbeError {
         /// What is wrong with it.
         source: WsdError,
     },
-    /// No answer within [`super::WAIT`].
+    /// No answer within the wait [`super::answer_wait`] gives.
     #[error("WS-Discovery {0}: no answer")]
     Silent(Ipv4Addr),
 }
 
 /// Probe `ip`.
-pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeError> {
+pub async fn ask(
+    ip: Ipv4Addr,
+    wait: std::time::Duration,
+    bucket: &Bucket,
+) -> Result<Vec<Announced>, ProbeError> {
     let io = |source| ProbeError::Io { ip, source };
     let sock = tokio::net::UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
         .await
@@ -65,7 +69,7 @@ pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, ProbeE
     for p in &probes {
         sock.send(p.as_bytes()).await.map_err(io)?;
     }
-    let mut deadline = tokio::time::Instant::now() + super::WAIT;
+    let mut deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; wsd::MAX_MESSAGE];
     let mut out = Vec::new();
     let mut answered = 0;
