@@ -6,6 +6,7 @@
 //! client id and host name stays one device; a host at an excluded
 //! address is never recorded; and the daemon sends nothing while it
 //! listens.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
