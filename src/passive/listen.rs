@@ -16,8 +16,23 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How often a capture thread looks at its stop flag.
+/// Frames a capture thread remembers having taken in this interval (a
+/// repeat adds nothing and is skipped before it is decoded); past this the
+/// memory starts over.
+const REMEMBERED: usize = 16_384;
+
+/// How long a capture thread waits for a frame before it looks at its
+/// stop flag again.
 const POLL: Duration = Duration::from_millis(200);
+
+/// Woken by a frame, a capture thread rests this long before it drains the
+/// socket: frames wait in the kernel's buffer (20 at 1,000 frames/s)
+/// instead of waking the thread one by one, which costs more than reading
+/// them.
+const REST: Duration = Duration::from_millis(20);
+
+/// A read that took longer than this had to wait: the thread was woken.
+const WOKEN: Duration = Duration::from_millis(1);
 
 /// `inbound and (arp or (ip and udp and src port 68 and dst port 67))`,
 /// as `tcpdump -dd` (4.99.3, libpcap 1.10.3) compiles it for Ethernet.
@@ -175,6 +190,28 @@ pub fn admit(
     }
 }
 
+/// The frames one capture thread already took in this interval, by hash.
+#[derive(Default)]
+struct Repeats {
+    generation: u64,
+    hashes: std::collections::HashSet<u64>,
+    /// Keys of this thread's own (a sender cannot aim a collision).
+    state: std::collections::hash_map::RandomState,
+}
+
+impl Repeats {
+    /// Whether `frame` came before in `generation` (remembering it if not).
+    fn seen(&mut self, frame: &[u8], generation: u64) -> bool {
+        use std::hash::BuildHasher;
+        if generation != self.generation || self.hashes.len() >= REMEMBERED {
+            self.hashes.clear();
+            self.generation = generation;
+        }
+        let h = self.state.hash_one(frame);
+        !self.hashes.insert(h)
+    }
+}
+
 impl Listener {
     /// Listen on every interface [`interfaces`] names for `scope`, adding
     /// what is heard to `tally`. An interface that cannot be opened is an
@@ -200,13 +237,22 @@ impl Listener {
             let spawned = std::thread::Builder::new()
                 .name(format!("pandian-passive-{name}"))
                 .spawn(move || {
+                    let mut repeats = Repeats::default();
                     while !stop.load(Ordering::Relaxed) {
+                        let asked = std::time::Instant::now();
                         match rx.next() {
                             Ok(frame) => {
                                 counters.frames.fetch_add(1, Ordering::Relaxed);
+                                let woken = asked.elapsed() >= WOKEN;
                                 let Ok(mut t) = tally.lock() else { return };
-                                if admit(frame, mac, unaddressed, &scope, &mut t) {
+                                if !repeats.seen(frame, t.generation())
+                                    && admit(frame, mac, unaddressed, &scope, &mut t)
+                                {
                                     counters.kept.fetch_add(1, Ordering::Relaxed);
+                                }
+                                drop(t);
+                                if woken {
+                                    std::thread::sleep(REST);
                                 }
                             }
                             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
@@ -299,5 +345,19 @@ mod tests {
         let foreign = crate::wire::arp::request(other, Ipv4Addr::new(198, 18, 143, 9), gw);
         assert!(!admit(&foreign, own, true, &scope, &mut t));
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn repeats_are_remembered_for_one_generation() {
+        let mut r = Repeats::default();
+        let f = crate::wire::arp::request(
+            [2, 0, 0, 0, 0, 9],
+            Ipv4Addr::new(198, 18, 140, 7),
+            Ipv4Addr::new(198, 18, 140, 1),
+        );
+        assert!(!r.seen(&f, 0));
+        assert!(r.seen(&f, 0));
+        assert!(!r.seen(&f, 1), "a new interval takes it again");
+        assert!(!r.seen(&f[..30], 1));
     }
 }

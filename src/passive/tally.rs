@@ -22,6 +22,9 @@ pub struct Tally {
     barred: BTreeSet<[u8; 6]>,
     /// Senders dropped because the tally was full.
     dropped: u64,
+    /// Bumped by every [`Tally::take`]: a capture thread's memory of frames
+    /// already admitted holds for one generation.
+    generation: u64,
 }
 
 impl Tally {
@@ -63,6 +66,11 @@ impl Tally {
         self.entries.len()
     }
 
+    /// Which interval this is (changes at every [`Tally::take`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Senders dropped since the last [`Tally::take`] because it was full.
     pub fn dropped(&self) -> u64 {
         self.dropped
@@ -73,6 +81,7 @@ impl Tally {
     pub fn take(&mut self) -> (Vec<Seen>, AddrSet) {
         let entries = std::mem::take(&mut self.entries);
         self.dropped = 0;
+        self.generation = self.generation.wrapping_add(1);
         let mut addrs = Vec::new();
         let seen = entries
             .into_iter()
