@@ -1,11 +1,12 @@
 //! One captured Ethernet frame in, what it says about its sender out:
 //! ARP (sender MAC and address), DHCP client messages (DISCOVER, REQUEST,
-//! INFORM: host name, vendor class, client id, parameter list). Anything
-//! else is `None`. Pure: bytes in, values out; never panics on any input.
+//! INFORM: host name, vendor class, client id, parameter list), mDNS
+//! responses (the host names whose A records give the sender's own
+//! address, decoded by [`crate::wire::mdns`]). Anything else is `None`. Pure: bytes in, values out; never panics on any input.
 
 use crate::announce::Announced;
 use crate::record::Source;
-use crate::wire::{arp, dhcp};
+use crate::wire::{arp, dhcp, mdns};
 use std::net::Ipv4Addr;
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -14,6 +15,9 @@ const ETHERTYPE_VLAN: u16 = 0x8100;
 const UDP: u8 = 17;
 const DHCP_CLIENT_PORT: u16 = 68;
 const DHCP_SERVER_PORT: u16 = 67;
+const MDNS_PORT: u16 = 5353;
+/// Most host names taken from one mDNS response.
+const MAX_MDNS_NAMES: usize = 4;
 
 /// What one frame said about the device that sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,8 +60,9 @@ fn ethernet(frame: &[u8]) -> Option<([u8; 6], u16, &[u8])> {
     Some((from, ethertype, frame.get(at..)?))
 }
 
-/// The UDP payload of an unfragmented IPv4 datagram, with its ports.
-fn udp(ip: &[u8]) -> Option<(u16, u16, &[u8])> {
+/// The UDP payload of an unfragmented IPv4 datagram, with its source
+/// address and ports.
+fn udp(ip: &[u8]) -> Option<(Ipv4Addr, u16, u16, &[u8])> {
     let first = *ip.first()?;
     if first >> 4 != 4 || *ip.get(9)? != UDP {
         return None;
@@ -69,13 +74,17 @@ fn udp(ip: &[u8]) -> Option<(u16, u16, &[u8])> {
     if ihl < 20 || frag & 0x3fff != 0 || total < ihl {
         return None;
     }
+    let src = ip
+        .get(12..16)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(Ipv4Addr::from)?;
     let datagram = ip.get(ihl..total.min(ip.len()))?;
     let (sport, dport) = (be16(datagram, 0)?, be16(datagram, 2)?);
     let len = usize::from(be16(datagram, 4)?);
     if len < 8 {
         return None;
     }
-    Some((sport, dport, datagram.get(8..len.min(datagram.len()))?))
+    Some((src, sport, dport, datagram.get(8..len.min(datagram.len()))?))
 }
 
 fn heard_arp(from: [u8; 6], body: &[u8]) -> Option<Heard> {
@@ -114,18 +123,44 @@ fn heard_dhcp(from: [u8; 6], payload: &[u8]) -> Option<Heard> {
     })
 }
 
+fn heard_mdns(from: [u8; 6], src: Ipv4Addr, payload: &[u8]) -> Option<Heard> {
+    let m = mdns::decode(payload).ok()?;
+    if !m.response || src.is_unspecified() {
+        return None;
+    }
+    let mut facts: Vec<Announced> = Vec::new();
+    for r in &m.records {
+        if facts.len() >= MAX_MDNS_NAMES {
+            break;
+        }
+        if r.data == mdns::Data::A(src)
+            && let Some(f) = fact("mdns:hostname", &r.name.text())
+            && !facts.contains(&f)
+        {
+            facts.push(f);
+        }
+    }
+    (!facts.is_empty()).then_some(Heard {
+        mac: from,
+        ip: Some(src),
+        from,
+        facts,
+    })
+}
+
 /// What `frame` (a whole Ethernet frame as captured) says about its
-/// sender, or `None` when it is not ARP or a DHCP client message.
+/// sender, or `None` when it is not ARP, a DHCP client message or an
+/// mDNS response naming the sender's address.
 pub fn classify(frame: &[u8]) -> Option<Heard> {
     let (from, ethertype, payload) = ethernet(frame)?;
     match ethertype {
         ETHERTYPE_ARP => heard_arp(from, payload),
         ETHERTYPE_IPV4 => {
-            let (sport, dport, data) = udp(payload)?;
-            if sport == DHCP_CLIENT_PORT && dport == DHCP_SERVER_PORT {
-                heard_dhcp(from, data)
-            } else {
-                None
+            let (src, sport, dport, data) = udp(payload)?;
+            match (sport, dport) {
+                (DHCP_CLIENT_PORT, DHCP_SERVER_PORT) => heard_dhcp(from, data),
+                (MDNS_PORT, MDNS_PORT) => heard_mdns(from, src, data),
+                _ => None,
             }
         }
         _ => None,
@@ -235,7 +270,68 @@ mod tests {
         assert!(classify(&d[..30]).is_none());
     }
 
+    /// An mDNS announcement as RFC 6762 section 8.3 lays it out (response,
+    /// authoritative, one A record with the cache-flush bit) from
+    /// 198.18.140.70, in an Ethernet/IPv4/UDP frame to 224.0.0.251.
+    fn mdns_announcement(name: &[&[u8]], addr: [u8; 4]) -> Vec<u8> {
+        let mut dns = vec![0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+        for l in name {
+            dns.push(l.len() as u8);
+            dns.extend_from_slice(l);
+        }
+        dns.push(0);
+        dns.extend_from_slice(&[0, 1, 0x80, 1, 0, 0, 0, 120, 0, 4]);
+        dns.extend_from_slice(&addr);
+        let mut f = vec![0x01, 0x00, 0x5e, 0, 0, 0xfb];
+        f.extend_from_slice(&[0xda, 0xa1, 0x19, 0x8c, 0, 0x46, 0x08, 0x00]);
+        let total = (20 + 8 + dns.len()) as u16;
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            255,
+            17,
+            0,
+            0,
+        ]);
+        f.extend_from_slice(&[198, 18, 140, 70, 224, 0, 0, 251]);
+        let ulen = (8 + dns.len()) as u16;
+        f.extend_from_slice(&[0x14, 0xe9, 0x14, 0xe9, (ulen >> 8) as u8, ulen as u8, 0, 0]);
+        f.extend_from_slice(&dns);
+        f
+    }
+
+    #[test]
+    fn mdns_announcement_names_its_sender() {
+        let f = mdns_announcement(&[b"Annas-iPhone", b"local"], [198, 18, 140, 70]);
+        let h = classify(&f).unwrap();
+        assert_eq!(h.ip, Some(Ipv4Addr::new(198, 18, 140, 70)));
+        assert_eq!(h.mac, [0xda, 0xa1, 0x19, 0x8c, 0, 0x46]);
+        assert_eq!(facts(&h), vec![("mdns:hostname", "Annas-iPhone.local")]);
+        // An answer about another address names nobody here.
+        let other = mdns_announcement(&[b"printer", b"local"], [198, 18, 140, 9]);
+        assert_eq!(classify(&other), None);
+        // A query (QR clear) is not an announcement.
+        let mut query = f.clone();
+        query[42 + 2] = 0;
+        assert_eq!(classify(&query), None);
+    }
+
     proptest! {
+        #[test]
+        fn mutated_mdns_never_panics(at in 0usize..80, byte in any::<u8>()) {
+            let mut f = mdns_announcement(&[b"Annas-iPhone", b"local"], [198, 18, 140, 70]);
+            if let Some(b) = f.get_mut(at) {
+                *b = byte;
+            }
+            let _ = classify(&f);
+        }
+
         #[test]
         fn arbitrary_frames_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
             let _ = classify(&bytes);

@@ -1,7 +1,7 @@
 //! The capture: one thread per attached interface whose subnet holds some
 //! job's targets, reading frames from a pnet datalink channel (not
 //! promiscuous) whose socket carries a kernel filter passing only inbound
-//! ARP and DHCP client messages, so the rest of the traffic never reaches
+//! ARP, DHCP client messages and mDNS (UDP 5353 to 5353), so the rest of the traffic never reaches
 //! user space. Frames sent to this machine's own MAC (answers to its own
 //! sweeps) are not passive sightings and are dropped; so is everything
 //! [`super::Scope`] does not want. Nothing is ever sent: the channel's
@@ -34,23 +34,27 @@ const REST: Duration = Duration::from_millis(20);
 /// A read that took longer than this had to wait: the thread was woken.
 const WOKEN: Duration = Duration::from_millis(1);
 
-/// `inbound and (arp or (ip and udp and src port 68 and dst port 67))`,
-/// as `tcpdump -dd` (4.99.3, libpcap 1.10.3) compiles it for Ethernet.
-const FILTER: [(u16, u8, u8, u32); 16] = [
+/// `inbound and (arp or (ip and udp and ((src port 68 and dst port 67) or
+/// (src port 5353 and dst port 5353))))`, as `tcpdump -dd` (4.99.3,
+/// libpcap 1.10.3) compiles it for Ethernet.
+const FILTER: [(u16, u8, u8, u32); 19] = [
     (0x28, 0, 0, 0xffff_f004),  // ldh [pkttype]
-    (0x15, 13, 0, 0x0000_0004), // outgoing: drop
+    (0x15, 16, 0, 0x0000_0004), // outgoing: drop
     (0x28, 0, 0, 0x0000_000c),
-    (0x15, 10, 0, 0x0000_0806), // ARP: keep
-    (0x15, 0, 10, 0x0000_0800),
+    (0x15, 13, 0, 0x0000_0806), // ARP: keep
+    (0x15, 0, 13, 0x0000_0800),
     (0x30, 0, 0, 0x0000_0017),
-    (0x15, 0, 8, 0x0000_0011), // UDP
+    (0x15, 0, 11, 0x0000_0011), // UDP
     (0x28, 0, 0, 0x0000_0014),
-    (0x45, 6, 0, 0x0000_1fff), // a fragment: drop
+    (0x45, 9, 0, 0x0000_1fff), // a fragment: drop
     (0xb1, 0, 0, 0x0000_000e),
     (0x48, 0, 0, 0x0000_000e),
-    (0x15, 0, 3, 0x0000_0044), // source port 68
+    (0x15, 0, 2, 0x0000_0044), // source port 68
     (0x48, 0, 0, 0x0000_0010),
-    (0x15, 0, 1, 0x0000_0043), // destination port 67
+    (0x15, 3, 4, 0x0000_0043), // destination port 67
+    (0x15, 0, 3, 0x0000_14e9), // source port 5353
+    (0x48, 0, 0, 0x0000_0010),
+    (0x15, 0, 1, 0x0000_14e9), // destination port 5353
     (0x06, 0, 0, 0x0004_0000),
     (0x06, 0, 0, 0x0000_0000),
 ];
