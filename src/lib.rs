@@ -24,6 +24,7 @@
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`output`] | finished files written atomically and exclusively (temp, sync, link) | I/O |
+//! | [`passive`] | passive listening between sweeps: frames classified, scoped and deduplicated (pure); the capture threads (I/O) | pure / I/O |
 //! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
 //! | [`probe`] | mDNS, SSDP, NetBIOS, WS-Discovery and TCP banner probes of one live host | I/O |
 //! | [`pipeline`] | one run of a job: probes under one packet budget, batches to the store | I/O |
@@ -47,6 +48,7 @@ pub mod inventory;
 pub mod job;
 pub mod lab;
 pub mod output;
+pub mod passive;
 pub mod pipeline;
 pub mod probe;
 pub mod recog;

@@ -99,6 +99,14 @@ pub(super) fn validate_job(
             ),
         ));
     }
+    if name == crate::passive::JOB {
+        return Err(cx.invalid(
+            j.name.span(),
+            &key("name"),
+            "`passive` names the runs of passive listening ([passive]); give this job another name"
+                .to_string(),
+        ));
+    }
     if earlier.iter().any(|o: &Job| o.name == name) {
         let why = if name == DEFAULT_JOB && d.scan_has_subnets {
             "the [scan] section's subnets are already the job `default`; rename this job or move those subnets into it"

@@ -17,12 +17,15 @@ use toml::Spanned;
 mod alerts;
 mod assets;
 mod jobs;
+mod passive;
 mod policy;
 mod web;
 use alerts::validate_alerts;
 pub use alerts::{AlertSettings, AlertsSection, SyslogTarget, Transport, WebhookTarget};
 pub use assets::AssetsSettings;
 use assets::validate_assets;
+use passive::validate_passive;
+pub use passive::{PassiveSection, PassiveSettings};
 pub use policy::PolicySection;
 use policy::validate_policy;
 use web::validate_web;
@@ -60,6 +63,9 @@ pub struct ConfigFile {
     /// Where finding events go (`[alerts]`).
     #[serde(default)]
     pub alerts: AlertsSection,
+    /// Listening between sweeps (`[passive]`).
+    #[serde(default)]
+    pub passive: PassiveSection,
 }
 
 /// `[[job]]`: one scheduled sweep. Keys left out take `[scan]`'s and
@@ -310,6 +316,8 @@ pub struct Settings {
     pub assets: AssetsSettings,
     /// Syslog receivers and webhooks for finding events (`[alerts]`).
     pub alerts: AlertSettings,
+    /// Listening between sweeps (`[passive]`).
+    pub passive: PassiveSettings,
 }
 
 impl Settings {
@@ -716,6 +724,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
     let policy = validate_policy(&file.policy, &credentials, text, path)?;
     let assets = validate_assets(&file.assets, text, path)?;
     let alerts = validate_alerts(&file.alerts, text, path)?;
+    let passive = validate_passive(&file.passive, text, path)?;
     Ok(Settings {
         jobs,
         exclude,
@@ -732,6 +741,7 @@ fn validate(file: ConfigFile, text: &str, path: &Path) -> Result<Settings, Confi
         policy,
         assets,
         alerts,
+        passive,
     })
 }
 

@@ -467,3 +467,32 @@ fn duration_table() {
         }
     }
 }
+
+#[test]
+fn passive_is_off_by_default_and_validated() {
+    let s = p("").unwrap();
+    assert_eq!(s.passive, PassiveSettings::default());
+    assert!(!s.passive.enabled);
+    assert_eq!(s.passive.interval, Duration::from_secs(60));
+    let t = p(TEMPLATE).unwrap();
+    assert!(!t.passive.enabled, "the template keeps it off");
+    let s = p("[passive]\nenabled = true\ninterval = \"5m\"\n").unwrap();
+    assert!(s.passive.enabled);
+    assert_eq!(s.passive.interval, Duration::from_secs(300));
+    let bad = [
+        ("[passive]\ninterval = \"5s\"\n", 2, "passive.interval"),
+        ("[passive]\n\ninterval = \"2h\"\n", 3, "passive.interval"),
+        ("[passive]\ninterval = \"often\"\n", 2, "passive.interval"),
+        ("[passive]\nenable = true\n", 2, "enable"),
+        (
+            "[[job]]\nname = \"passive\"\ntargets = [\"198.51.100.0/24\"]\n",
+            2,
+            "job[0].name",
+        ),
+    ];
+    for (text, line, key) in bad {
+        let err = p(text).unwrap_err().to_string();
+        assert!(err.contains(&format!("line {line}")), "{text}: {err}");
+        assert!(err.contains(key), "{text}: {err}");
+    }
+}

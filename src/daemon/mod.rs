@@ -14,6 +14,7 @@
 pub mod assets;
 pub mod jobs;
 pub mod netns;
+pub mod passive;
 pub mod reload;
 pub mod signals;
 
@@ -246,6 +247,12 @@ pub async fn run(
         handle.clone(),
         alerts_stop,
     ));
+    // Passive listening stops with the jobs and commits its last interval.
+    let mut listening = tokio::spawn(passive::run(
+        settings_rx.clone(),
+        handle.clone(),
+        stop.receiver(),
+    ));
     jobs::supervise(
         settings_rx,
         config_path,
@@ -254,6 +261,13 @@ pub async fn run(
         stop.receiver(),
     )
     .await;
+    if tokio::time::timeout(Duration::from_secs(5), &mut listening)
+        .await
+        .is_err()
+    {
+        listening.abort();
+        tracing::warn!("passive listening did not stop in time; its last interval is lost");
+    }
     let _ = alerts_stop_tx.send(true);
     let bound = crate::alert::dispatch::STOP_GRACE * 2 + Duration::from_secs(3);
     if tokio::time::timeout(bound, &mut alerts).await.is_err() {

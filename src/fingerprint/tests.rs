@@ -577,3 +577,24 @@ fn evidence_lists_overruled_proposals() {
         "{first:?}"
     );
 }
+
+#[test]
+fn randomised_mac_never_gets_a_vendor_from_the_registry() {
+    // 02:60:8C is in the IEEE registry (3COM, an old block with the U/L bit
+    // set); a randomised MAC may begin with it and must still name nobody.
+    let m = [0x02, 0x60, 0x8c, 0x12, 0x34, 0x56];
+    assert!(crate::identity::is_randomized(m));
+    let line = include_str!("../registry/data/oui.tsv")
+        .lines()
+        .find(|l| l.starts_with("02608C"));
+    assert!(line.is_some_and(|l| l.contains("3COM")), "{line:?}");
+    assert_eq!(crate::registry::oui::assignment(m), None);
+    let facts = DeviceFacts {
+        mac: Some(m),
+        ..DeviceFacts::default()
+    };
+    let id = engine().identify(&facts);
+    assert_eq!(id.vendor, None, "{id:?}");
+    let json = format!("{id:?}");
+    assert!(!json.contains("mac-oui"), "no MAC registry vote: {json}");
+}

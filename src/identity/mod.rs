@@ -24,8 +24,13 @@
 //! - **an address** matches the device last seen there only within a time
 //!   window (DHCP hands addresses around) and only when the MACs agree.
 //! - **weak keys only corroborate** (sysName, host names, mDNS names, DHCP
-//!   client ids): two of different kinds agreeing may join a device whose
-//!   private MAC changed, recorded as a weaker match.
+//!   client ids and host names): two of different kinds agreeing may join
+//!   a device whose private MAC changed, recorded as a weaker match.
+//! - **a name the device chose** (its mDNS name, DHCP client id or DHCP
+//!   host name) continues a device on its own only for a sighting behind
+//!   randomised MACs alone, and only when exactly one known device holds
+//!   it (so a phone that changed its private MAC is still the phone, and
+//!   two phones both called `iPhone` are nobody's match).
 //!
 //! Decisions are made for a whole run at once against what was known
 //! before it, so the order sightings arrive in does not matter: the same
@@ -90,6 +95,8 @@ pub enum Key {
     MdnsName(String),
     /// A DHCP client identifier, hex. Weak.
     DhcpClientId(String),
+    /// A DHCP host name (option 12), lowercased. Weak.
+    DhcpHostname(String),
 }
 
 /// How strongly a sighting was tied to a device (strongest first in
@@ -102,6 +109,9 @@ pub enum Strength {
     Mac,
     /// Two weak keys of different kinds agreeing.
     WeakPair,
+    /// One name the device chose (mDNS name, DHCP client id or host name),
+    /// held by no other known device, for a sighting behind randomised MACs.
+    Name,
     /// The same address, within the time window, MACs agreeing.
     Address,
     /// Nothing matched: a new device.
@@ -115,6 +125,7 @@ impl Strength {
             Strength::Strong => "strong",
             Strength::Mac => "mac",
             Strength::WeakPair => "weak_pair",
+            Strength::Name => "name",
             Strength::Address => "address",
             Strength::New => "new",
         }
@@ -123,7 +134,7 @@ impl Strength {
 
 impl Key {
     /// The kind, as stored: `serial`, `chassis_mac`, `engine_id`,
-    /// `sys_name`, `hostname`, `mdns_name`, `dhcp_client_id`.
+    /// `sys_name`, `hostname`, `mdns_name`, `dhcp_client_id`, `dhcp_hostname`.
     pub fn kind(&self) -> &'static str {
         match self {
             Key::Serial { .. } => "serial",
@@ -133,6 +144,7 @@ impl Key {
             Key::Hostname(_) => "hostname",
             Key::MdnsName(_) => "mdns_name",
             Key::DhcpClientId(_) => "dhcp_client_id",
+            Key::DhcpHostname(_) => "dhcp_hostname",
         }
     }
 
@@ -145,7 +157,8 @@ impl Key {
             | Key::SysName(s)
             | Key::Hostname(s)
             | Key::MdnsName(s)
-            | Key::DhcpClientId(s) => s.clone(),
+            | Key::DhcpClientId(s)
+            | Key::DhcpHostname(s) => s.clone(),
         }
     }
 
@@ -165,6 +178,7 @@ impl Key {
             "hostname" => Key::Hostname(value.to_string()),
             "mdns_name" => Key::MdnsName(value.to_string()),
             "dhcp_client_id" => Key::DhcpClientId(value.to_string()),
+            "dhcp_hostname" => Key::DhcpHostname(value.to_string()),
             _ => return None,
         })
     }
@@ -174,6 +188,15 @@ impl Key {
         matches!(
             self,
             Key::Serial { .. } | Key::ChassisMac(_) | Key::EngineId(_)
+        )
+    }
+
+    /// A name the device chose for itself: enough, alone, to continue a
+    /// device behind a randomised MAC (see the module documentation).
+    pub fn is_chosen_name(&self) -> bool {
+        matches!(
+            self,
+            Key::MdnsName(_) | Key::DhcpClientId(_) | Key::DhcpHostname(_)
         )
     }
 

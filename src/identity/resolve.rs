@@ -163,6 +163,10 @@ pub struct Candidates {
     pub address: Vec<(i64, IpAddr, i64)>,
     /// Devices sharing weak keys of two kinds or more: (device, kinds, facts).
     pub weak: Vec<(i64, usize, Vec<String>)>,
+    /// For a group behind randomised MACs alone: the one known device
+    /// holding the group's chosen names (each held by it alone), with the
+    /// names.
+    pub named: Option<(i64, Vec<String>)>,
 }
 
 /// What `g` shares with `devices` (the known devices the store found for
@@ -183,6 +187,8 @@ pub fn match_group<'a>(
         .copied()
         .collect();
     let weak: Vec<&Key> = g.keys.iter().filter(|k| !k.is_strong()).collect();
+    let devices: Vec<&KnownDevice> = devices.into_iter().collect();
+    c.named = named(g, &devices);
     for d in devices {
         if conflict(&g.keys, &d.keys).is_some() {
             continue;
@@ -264,6 +270,38 @@ pub fn match_group<'a>(
     c.address.sort();
     c.weak.sort();
     c
+}
+
+/// The one known device a group behind randomised MACs alone continues by
+/// the names it chose (mDNS name, DHCP client id, DHCP host name): each
+/// such name the group shares must be held by exactly one device, and all
+/// by the same one.
+fn named(g: &Group, devices: &[&KnownDevice]) -> Option<(i64, Vec<String>)> {
+    if g.macs.is_empty() || !g.macs.iter().all(|m| is_randomized(*m)) {
+        return None;
+    }
+    let mut found: Option<i64> = None;
+    let mut facts = Vec::new();
+    for k in g.keys.iter().filter(|k| k.is_chosen_name()) {
+        let holders: Vec<i64> = devices
+            .iter()
+            .filter(|d| d.keys.contains(k) && conflict(&g.keys, &d.keys).is_none())
+            .map(|d| d.id)
+            .collect();
+        match holders.as_slice() {
+            [] => {}
+            [id] if found.is_none_or(|f| f == *id) => {
+                found = Some(*id);
+                facts.push(k.to_string());
+            }
+            // Held by several devices, or pointing at two: no match.
+            _ => return None,
+        }
+    }
+    let id = found?;
+    let macs: Vec<String> = g.macs.iter().map(|m| mac_text(*m)).collect();
+    facts.push(format!("randomised mac {}", macs.join(", ")));
+    Some((id, facts))
 }
 
 /// Union-find over device ids; the smaller id survives.
@@ -415,6 +453,8 @@ pub fn decide(groups: &[Group], cands: &[Candidates]) -> Plan {
                 .min_by_key(|(id, n, _)| (std::cmp::Reverse(*n), *id))
             {
                 Some((uf.find(*id), Strength::WeakPair, facts.clone()))
+            } else if let Some((id, facts)) = &c.named {
+                Some((uf.find(*id), Strength::Name, facts.clone()))
             } else {
                 c.address
                     .iter()

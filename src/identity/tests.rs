@@ -576,3 +576,109 @@ proptest! {
         }
     }
 }
+
+fn phone(id: i64, m: Mac, keys: Vec<Key>) -> KnownDevice {
+    device(id, &[("198.18.140.70", Some(m))], &[m], keys)
+}
+
+#[test]
+fn identity_same_mdns_name_with_a_new_random_mac_continues_the_device() {
+    let name = Key::MdnsName("annas-iphone.local".into());
+    let k = known(vec![
+        phone(1, random_mac(1), vec![name.clone()]),
+        device(2, &[("198.18.140.71", Some(mac(2)))], &[mac(2)], vec![]),
+    ]);
+    // A new private MAC, at another address: the name alone continues it.
+    let s = [seen(
+        "198.18.140.90",
+        Some(random_mac(2)),
+        vec![name.clone()],
+    )];
+    let (_, plan) = run(&s, &k);
+    assert_eq!(targets(&plan), vec![(Target::Existing(1), Strength::Name)]);
+    let facts = &plan.assignments[0].facts;
+    assert!(
+        facts.contains(&"mdns_name annas-iphone.local".to_string()),
+        "{facts:?}"
+    );
+    assert!(
+        facts.iter().any(|f| f.starts_with("randomised mac")),
+        "{facts:?}"
+    );
+    assert!(plan.merges.is_empty());
+
+    // The same holds for a DHCP client id or host name.
+    for key in [
+        Key::DhcpClientId("ff00112233".into()),
+        Key::DhcpHostname("annas-iphone".into()),
+    ] {
+        let k = known(vec![phone(1, random_mac(1), vec![key.clone()])]);
+        let s = [seen(
+            "198.18.140.91",
+            Some(random_mac(3)),
+            vec![key.clone()],
+        )];
+        assert_eq!(
+            targets(&run(&s, &k).1),
+            vec![(Target::Existing(1), Strength::Name)],
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn identity_two_different_names_with_random_macs_stay_two_devices() {
+    let a = Key::MdnsName("annas-iphone.local".into());
+    let b = Key::MdnsName("bens-iphone.local".into());
+    let k = known(vec![phone(1, random_mac(1), vec![a.clone()])]);
+    let s = [
+        seen("198.18.140.90", Some(random_mac(2)), vec![b.clone()]),
+        seen("198.18.140.91", Some(random_mac(3)), vec![]),
+    ];
+    let (groups, plan) = run(&s, &k);
+    assert_eq!(groups.len(), 2);
+    assert_eq!(
+        targets(&plan),
+        vec![(Target::New, Strength::New), (Target::New, Strength::New)]
+    );
+    // Two new private MACs in one run, two names: two devices.
+    let s = [
+        seen("198.18.140.92", Some(random_mac(4)), vec![a.clone()]),
+        seen("198.18.140.93", Some(random_mac(5)), vec![b.clone()]),
+    ];
+    let (groups, plan) = run(&s, &Known::default());
+    assert_eq!(groups.len(), 2);
+    assert!(targets(&plan).iter().all(|t| t.0 == Target::New));
+}
+
+#[test]
+fn identity_a_chosen_name_alone_needs_a_random_mac_and_one_holder() {
+    let name = Key::DhcpHostname("iphone".into());
+    // A new burnt-in MAC with a known name: another NIC, not continued.
+    let k = known(vec![phone(1, random_mac(1), vec![name.clone()])]);
+    let s = [seen("198.18.140.90", Some(mac(9)), vec![name.clone()])];
+    assert_eq!(targets(&run(&s, &k).1), vec![(Target::New, Strength::New)]);
+    // Two devices called `iphone`: nobody's match.
+    let k = known(vec![
+        phone(1, random_mac(1), vec![name.clone()]),
+        phone(2, random_mac(2), vec![name.clone()]),
+    ]);
+    let s = [seen(
+        "198.18.140.90",
+        Some(random_mac(3)),
+        vec![name.clone()],
+    )];
+    assert_eq!(targets(&run(&s, &k).1), vec![(Target::New, Strength::New)]);
+    // Two names pointing at two devices: nobody's match.
+    let other = Key::MdnsName("annas-iphone.local".into());
+    let k = known(vec![
+        phone(1, random_mac(1), vec![name.clone()]),
+        phone(2, random_mac(2), vec![other.clone()]),
+    ]);
+    let s = [seen(
+        "198.18.140.90",
+        Some(random_mac(3)),
+        vec![name, other],
+    )];
+    assert_eq!(targets(&run(&s, &k).1), vec![(Target::New, Strength::New)]);
+}

@@ -311,7 +311,31 @@ pub fn decode(ip: &str, mac: &str, tuples: &[Tuple], volatile: &[Tuple]) -> Seen
     s
 }
 
-/// The identity sighting of what was seen (keys from SNMP and DNS).
+/// The identity keys in what a device announced: its mDNS host name (from
+/// an mDNS answer or heard passively), its DHCP client id and host name
+/// (heard passively).
+pub fn announced_keys(announced: &[Announced]) -> Vec<Key> {
+    announced
+        .iter()
+        .filter_map(|a| match (a.source, a.key.as_str()) {
+            (Source::Mdns, "hostname") | (Source::Passive, "mdns:hostname") => {
+                identity::keys::name_key(&a.value).map(Key::MdnsName)
+            }
+            (Source::Passive, "dhcp:hostname") => {
+                identity::keys::name_key(&a.value).map(Key::DhcpHostname)
+            }
+            (Source::Passive, "dhcp:client_id") => {
+                let id = a.value.trim().to_ascii_lowercase();
+                (id.len() >= 4 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then_some(Key::DhcpClientId(id))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The identity sighting of what was seen (keys from SNMP, DNS and what
+/// the device announced).
 pub fn sighting(s: &Seen) -> Sighting {
     let mut keys: Vec<Key> = Vec::new();
     let mut agent_addresses = Vec::new();
@@ -325,6 +349,7 @@ pub fn sighting(s: &Seen) -> Sighting {
     if let Some(h) = s.hostname.as_deref().and_then(identity::keys::name_key) {
         keys.push(Key::Hostname(h));
     }
+    keys.extend(announced_keys(&s.announced));
     keys.sort();
     keys.dedup();
     Sighting {

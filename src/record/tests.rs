@@ -162,3 +162,34 @@ proptest! {
         prop_assert_eq!(back.snmp.map(|x| x.facts), Some(facts));
     }
 }
+
+#[test]
+fn announced_names_become_identity_keys() {
+    let a = |src, k: &str, v: &str| crate::announce::Announced::new(src, k, v).unwrap();
+    let s = Seen {
+        ip: Some("198.18.140.90".parse().unwrap()),
+        mac: Some([0xda, 0xa1, 0x19, 0, 0, 1]),
+        sources: vec![Source::Passive],
+        announced: vec![
+            a(Source::Passive, "dhcp:hostname", "Annas-iPhone"),
+            a(Source::Passive, "dhcp:client_id", "01DAA119000001"),
+            a(Source::Passive, "dhcp:client_id", "not hex"),
+            a(Source::Passive, "dhcp:vendor_class", "android-dhcp-13"),
+            a(Source::Passive, "mdns:hostname", "Annas-iPhone.local."),
+            a(Source::Mdns, "hostname", "localhost"),
+        ],
+        ..Seen::default()
+    };
+    assert_eq!(
+        sighting(&s).keys,
+        vec![
+            Key::MdnsName("annas-iphone.local".into()),
+            Key::DhcpClientId("01daa119000001".into()),
+            Key::DhcpHostname("annas-iphone".into()),
+        ]
+    );
+    // The kinds round-trip through the store's text.
+    for k in sighting(&s).keys {
+        assert_eq!(Key::parse(k.kind(), &k.value()), Some(k));
+    }
+}

@@ -895,7 +895,7 @@ fn apply_as(
                 id
             }
         };
-        if a.strength == Strength::WeakPair {
+        if matches!(a.strength, Strength::WeakPair | Strength::Name) {
             event(conn, &run, "join", dev, None, a.strength, &a.facts)?;
         }
         take_in(conn, &run, dev, g, &subjects, &sightings, a.strength)?;

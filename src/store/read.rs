@@ -190,7 +190,7 @@ pub struct IdentityEvent {
     pub kind: String,
     /// The other device of a merge (merged in) or split (split from).
     pub other_device: Option<i64>,
-    /// How strong the tie was: `strong`, `mac`, `weak_pair`, `address`, `new`.
+    /// How strong the tie was: `strong`, `mac`, `weak_pair`, `name`, `address`, `new`.
     pub strength: String,
     /// The facts that decided it.
     pub facts: Vec<String>,

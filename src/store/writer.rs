@@ -199,6 +199,11 @@ impl Handle {
         self.ask(|r| Cmd::Begin(s, r)).await
     }
 
+    /// [`Store::record`].
+    pub async fn record(&self, run: i64, seen: Vec<Seen>) -> Result<(), StoreError> {
+        self.ask(|r| Cmd::Record(run, seen, r)).await
+    }
+
     /// [`Store::record`], from a blocking context (a sink).
     pub fn record_blocking(&self, run: i64, seen: Vec<Seen>) -> Result<(), StoreError> {
         self.ask_blocking(|r| Cmd::Record(run, seen, r))

@@ -1,5 +1,7 @@
 //! DHCP (RFC 2131/2132), the little Pandian needs to find the servers on a
-//! segment: a DISCOVER to broadcast, and the OFFERs that answer it. Pure:
+//! segment (a DISCOVER to broadcast, and the OFFERs that answer it) and to
+//! hear what clients say of themselves (DISCOVER, REQUEST and INFORM heard
+//! passively: host name, vendor class, client id, parameter list). Pure:
 //! bytes in, values out; a malformed or foreign packet is an error or
 //! `None`, never a panic. Options are read with their lengths checked and
 //! text options through the one sanitiser.
@@ -17,14 +19,20 @@ const SUBNET_MASK: u8 = 1;
 const ROUTER: u8 = 3;
 const DNS: u8 = 6;
 const DOMAIN_NAME: u8 = 15;
+const HOST_NAME: u8 = 12;
+const REQUESTED_IP: u8 = 50;
 const LEASE_TIME: u8 = 51;
 const MESSAGE_TYPE: u8 = 53;
 const SERVER_ID: u8 = 54;
 const PARAMETER_LIST: u8 = 55;
+const VENDOR_CLASS: u8 = 60;
+const CLIENT_ID: u8 = 61;
 const END: u8 = 255;
 /// DHCP message types.
 const DISCOVER: u8 = 1;
 const OFFER: u8 = 2;
+const REQUEST: u8 = 3;
+const INFORM: u8 = 8;
 
 /// What is wrong with a packet that claims to be DHCP.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +40,8 @@ pub enum DhcpError {
     /// Shorter than the BOOTP header and cookie.
     #[error("DHCP packet of {0} bytes is too short")]
     Short(usize),
-    /// Not a BOOTP reply, or no DHCP cookie.
+    /// Not a BOOTP reply (or, for [`decode_client`], request), or no DHCP
+    /// cookie.
     #[error("not a DHCP reply")]
     NotDhcp,
     /// An option runs past the end.
@@ -144,6 +153,113 @@ fn addr(v: &[u8]) -> Option<Ipv4Addr> {
     }
 }
 
+/// The options after the cookie, each `(code, value)`, lengths checked;
+/// stops at END. An option running past the end is an error.
+fn options(p: &[u8]) -> Result<Vec<(u8, &[u8])>, DhcpError> {
+    let mut out = Vec::new();
+    let mut rest = p.get(HEADER + MAGIC.len()..).unwrap_or(&[]);
+    while let Some((&code, tail)) = rest.split_first() {
+        match code {
+            PAD => {
+                rest = tail;
+                continue;
+            }
+            END => break,
+            _ => {}
+        }
+        let Some((&len, tail)) = tail.split_first() else {
+            return Err(DhcpError::Truncated(code));
+        };
+        let len = usize::from(len);
+        let (Some(value), Some(after)) = (tail.get(..len), tail.get(len..)) else {
+            return Err(DhcpError::Truncated(code));
+        };
+        out.push((code, value));
+        rest = after;
+    }
+    Ok(out)
+}
+
+/// Longest client text option kept (characters; RFC 2132 allows 255 bytes).
+pub const MAX_CLIENT_TEXT: usize = 255;
+
+/// What a DHCP client said of itself in a DISCOVER, REQUEST or INFORM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientMessage {
+    /// DHCP message type (1 DISCOVER, 3 REQUEST, 8 INFORM).
+    pub kind: u8,
+    /// The client's hardware address (chaddr), for Ethernet clients.
+    pub mac: Option<[u8; 6]>,
+    /// The address it holds (ciaddr) or asks for (option 50), if any.
+    pub ip: Option<Ipv4Addr>,
+    /// Host name (option 12), sanitised.
+    pub hostname: Option<String>,
+    /// Vendor class identifier (option 60), sanitised.
+    pub vendor_class: Option<String>,
+    /// Client identifier (option 61), as lowercase hex (type byte first).
+    pub client_id: Option<String>,
+    /// Parameter request list (option 55), kept raw: the option codes in
+    /// the client's order, comma-separated (`1,3,6,15`).
+    pub params: Option<String>,
+}
+
+fn text_option(v: &[u8]) -> Option<String> {
+    // Clients pad names with NULs; the sanitiser drops control characters.
+    let t = crate::text::clean(&String::from_utf8_lossy(v), MAX_CLIENT_TEXT);
+    (!t.is_empty()).then_some(t)
+}
+
+fn nonzero(a: Option<Ipv4Addr>) -> Option<Ipv4Addr> {
+    a.filter(|a| !a.is_unspecified() && !a.is_broadcast())
+}
+
+/// Read a BOOTP request: `Ok(Some(message))` for a DISCOVER, REQUEST or
+/// INFORM, `Ok(None)` for any other client message (RELEASE, DECLINE) or
+/// one without a message type, an error for what is not a DHCP request.
+pub fn decode_client(p: &[u8]) -> Result<Option<ClientMessage>, DhcpError> {
+    let cookie_end = HEADER + MAGIC.len();
+    if p.len() < cookie_end {
+        return Err(DhcpError::Short(p.len()));
+    }
+    if p.first() != Some(&BOOTREQUEST) || p.get(HEADER..cookie_end) != Some(&MAGIC[..]) {
+        return Err(DhcpError::NotDhcp);
+    }
+    let ethernet = p.get(1..3) == Some(&[1, 6][..]);
+    let mac = p
+        .get(28..34)
+        .and_then(|b| <[u8; 6]>::try_from(b).ok())
+        .filter(|_| ethernet);
+    let ciaddr = nonzero(p.get(12..16).and_then(addr));
+    let mut m = ClientMessage {
+        kind: 0,
+        mac,
+        ip: ciaddr,
+        hostname: None,
+        vendor_class: None,
+        client_id: None,
+        params: None,
+    };
+    let mut requested = None;
+    for (code, value) in options(p)? {
+        match code {
+            MESSAGE_TYPE => m.kind = value.first().copied().unwrap_or(0),
+            HOST_NAME => m.hostname = text_option(value),
+            VENDOR_CLASS => m.vendor_class = text_option(value),
+            CLIENT_ID if !value.is_empty() => {
+                m.client_id = Some(value.iter().map(|b| format!("{b:02x}")).collect());
+            }
+            PARAMETER_LIST if !value.is_empty() => {
+                let codes: Vec<String> = value.iter().map(u8::to_string).collect();
+                m.params = Some(codes.join(","));
+            }
+            REQUESTED_IP => requested = nonzero(addr(value)),
+            _ => {}
+        }
+    }
+    m.ip = m.ip.or(requested);
+    Ok(matches!(m.kind, DISCOVER | REQUEST | INFORM).then_some(m))
+}
+
 /// Read a BOOTP reply: `Ok(Some(offer))` for a DHCPOFFER, `Ok(None)` for
 /// any other DHCP message (an ACK, a NAK), an error for what is not DHCP.
 pub fn decode_offer(p: &[u8]) -> Result<Option<Offer>, DhcpError> {
@@ -170,23 +286,7 @@ pub fn decode_offer(p: &[u8]) -> Result<Option<Offer>, DhcpError> {
         domain: None,
     };
     let mut kind = None;
-    let mut rest = p.get(cookie_end..).unwrap_or(&[]);
-    while let Some((&code, tail)) = rest.split_first() {
-        match code {
-            PAD => {
-                rest = tail;
-                continue;
-            }
-            END => break,
-            _ => {}
-        }
-        let Some((&len, tail)) = tail.split_first() else {
-            return Err(DhcpError::Truncated(code));
-        };
-        let len = usize::from(len);
-        let (Some(value), Some(after)) = (tail.get(..len), tail.get(len..)) else {
-            return Err(DhcpError::Truncated(code));
-        };
+    for (code, value) in options(p)? {
         match code {
             MESSAGE_TYPE => kind = value.first().copied(),
             SERVER_ID => offer.server_id = addr(value),
@@ -202,7 +302,6 @@ pub fn decode_offer(p: &[u8]) -> Result<Option<Offer>, DhcpError> {
             }
             _ => {}
         }
-        rest = after;
     }
     Ok((kind == Some(OFFER)).then_some(offer))
 }
@@ -281,11 +380,61 @@ mod tests {
         assert_eq!(decode_offer(&request), Err(DhcpError::NotDhcp));
     }
 
+    /// The DHCP payload of a real udhcpc DISCOVER (`testdata/`, after the
+    /// Ethernet, IPv4 and UDP headers).
+    fn udhcpc_discover() -> Vec<u8> {
+        let text = include_str!("testdata/udhcpc-discover-vendor-hostname-clientid.hex");
+        let hex: String = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let bytes: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        bytes[42..].to_vec()
+    }
+
+    #[test]
+    fn client_messages_are_read_and_replies_are_not() {
+        let m = decode_client(&udhcpc_discover()).unwrap().unwrap();
+        assert_eq!(m.kind, DISCOVER);
+        assert_eq!(m.mac, Some([0x02, 0x5a, 0x11, 0x40, 0x00, 0x10]));
+        assert_eq!(m.ip, None);
+        assert_eq!(m.hostname.as_deref(), Some("lab-laptop"));
+        assert_eq!(m.vendor_class.as_deref(), Some("MSFT 5.0"));
+        assert_eq!(m.client_id.as_deref(), Some("01025a11400010"));
+        assert_eq!(m.params.as_deref(), Some("1,3,6,12,15,28,42"));
+
+        let mut release = udhcpc_discover();
+        release[242] = 7;
+        assert_eq!(decode_client(&release), Ok(None));
+        let mut renew = udhcpc_discover();
+        renew[242] = REQUEST;
+        renew[12..16].copy_from_slice(&[198, 18, 140, 77]);
+        let m = decode_client(&renew).unwrap().unwrap();
+        assert_eq!(m.ip, Some(Ipv4Addr::new(198, 18, 140, 77)));
+        let offer = offer_packet(1, &[53, 1, 2, 255]);
+        assert_eq!(decode_client(&offer), Err(DhcpError::NotDhcp));
+        let mut cut = udhcpc_discover();
+        cut.truncate(250);
+        assert!(matches!(decode_client(&cut), Err(DhcpError::Truncated(_))));
+    }
+
     proptest! {
         #[test]
         fn decode_never_panics(tail in proptest::collection::vec(any::<u8>(), 0..600)) {
             let _ = decode_offer(&offer_packet(1, &tail));
             let _ = decode_offer(&tail);
+            let _ = decode_client(&tail);
+            let mut request = offer_packet(1, &tail);
+            request[0] = BOOTREQUEST;
+            let _ = decode_client(&request);
+        }
+
+        #[test]
+        fn mutated_client_messages_never_panic(at in 0usize..300, byte in any::<u8>()) {
+            let mut p = udhcpc_discover();
+            if let Some(b) = p.get_mut(at) {
+                *b = byte;
+            }
+            let _ = decode_client(&p);
         }
     }
 }
