@@ -513,6 +513,15 @@ async fn api_device(
                 })
                 .collect(),
         );
+        obj.insert(
+            "announced".into(),
+            view::announced_of(&d.history)
+                .iter()
+                .map(|(source, key, value, last)| {
+                    serde_json::json!({"source": source, "key": key, "value": value, "last_seen": last})
+                })
+                .collect(),
+        );
     }
     Ok(Json(v).into_response())
 }

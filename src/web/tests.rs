@@ -162,6 +162,16 @@ async fn web_device_page_shows_identity_addresses_and_history() {
         "announced facts"
     );
     assert!(!html.contains("<script>alert(2)"), "announcements escaped");
+    let (status, json) = get(app.clone(), "/api/v1/devices/1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let announced = v["announced"].as_array().expect("announced");
+    assert!(
+        announced
+            .iter()
+            .any(|a| a["source"] == "mdns" && a["key"] == "service" && a["value"] == "_ipp._tcp"),
+        "{json}"
+    );
     for bad in [
         "/devices/999",
         "/devices/not-a-number",

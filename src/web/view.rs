@@ -337,7 +337,7 @@ impl DevicePage {
 
 /// The announced facts among a device's record rows (newest first, each
 /// `(source, key, value)` once).
-fn announced_of(
+pub(super) fn announced_of(
     history: &[(String, String, String, String, String)],
 ) -> Vec<(String, String, String, String)> {
     let mut seen = std::collections::HashSet::new();
