@@ -31,7 +31,7 @@ pub const MIN_WAIT: Duration = Duration::from_millis(250);
 /// Without a measured round trip, [`WAIT`].
 pub fn answer_wait(rtt: Option<Duration>) -> Duration {
     match rtt {
-        Some(r) => (r.saturating_mul(8) + MIN_WAIT).min(WAIT),
+        Some(r) => r.saturating_mul(8).saturating_add(MIN_WAIT).min(WAIT),
         None => WAIT,
     }
 }
