@@ -26,6 +26,24 @@ const RECEIVER: &str = "198.18.60.10";
 /// JSON line. `ok` answers 200; `tls` too, over HTTPS; `flaky` answers
 /// 503 to the first try of each event and 200 after; `slow` sleeps past
 /// any timeout.
+/// A UDP syslog receiver: each datagram into `DIR/udp-N` (the directory
+/// may be emptied and made again while it runs).
+const UDP_RECEIVER_PY: &str = r#"
+import os, socket, sys
+host, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((host, port))
+n = 0
+while n < 100000:
+    data, _ = s.recvfrom(65536)
+    n += 1
+    try:
+        with open(os.path.join(out, "udp-%06d" % n), "wb") as f:
+            f.write(data)
+    except OSError:
+        pass
+"#;
+
 const RECEIVER_PY: &str = r#"
 import http.server, json, sys, threading, time
 mode, addr, port, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -326,15 +344,23 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
     let dir = lab.dir().to_path_buf();
     let syslog_dir = dir.join("syslog");
     std::fs::create_dir(&syslog_dir).unwrap();
-    // socat: every UDP datagram, and every TCP connection's byte stream,
-    // into a file of its own.
-    for (transport, listen) in [
-        ("udp", format!("UDP-RECVFROM:5514,bind={RECEIVER},fork")),
-        (
-            "tcp",
-            format!("TCP-LISTEN:5514,bind={RECEIVER},reuseaddr,fork"),
-        ),
-    ] {
+    // Every UDP datagram into a file of its own, by one socket that never
+    // closes (socat's UDP-RECVFROM with fork rebinds after each datagram,
+    // and a datagram sent in that gap is refused).
+    let udp = dir.join("udp_receiver.py");
+    std::fs::write(&udp, UDP_RECEIVER_PY).unwrap();
+    let mut c = lab.command_in(&rx, "python3");
+    c.arg(&udp)
+        .args([RECEIVER, "5514"])
+        .arg(&syslog_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    lab.spawn_in(&rx, c).unwrap();
+    // socat: every TCP connection's byte stream into a file of its own.
+    for (transport, listen) in [(
+        "tcp",
+        format!("TCP-LISTEN:5514,bind={RECEIVER},reuseaddr,fork"),
+    )] {
         let mut c = lab.command_in(&rx, "socat");
         c.args([
             "-u",
