@@ -357,20 +357,15 @@ fn lab_alerts_reach_syslog_and_webhooks_once_despite_a_dead_and_a_slow_receiver(
         .stderr(Stdio::null());
     lab.spawn_in(&rx, c).unwrap();
     // socat: every TCP connection's byte stream into a file of its own.
-    for (transport, listen) in [(
-        "tcp",
-        format!("TCP-LISTEN:5514,bind={RECEIVER},reuseaddr,fork"),
-    )] {
-        let mut c = lab.command_in(&rx, "socat");
-        c.args([
-            "-u",
-            &listen,
-            &format!("SYSTEM:cat > {}/{transport}-$$", syslog_dir.display()),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        lab.spawn_in(&rx, c).unwrap();
-    }
+    let mut c = lab.command_in(&rx, "socat");
+    c.args([
+        "-u",
+        &format!("TCP-LISTEN:5514,bind={RECEIVER},reuseaddr,fork"),
+        &format!("SYSTEM:cat > {}/tcp-$$", syslog_dir.display()),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    lab.spawn_in(&rx, c).unwrap();
     let script = dir.join("receiver.py");
     std::fs::write(&script, RECEIVER_PY).unwrap();
     make_certificates(&dir);
