@@ -28,14 +28,7 @@ const TWIN_MAC: [u8; 6] = [0x00, 0x1b, 0x21, 0x44, 0x00, 0x11];
 const PHONE_MAC: [u8; 6] = [0xda, 0xa1, 0x19, 0x44, 0x00, 0x12];
 
 fn spec(prefix: &str) -> LabSpec {
-    let host = |label: &str, o: u8, mac: [u8; 6]| HostSpec {
-        label: label.into(),
-        segment: 0,
-        ip: ip(o),
-        mac,
-        drop_icmp: false,
-        snmpd: None,
-    };
+    let host = |label: &str, o: u8, mac: [u8; 6]| HostSpec::plain(label, ip(o), mac);
     LabSpec {
         prefix: prefix.to_string(),
         base: "198.18.44.0/24".parse().unwrap(),

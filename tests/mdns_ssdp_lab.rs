@@ -42,14 +42,7 @@ const EXCLUDED: u8 = 30;
 const NON_TARGET: u8 = 40;
 
 fn spec(prefix: &str) -> LabSpec {
-    let host = |label: &str, o: u8, mac: [u8; 6]| HostSpec {
-        label: label.into(),
-        segment: 0,
-        ip: ip(o),
-        mac,
-        drop_icmp: false,
-        snmpd: None,
-    };
+    let host = |label: &str, o: u8, mac: [u8; 6]| HostSpec::plain(label, ip(o), mac);
     LabSpec {
         prefix: prefix.to_string(),
         base: "198.18.110.0/24".parse().unwrap(),

@@ -29,14 +29,7 @@ const PHONE_MAC_2: &str = "da:a1:19:8c:00:99";
 const PHONE_CLIENT_ID: &str = "ff8c0046000100012a9f3b51daa1198c0046";
 
 fn spec(prefix: &str) -> LabSpec {
-    let host = |label: &str, o: u8, mac: [u8; 6]| HostSpec {
-        label: label.into(),
-        segment: 0,
-        ip: ip(o),
-        mac,
-        drop_icmp: false,
-        snmpd: None,
-    };
+    let host = |label: &str, o: u8, mac: [u8; 6]| HostSpec::plain(label, ip(o), mac);
     LabSpec {
         prefix: prefix.to_string(),
         base: "198.18.140.0/24".parse().unwrap(),

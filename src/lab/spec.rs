@@ -26,6 +26,21 @@ pub struct HostSpec {
     pub snmpd: Option<SnmpdSpec>,
 }
 
+impl HostSpec {
+    /// A host on segment 0 that answers ICMP and runs no agent (the
+    /// services a test starts in its namespace are its own).
+    pub fn plain(label: &str, ip: Ipv4Addr, mac: [u8; 6]) -> HostSpec {
+        HostSpec {
+            label: label.into(),
+            segment: 0,
+            ip,
+            mac,
+            drop_icmp: false,
+            snmpd: None,
+        }
+    }
+}
+
 /// A whole lab.
 #[derive(Debug, Clone)]
 pub struct LabSpec {
