@@ -11,7 +11,7 @@ use crate::announce::Announced;
 use crate::bucket::Bucket;
 use crate::record::Source;
 use crate::wire::mdns::{self, Data, Message, Name, Record};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 use tokio::net::UdpSocket;
 
@@ -57,11 +57,7 @@ pub async fn ask(
     wait: Duration,
     bucket: &Bucket,
 ) -> Result<Vec<Announced>, ProbeError> {
-    let sock = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
-        .await
-        .map_err(|e| ProbeError::io(ip, e))?;
-    // Connected: only datagrams from ip:5353 are read.
-    sock.connect(SocketAddrV4::new(ip, 5353))
+    let sock = super::connected_udp(ip, 5353)
         .await
         .map_err(|e| ProbeError::io(ip, e))?;
     let mut ex = Exchange {

@@ -21,6 +21,17 @@ use std::time::Duration;
 /// How long a probe waits for a host's answer.
 pub const WAIT: Duration = Duration::from_millis(1200);
 
+/// An ephemeral UDP socket connected to `ip:port`: only that host's
+/// answers are read, and its ICMP port unreachable ends the wait.
+pub(crate) async fn connected_udp(
+    ip: Ipv4Addr,
+    port: u16,
+) -> std::io::Result<tokio::net::UdpSocket> {
+    let sock = tokio::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await?;
+    sock.connect((ip, port)).await?;
+    Ok(sock)
+}
+
 /// The shortest wait for a host's first UDP answer.
 pub const MIN_WAIT: Duration = Duration::from_millis(250);
 

@@ -10,7 +10,7 @@ use crate::announce::Announced;
 use crate::bucket::Bucket;
 use crate::record::Source;
 use crate::wire::netbios::{self, NetbiosError, NodeStatus};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::Ipv4Addr;
 
 /// Datagrams read from the host at most while waiting for the answer.
 const MAX_DATAGRAMS: usize = 4;
@@ -46,12 +46,7 @@ pub async fn ask(
     bucket: &Bucket,
 ) -> Result<Vec<Announced>, ProbeError> {
     let io = |source| ProbeError::Io { ip, source };
-    let sock = tokio::net::UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
-        .await
-        .map_err(io)?;
-    sock.connect(SocketAddrV4::new(ip, netbios::PORT))
-        .await
-        .map_err(io)?;
+    let sock = super::connected_udp(ip, netbios::PORT).await.map_err(io)?;
     let id = super::random_u16();
     bucket.acquire(1).await;
     sock.send(&netbios::node_status_request(id))

@@ -11,7 +11,7 @@ use crate::announce::Announced;
 use crate::bucket::Bucket;
 use crate::record::Source;
 use crate::wire::wsd::{self, ProbeMatches, WsdError};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 /// Datagrams read from the host at most.
@@ -51,12 +51,7 @@ pub async fn ask(
     bucket: &Bucket,
 ) -> Result<Vec<Announced>, ProbeError> {
     let io = |source| ProbeError::Io { ip, source };
-    let sock = tokio::net::UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
-        .await
-        .map_err(io)?;
-    sock.connect(SocketAddrV4::new(ip, wsd::PORT))
-        .await
-        .map_err(io)?;
+    let sock = super::connected_udp(ip, wsd::PORT).await.map_err(io)?;
     let ids = [
         wsd::message_id(super::random_16()),
         wsd::message_id(super::random_16()),
