@@ -19,6 +19,8 @@
 //! standard lab with four jobs every 10 s, lets it make N scheduled runs
 //! (200 in the note) while the page and API are read, and prints the
 //! daemon's RSS over the runs (start, every 20 runs, peak): flat or not.
+//! `PANDIAN_BENCH_DB=FILE` keeps the ingested database for the next run;
+//! `PANDIAN_BENCH_DAEMON_LOG=FILE` keeps the daemon's log.
 //!
 //! Figures, not assertions: sizes and times are for reading.
 
@@ -361,6 +363,13 @@ fn http_get(port: u16, path: &str) -> usize {
     body.len()
 }
 
+/// The daemon's stderr: the file PANDIAN_BENCH_DAEMON_LOG names, else nowhere.
+fn daemon_log() -> std::process::Stdio {
+    std::env::var_os("PANDIAN_BENCH_DAEMON_LOG")
+        .and_then(|p| std::fs::File::create(p).ok())
+        .map_or_else(std::process::Stdio::null, std::process::Stdio::from)
+}
+
 fn daemon_lab(runs: usize) {
     if !pandian::lab::is_root() {
         println!("daemon lab: SKIPPED (needs root for the lab's namespaces)");
@@ -377,11 +386,25 @@ fn daemon_lab(runs: usize) {
         }
     };
     let db = lab.dir().join("daemon.db");
-    {
-        let engine = Engine::builtin().expect("rules");
-        let agents = agents();
-        let mut store = Store::open(&db).expect("open");
-        ingest(&mut store, &engine, 1, &agents, &db);
+    // PANDIAN_BENCH_DB=FILE keeps the ingested database there (made on the
+    // first run, copied in on later ones), so repeated measurements skip the
+    // ingest.
+    let kept = std::env::var_os("PANDIAN_BENCH_DB").map(PathBuf::from);
+    match &kept {
+        Some(k) if k.exists() => {
+            std::fs::copy(k, &db).expect("copy the kept database");
+            println!("daemon lab: database copied from {}", k.display());
+        }
+        _ => {
+            let engine = Engine::builtin().expect("rules");
+            let agents = agents();
+            let mut store = Store::open(&db).expect("open");
+            ingest(&mut store, &engine, 1, &agents, &db);
+            drop(store);
+            if let Some(k) = &kept {
+                std::fs::copy(&db, k).expect("keep the database");
+            }
+        }
     }
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
@@ -414,7 +437,7 @@ fn daemon_lab(runs: usize) {
         .arg(&path)
         .args(["--netns", &lab.scanner_ns()])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(daemon_log())
         .spawn()
         .expect("serve");
     let pid = child.id();

@@ -405,6 +405,17 @@ impl Store {
             apply_step(&tx, i, sql).map_err(failed)?;
             tx.commit().map_err(failed)?;
         }
+        if found == 0 {
+            // A new file has nothing derived that could be stale: the
+            // migrations' "rebuild after upgrade" mark would otherwise make
+            // the first daemon start re-derive every run recorded so far.
+            self.conn
+                .execute(
+                    "UPDATE store_state SET value = 'current' WHERE key = 'derived'",
+                    [],
+                )
+                .map_err(|e| self.err(e))?;
+        }
         Ok(())
     }
 
