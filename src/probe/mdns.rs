@@ -20,7 +20,7 @@ pub const MAX_TYPES: usize = 8;
 /// Service instances asked about, at most.
 pub const MAX_INSTANCES: usize = 16;
 /// Records kept from one host, at most.
-const MAX_POOL: usize = 512;
+pub(crate) const MAX_POOL: usize = 512;
 /// TXT pairs kept from one record, at most.
 const MAX_PAIRS: usize = 32;
 /// Datagrams read per query sent, at most (responders may split answers).
@@ -29,8 +29,10 @@ const READS_PER_QUERY: usize = 4;
 /// The silence that ends a round once the host has answered something.
 const QUIET: Duration = Duration::from_millis(150);
 
-const SERVICES: &str = "_services._dns-sd._udp.local";
-const DEVICE_INFO: &str = "_device-info._tcp.local";
+/// The DNS-SD name listing a host's service types (RFC 6763 §9).
+pub(crate) const SERVICES: &str = "_services._dns-sd._udp.local";
+/// The service type of a host's model description (mDNSResponder).
+pub(crate) const DEVICE_INFO: &str = "_device-info._tcp.local";
 
 /// Why the mDNS probe of a host ended without facts.
 #[derive(Debug, thiserror::Error)]
@@ -84,41 +86,27 @@ pub async fn ask(
     if heard == 0 {
         return Ok(Vec::new());
     }
-    let mut types: Vec<Name> = Vec::new();
-    for t in ex.pointers(&services) {
-        if !types.contains(&t) && t != device_info && types.len() < MAX_TYPES {
-            types.push(t);
-        }
-    }
+    let types = types_in(&ex.pool);
     let ask_types: Vec<(Name, u16)> = types.iter().map(|t| (t.clone(), mdns::TYPE_PTR)).collect();
     ex.round(bucket, &ask_types).await?;
-    let mut instances: Vec<Name> = Vec::new();
-    for t in types.iter().chain(std::iter::once(&device_info)) {
-        for i in ex.pointers(t) {
-            if i.parent() == *t && !instances.contains(&i) && instances.len() < MAX_INSTANCES {
-                instances.push(i);
-            }
-        }
-    }
-    let hostname = ex.pointers(&reverse).into_iter().next().or_else(|| {
-        ex.pool.iter().find_map(|r| match &r.data {
-            Data::Srv { target, .. } if instances.contains(&r.name) => Some(target.clone()),
-            _ => None,
-        })
-    });
+    let instances = instances_in(&ex.pool, &types);
+    let hostname = pointers(&ex.pool, &reverse)
+        .into_iter()
+        .next()
+        .or_else(|| srv_target(&ex.pool, &instances));
     // What is still missing: each instance's SRV and TXT (one ANY query),
     // and the host's own device-info TXT (mDNSResponder publishes it under
     // the host's first label, with no PTR to find it by).
     let mut ask_last: Vec<(Name, u16)> = instances
         .iter()
-        .filter(|i| !(ex.has(i, mdns::TYPE_SRV) && ex.has(i, mdns::TYPE_TXT)))
+        .filter(|i| !(has(&ex.pool, i, mdns::TYPE_SRV) && has(&ex.pool, i, mdns::TYPE_TXT)))
         .map(|i| (i.clone(), mdns::TYPE_ANY))
         .collect();
     if let Some(h) = &hostname
         && let Some(label) = h.labels.first()
     {
         let info = device_info.prepend(label);
-        if !instances.contains(&info) && !ex.has(&info, mdns::TYPE_TXT) {
+        if !instances.contains(&info) && !has(&ex.pool, &info, mdns::TYPE_TXT) {
             ask_last.push((info, mdns::TYPE_TXT));
         }
     }
@@ -126,8 +114,67 @@ pub async fn ask(
     Ok(facts(&ex.pool, hostname.as_ref(), &types, &instances))
 }
 
+/// The service types a host's records list (its `_services._dns-sd._udp`
+/// PTRs), at most [`MAX_TYPES`], `_device-info` left out (it is asked
+/// anyway).
+pub(crate) fn types_in(pool: &[Record]) -> Vec<Name> {
+    let device_info = Name::dotted(DEVICE_INFO);
+    let mut types: Vec<Name> = Vec::new();
+    for t in pointers(pool, &Name::dotted(SERVICES)) {
+        if !types.contains(&t) && t != device_info && types.len() < MAX_TYPES {
+            types.push(t);
+        }
+    }
+    types
+}
+
+/// The instances of `types` (and of `_device-info`) a host's records
+/// list, at most [`MAX_INSTANCES`].
+pub(crate) fn instances_in(pool: &[Record], types: &[Name]) -> Vec<Name> {
+    let device_info = Name::dotted(DEVICE_INFO);
+    let mut instances: Vec<Name> = Vec::new();
+    for t in types.iter().chain(std::iter::once(&device_info)) {
+        for i in pointers(pool, t) {
+            if i.parent() == *t && !instances.contains(&i) && instances.len() < MAX_INSTANCES {
+                instances.push(i);
+            }
+        }
+    }
+    instances
+}
+
+/// The host an instance's SRV record names (the first found).
+pub(crate) fn srv_target(pool: &[Record], instances: &[Name]) -> Option<Name> {
+    pool.iter().find_map(|r| match &r.data {
+        Data::Srv { target, .. } if instances.contains(&r.name) => Some(target.clone()),
+        _ => None,
+    })
+}
+
+/// The targets of `name`'s PTR records.
+pub(crate) fn pointers(pool: &[Record], name: &Name) -> Vec<Name> {
+    pool.iter()
+        .filter(|r| r.name == *name)
+        .filter_map(|r| match &r.data {
+            Data::Ptr(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether the pool holds an SRV or TXT record (`rtype`) of `name`.
+pub(crate) fn has(pool: &[Record], name: &Name, rtype: u16) -> bool {
+    pool.iter().any(|r| {
+        r.name == *name
+            && matches!(
+                (&r.data, rtype),
+                (Data::Srv { .. }, mdns::TYPE_SRV) | (Data::Txt(_), mdns::TYPE_TXT)
+            )
+    })
+}
+
 /// What the pool of records says, as facts.
-fn facts(
+pub(crate) fn facts(
     pool: &[Record],
     hostname: Option<&Name>,
     types: &[Name],
@@ -258,28 +305,6 @@ impl Exchange {
         }
         self.heard |= answered > 0;
         Ok(answered)
-    }
-
-    /// The targets of `name`'s PTR records.
-    fn pointers(&self, name: &Name) -> Vec<Name> {
-        self.pool
-            .iter()
-            .filter(|r| r.name == *name)
-            .filter_map(|r| match &r.data {
-                Data::Ptr(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn has(&self, name: &Name, rtype: u16) -> bool {
-        self.pool.iter().any(|r| {
-            r.name == *name
-                && matches!(
-                    (&r.data, rtype),
-                    (Data::Srv { .. }, mdns::TYPE_SRV) | (Data::Txt(_), mdns::TYPE_TXT)
-                )
-        })
     }
 }
 

@@ -116,7 +116,7 @@ pub async fn host(
 
 /// 16 random bytes (message ids, transaction ids); zeros if the system
 /// has no randomness to give, which only makes ids guessable.
-fn random_16() -> [u8; 16] {
+pub(crate) fn random_16() -> [u8; 16] {
     use ring::rand::{SecureRandom, SystemRandom};
     let mut b = [0u8; 16];
     let _ = SystemRandom::new().fill(&mut b);
@@ -124,7 +124,7 @@ fn random_16() -> [u8; 16] {
 }
 
 /// A random 16-bit transaction id.
-fn random_u16() -> u16 {
+pub(crate) fn random_u16() -> u16 {
     let [a, b, ..] = random_16();
     u16::from_be_bytes([a, b])
 }

@@ -83,31 +83,49 @@ pub async fn ask(
         }
     }
     let mut out = answer_facts(&answers);
-    let target = answers
-        .iter()
-        .filter_map(|a| a.location.as_deref())
-        .filter_map(ssdp::parse_location)
-        .find(|l| l.host.parse::<Ipv4Addr>().is_ok_and(|h| h == ip));
-    if let Some(loc) = target {
-        match fetch(ip, &loc, bucket).await {
-            Ok(raw) => match ssdp::body(&raw, MAX_BODY).map(|b| upnp::describe(&b)) {
-                Ok(Ok(d)) => {
-                    for (k, v) in d.fields() {
-                        out.extend(Announced::new(Source::Ssdp, k, v));
-                    }
-                }
-                Ok(Err(e)) => tracing::debug!(%ip, error = %e, "UPnP description"),
-                Err(e) => tracing::debug!(%ip, error = %e, "UPnP description response"),
-            },
-            Err(e) => tracing::debug!(%ip, error = %e, "UPnP description fetch failed"),
-        }
+    if let Some(loc) = own_location(&answers, ip) {
+        out.extend(describe(ip, &loc, bucket).await);
     }
     Ok(out)
 }
 
+/// The first `LOCATION` among `answers` whose host is the address `ip`
+/// itself (a host name or another address is never fetched).
+pub(crate) fn own_location(answers: &[ssdp::Answer], ip: Ipv4Addr) -> Option<ssdp::Location> {
+    answers
+        .iter()
+        .filter_map(|a| a.location.as_deref())
+        .filter_map(ssdp::parse_location)
+        .find(|l| l.host.parse::<Ipv4Addr>().is_ok_and(|h| h == ip))
+}
+
+/// The facts of the UPnP description at `loc`, whose host must be `ip`
+/// (the caller checks it): fetched as [`fetch`] does; nothing, and why at
+/// debug level, when it fails or does not parse.
+pub(crate) async fn describe(
+    ip: Ipv4Addr,
+    loc: &ssdp::Location,
+    bucket: &Bucket,
+) -> Vec<Announced> {
+    let mut out = Vec::new();
+    match fetch(ip, loc, bucket).await {
+        Ok(raw) => match ssdp::body(&raw, MAX_BODY).map(|b| upnp::describe(&b)) {
+            Ok(Ok(d)) => {
+                for (k, v) in d.fields() {
+                    out.extend(Announced::new(Source::Ssdp, k, v));
+                }
+            }
+            Ok(Err(e)) => tracing::debug!(%ip, error = %e, "UPnP description"),
+            Err(e) => tracing::debug!(%ip, error = %e, "UPnP description response"),
+        },
+        Err(e) => tracing::debug!(%ip, error = %e, "UPnP description fetch failed"),
+    }
+    out
+}
+
 /// The answers' headers as facts: the first `server` and `location`,
 /// every distinct `st` and `usn` (bounded).
-fn answer_facts(answers: &[ssdp::Answer]) -> Vec<Announced> {
+pub(crate) fn answer_facts(answers: &[ssdp::Answer]) -> Vec<Announced> {
     let mut out = Vec::new();
     let first = |f: fn(&ssdp::Answer) -> Option<&String>| answers.iter().find_map(f);
     if let Some(s) = first(|a| a.server.as_ref()) {
