@@ -25,7 +25,7 @@
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`output`] | finished files written atomically and exclusively (temp, sync, link) | I/O |
 //! | [`passive`] | passive listening between sweeps: frames classified, scoped and deduplicated (pure); the capture threads (I/O) | pure / I/O |
-//! | [`sweep`] | ARP, ICMP, SNMP and DNS probes | I/O |
+//! | [`sweep`] | ARP, ICMP, SNMP and DNS probes; the segment-wide DHCP DISCOVER and multicast mDNS, SSDP and WS-Discovery queries | I/O |
 //! | [`probe`] | mDNS, SSDP, NetBIOS, WS-Discovery and TCP banner probes of one live host | I/O |
 //! | [`pipeline`] | one run of a job: probes under one packet budget, batches to the store | I/O |
 //! | [`store`] | SQLite: migrations, scans, devices, observations | I/O |

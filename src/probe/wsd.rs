@@ -3,8 +3,9 @@
 //! answer; one for `wsdp:Device`, the only one Windows-style responders
 //! such as wsdd answer), and the ProbeMatches that come back as facts:
 //! `type` (one per QName, e.g. `wprt:PrintDeviceType`), `scope`, `xaddr`.
-//! Never multicast; the socket is connected to the host, so nothing from
-//! any other address or port is read. The XAddrs are recorded, never
+//! Never multicast (the opt-in segment-wide Probe is
+//! [`crate::sweep::multicast::wsd`]); the socket is connected to the
+//! host, so nothing from any other address or port is read. The XAddrs are recorded, never
 //! fetched.
 
 use crate::announce::Announced;

@@ -1,12 +1,14 @@
 //! What the pipeline's probes open on the network: ARP's datalink channel
-//! and interface plan, the raw ICMP socket, the reverse-DNS resolver. (SNMP
-//! lives in [`crate::snmp`]; pacing in [`crate::bucket`]; decoding in
-//! [`crate::wire`].)
+//! and interface plan, the raw ICMP socket, the reverse-DNS resolver, and
+//! the segment-wide probes (the DHCP DISCOVER, the multicast mDNS, SSDP
+//! and WS-Discovery queries). (SNMP lives in [`crate::snmp`]; pacing in
+//! [`crate::bucket`]; decoding in [`crate::wire`].)
 
 pub mod arp;
 pub mod dhcp;
 pub mod dns;
 pub mod icmp;
+pub mod multicast;
 
 /// How a probe failed as a whole (single lost replies are not errors).
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,8 @@
 //! mDNS / DNS-SD messages (RFC 1035 wire format as RFC 6762 and RFC 6763
 //! use it): the legacy unicast queries Pandian sends one host (RFC 6762
 //! §6.7: from an ephemeral port, so the responder answers us alone, by
-//! unicast), and the answers' PTR, SRV, TXT, A and AAAA records. Pure:
+//! unicast) or, opted in, the segment's group (every responder answers
+//! by unicast), and the answers' PTR, SRV, TXT, A and AAAA records. Pure:
 //! bytes in, values out.
 //!
 //! Answers are hostile: names are read with compression pointers that

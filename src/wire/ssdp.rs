@@ -1,9 +1,9 @@
 //! SSDP (UPnP Device Architecture 1.1 §1.3) and the little HTTP/1.1 it
-//! rides on: the unicast M-SEARCH Pandian sends one host, the HTTPU
-//! answers (`SERVER`, `ST`, `USN`, `LOCATION`), the GET that fetches a
-//! device description and the response that carries it. Pure: bytes in,
-//! values out; every count and length is bounded, and a malformed answer
-//! is an error, never a panic.
+//! rides on: the M-SEARCH Pandian sends one host (or, opted in, a whole
+//! segment), the HTTPU answers (`SERVER`, `ST`, `USN`, `LOCATION`), the
+//! GET that fetches a device description and the response that carries
+//! it. Pure: bytes in, values out; every count and length is bounded, and
+//! a malformed answer is an error, never a panic.
 
 /// Most header lines read from one response.
 pub const MAX_HEADERS: usize = 64;
@@ -27,7 +27,8 @@ pub enum SsdpError {
 }
 
 /// The M-SEARCH for every device and service (`ST: ssdp:all`), sent
-/// unicast to one host's port 1900. Its `HOST` header names the SSDP group
+/// unicast to one host's port 1900 (and, by the opt-in segment probe, to
+/// the group itself). Its `HOST` header names the SSDP group
 /// (`239.255.255.250:1900`), not the host as UDA 1.1 suggests for unicast
 /// searches: libupnp (pupnp 1.8) drops a search with any other `HOST`, and
 /// the header only names the group, nothing is sent to it. `MX: 1` is
