@@ -277,10 +277,15 @@ pub async fn run(
     let shared = Arc::new(Shared::new(addresses.clone()));
     let bucket = Arc::new(Bucket::new(plan.rate));
     let mut segment_warnings = Vec::new();
-    let dhcp_task = plan
-        .probes
-        .segment
-        .then(|| segment::spawn(&groups, plan, &bucket, &mut segment_warnings));
+    let segment_task = plan.probes.segment.then(|| {
+        segment::spawn(
+            &groups,
+            plan,
+            addresses.clone(),
+            &bucket,
+            &mut segment_warnings,
+        )
+    });
     let passes = Passes {
         passes: plan.passes.max(1),
         timeout: plan.probe_timeout,
@@ -579,12 +584,22 @@ pub async fn run(
             collect_router_arp(&shared, &late, *router, &mut routed);
         }
     }
-    // The DHCP servers that answered, one sighting each.
+    // The DHCP servers that answered, one sighting each, and the targets
+    // that answered a multicast query, each under the MAC liveness found
+    // for it (the same subject as its own sighting); one heard only by
+    // multicast counts as answering.
     warnings.extend(segment_warnings);
-    if let Some(t) = dhcp_task {
-        let (seen, errors) = segment::collect(t).await;
+    let mut multicast_only = 0usize;
+    if let Some(t) = segment_task {
+        let (seen, errors) = segment::collect(t, |ip| hosts.get(&ip).and_then(|st| st.mac)).await;
         warnings.extend(errors);
         for seen in seen {
+            if let Some(IpAddr::V4(ip)) = seen.ip
+                && !seen.announced.is_empty()
+                && !hosts.contains_key(&ip)
+            {
+                multicast_only += 1;
+            }
             batcher.push(Probed {
                 seen,
                 report: None,
@@ -616,7 +631,7 @@ pub async fn run(
         started,
         finished: SystemTime::now(),
         addresses: n_addresses,
-        answered: hosts.len(),
+        answered: hosts.len() + multicast_only,
         snmp_ok,
         packets: bucket.taken(),
         warnings,

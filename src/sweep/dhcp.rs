@@ -32,10 +32,13 @@ impl SegmentOffer {
     }
 }
 
-/// The segment of `g` as a network (its own address and prefix).
+/// The segment of `g` as a network (`198.18.161.0/24`: the network of its
+/// own address and prefix).
 pub fn segment(g: &Attached) -> Option<ipnetwork::Ipv4Network> {
     g.iface.ips.iter().find_map(|n| match (n.ip(), n.prefix()) {
-        (std::net::IpAddr::V4(a), p) if a == g.src => ipnetwork::Ipv4Network::new(a, p).ok(),
+        (std::net::IpAddr::V4(a), p) if a == g.src => ipnetwork::Ipv4Network::new(a, p)
+            .and_then(|own| ipnetwork::Ipv4Network::new(own.network(), p))
+            .ok(),
         _ => None,
     })
 }
