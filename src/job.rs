@@ -32,10 +32,14 @@ pub struct Probes {
     /// A small, bounded set of TCP ports per live host: banners, HTTP(S)
     /// headers and titles, TLS certificates, PJL, IPP, RTSP.
     pub banners: bool,
-    /// Segment-wide probes (a DHCP DISCOVER on each attached segment):
-    /// every host on the segment hears them, so they are off unless a job
-    /// sets `segment_probes = true`, and never sent on a segment where the
-    /// job excludes addresses.
+    /// Segment-wide probes (on each attached segment: a DHCP DISCOVER
+    /// broadcast, and an mDNS / DNS-SD query, an SSDP M-SEARCH and a
+    /// WS-Discovery Probe to their multicast groups): every host on the
+    /// segment hears them, so they are off unless a job sets
+    /// `segment_probes = true`, and never sent on a segment where the job
+    /// excludes addresses. The multicast queries go whatever `mdns`,
+    /// `ssdp` and `wsd` say (those are the unicast probes); only answers
+    /// from the job's targets are kept.
     pub segment: bool,
 }
 

@@ -87,9 +87,12 @@ pub struct ScanArgs {
     /// Look up reverse-DNS names of live hosts.
     #[arg(long)]
     pub resolve: bool,
-    /// Also broadcast one DHCP DISCOVER on each attached segment and record
-    /// every server that offers (every host on the segment hears it; never
-    /// sent on a segment with excluded addresses).
+    /// Also probe each attached segment as a whole: one DHCP DISCOVER
+    /// broadcast (every server that offers is recorded) and one mDNS query,
+    /// SSDP M-SEARCH and WS-Discovery Probe to their multicast groups (what
+    /// targets answer is recorded; others' answers are dropped). Every host
+    /// on the segment hears them; never sent on a segment with excluded
+    /// addresses; independent of --probes.
     #[arg(long)]
     pub segment_probes: bool,
     /// Probes to use, comma-separated (default: all but dns, and dns with

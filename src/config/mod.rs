@@ -102,8 +102,9 @@ pub struct JobSection {
     /// `system` or `full`.
     #[serde(default)]
     pub snmp_depth: Option<Spanned<String>>,
-    /// Segment-wide probes (DHCP DISCOVER) on this job's attached
-    /// segments (default: `[scan]`'s `segment_probes`).
+    /// Segment-wide probes (a DHCP DISCOVER and multicast mDNS, SSDP and
+    /// WS-Discovery queries) on this job's attached segments (default:
+    /// `[scan]`'s `segment_probes`).
     #[serde(default)]
     pub segment_probes: Option<bool>,
 }
@@ -127,8 +128,9 @@ pub struct ScanSection {
     /// How long to wait for ARP/ICMP replies, in milliseconds.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: Spanned<u64>,
-    /// Segment-wide probes (DHCP DISCOVER) on attached segments: every host
-    /// there hears them.
+    /// Segment-wide probes (a DHCP DISCOVER and multicast mDNS, SSDP and
+    /// WS-Discovery queries) on attached segments: every host there hears
+    /// them.
     #[serde(default)]
     pub segment_probes: bool,
     /// Reverse-DNS lookups for live hosts.
