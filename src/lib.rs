@@ -21,6 +21,7 @@
 //! | [`alert`] | finding events as RFC 5424 syslog and webhook JSON ([`alert::format`] pure), sent by per-destination workers | pure / I/O |
 //! | [`announce`] | what devices announce outside SNMP (mDNS, SSDP, NetBIOS, WS-Discovery, banners) as facts, and the votes they make | yes |
 //! | [`recog`] | Rapid7 Recog's fingerprints of banners and announcements (embedded), first match and its params | yes |
+//! | [`p0f`] | p0f's SYN+ACK signatures (embedded): a TCP/IP stack's OS family from its SYN+ACK | yes |
 //! | [`text`] | the one sanitiser for text from the network | yes |
 //! | [`files`] | capped reads, private directories, no-follow creation, owner checks | I/O |
 //! | [`output`] | finished files written atomically and exclusively (temp, sync, link) | I/O |
@@ -48,6 +49,7 @@ pub mod inventory;
 pub mod job;
 pub mod lab;
 pub mod output;
+pub mod p0f;
 pub mod passive;
 pub mod pipeline;
 pub mod probe;

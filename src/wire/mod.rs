@@ -2,7 +2,8 @@
 //! ICMP echo, DHCP discover and offer, NetBIOS node status, WS-Discovery
 //! probes and their matches, TCP banners and HTTP/RTSP heads, a TLS hello
 //! and the server's certificate names, IPP printer attributes, mDNS queries
-//! and answers, SSDP M-SEARCH and its answers, UPnP device descriptions.
+//! and answers, SSDP M-SEARCH and its answers, UPnP device descriptions,
+//! IPv4 and TCP headers of a received segment (for p0f's signatures).
 //! Pure: bytes in, values out; incomplete input is an error,
 //! never a panic.
 
@@ -14,6 +15,7 @@ pub mod ipp;
 pub mod mdns;
 pub mod netbios;
 pub mod ssdp;
+pub mod tcpip;
 pub mod tls;
 pub mod upnp;
 pub mod wsd;
