@@ -212,7 +212,7 @@ pub fn multiple(o: &Observed, syn_mss: Option<u16>) -> Option<(u16, bool)> {
     }
     tries
         .into_iter()
-        .find(|(d, _)| *d != 0 && win % d == 0)
+        .find(|(d, _)| *d != 0 && win.is_multiple_of(*d))
         .and_then(|(d, mtu)| Some((u16::try_from(win / d).ok()?, mtu)))
 }
 
@@ -283,7 +283,7 @@ pub fn find<'a>(sigs: &'a [Sig<'a>], o: &Observed, syn_mss: Option<u16>) -> Opti
         let window_ok = match s.window {
             Window::Any => true,
             Window::Exact(w) => w == o.window,
-            Window::Mod(m) => o.window % m == 0,
+            Window::Mod(m) => o.window.is_multiple_of(m),
             Window::Mss(n) => multi == Some((n, false)),
             Window::Mtu(n) => multi == Some((n, true)),
         };

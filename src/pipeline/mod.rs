@@ -234,6 +234,19 @@ impl Batcher<'_> {
     }
 }
 
+/// The run's one SYN+ACK capture for the banner probe's p0f hint
+/// (`probe::synack`); None without banners, or without CAP_NET_RAW (said
+/// in the debug log: the hint is skipped, nothing else changes).
+fn syn_ack_capture(probes: &Probes) -> Option<Arc<crate::probe::synack::Capture>> {
+    if !probes.banners {
+        return None;
+    }
+    crate::probe::synack::Capture::open()
+        .inspect_err(|e| tracing::debug!("{e}"))
+        .ok()
+        .map(Arc::new)
+}
+
 fn rtt_ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
@@ -276,6 +289,7 @@ pub async fn run(
     let arp_on = plan.probes.arp && !groups.is_empty();
     let shared = Arc::new(Shared::new(addresses.clone()));
     let bucket = Arc::new(Bucket::new(plan.rate));
+    let synacks = syn_ack_capture(&plan.probes);
     let mut segment_warnings = Vec::new();
     let segment_task = plan.probes.segment.then(|| {
         segment::spawn(
@@ -390,6 +404,7 @@ pub async fn run(
             );
             let pref = preferred.get(&IpAddr::V4(ip)).cloned();
             let probes = plan.probes;
+            let synacks = synacks.clone();
             tasks.spawn(async move {
                 let addr = IpAddr::V4(ip);
                 let snmp = async {
@@ -415,7 +430,7 @@ pub async fn run(
                 };
                 let announced = async {
                     if probes.asks_hosts() {
-                        crate::probe::host(ip, rtt, &probes, &bucket).await
+                        crate::probe::host(ip, rtt, &probes, &bucket, synacks.as_deref()).await
                     } else {
                         Vec::new()
                     }

@@ -8,6 +8,7 @@
 pub mod mdns;
 pub mod netbios;
 pub mod ssdp;
+pub mod synack;
 pub mod tcp;
 pub mod tls;
 pub mod wsd;
@@ -49,12 +50,15 @@ pub fn answer_wait(rtt: Option<Duration>) -> Duration {
 
 /// Ask `ip` with every host probe `probes` turns on, at once; a probe
 /// that fails (the host refused, timed out, or sent garbage) adds nothing,
-/// and why goes to the debug log.
+/// and why goes to the debug log. `synacks`, the run's SYN+ACK capture
+/// (when it could open), lets the banner probe read its connections'
+/// SYN+ACK ([`synack`]).
 pub async fn host(
     ip: Ipv4Addr,
     rtt: Option<Duration>,
     probes: &Probes,
     bucket: &Bucket,
+    synacks: Option<&synack::Capture>,
 ) -> Vec<Announced> {
     let wait = answer_wait(rtt);
     let mdns = async {
@@ -97,7 +101,7 @@ pub async fn host(
         if !probes.banners {
             return Vec::new();
         }
-        tcp::ask(ip, bucket).await.unwrap_or_else(|e| {
+        tcp::ask(ip, bucket, synacks).await.unwrap_or_else(|e| {
             tracing::debug!(%ip, "tcp banners: {e}");
             Vec::new()
         })

@@ -9,9 +9,12 @@
 //! hello, [`crate::wire::tls`], so old devices answer too); 9100 the
 //! `@PJL INFO ID` answer, 631 IPP printer attributes, 554 the RTSP
 //! `Server`. 139, 445 and 515 are only connected to. Only `ip` is ever
-//! contacted. The parsing is pure, in [`crate::wire`].
+//! contacted. The parsing is pure, in [`crate::wire`]. With the run's
+//! SYN+ACK capture ([`super::synack`]), the SYN+ACK that answered one of
+//! these connections gives p0f's signature of the host's TCP/IP stack
+//! (`tcp.sig`, `tcp.os`); nothing more is sent for it.
 
-use super::tls;
+use super::{synack, tls};
 use crate::announce::Announced;
 use crate::bucket::Bucket;
 use crate::record::Source;
@@ -62,12 +65,32 @@ pub enum TcpError {
 }
 
 /// Ask `ip` on [`PORTS`]; a port that is closed, silent or garbled adds
-/// nothing (or only `open`), and why goes to the debug log.
-pub async fn ask(ip: Ipv4Addr, bucket: &Bucket) -> Result<Vec<Announced>, TcpError> {
+/// nothing (or only `open`), and why goes to the debug log. With the
+/// run's SYN+ACK capture, the SYN+ACK of the first port that accepted
+/// adds `tcp.sig` and `tcp.os` ([`synack::facts`]).
+pub async fn ask(
+    ip: Ipv4Addr,
+    bucket: &Bucket,
+    synacks: Option<&synack::Capture>,
+) -> Result<Vec<Announced>, TcpError> {
+    let watch = synacks.and_then(|c| c.watch(ip));
     let gate = tokio::sync::Semaphore::new(PARALLEL);
     let deadline = Instant::now() + DEADLINE;
     let each = PORTS.map(|p| Box::pin(port(ip, p, bucket, &gate, deadline)));
-    let mut out: Vec<Announced> = join_all(each).await.into_iter().flatten().collect();
+    let mut out = Vec::new();
+    let mut conns = Vec::new();
+    for (facts, conn) in join_all(each).await {
+        out.extend(facts);
+        conns.extend(conn);
+    }
+    if let Some(w) = watch
+        && !conns.is_empty()
+    {
+        match w.syn_ack(&conns, synack::READ_LAG).await {
+            Some(s) => out.extend(synack::facts(&s)),
+            None => tracing::debug!(%ip, "tcp: no SYN+ACK of ours captured"),
+        }
+    }
     crate::announce::tidy(&mut out);
     Ok(out)
 }
@@ -121,20 +144,22 @@ pub(super) async fn connect(
     }
 }
 
-/// One port: `open` when it accepts, then what its protocol tells.
+/// One port: `open` when it accepts, then what its protocol tells; and
+/// the connection's (remote, local) ports.
 async fn port(
     ip: Ipv4Addr,
     port: u16,
     bucket: &Bucket,
     gate: &tokio::sync::Semaphore,
     deadline: Instant,
-) -> Vec<Announced> {
+) -> (Vec<Announced>, Option<(u16, u16)>) {
     let Ok(_permit) = gate.acquire().await else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let Some(stream) = connect(ip, port, bucket, deadline).await else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
+    let conn = stream.local_addr().ok().map(|a| (port, a.port()));
     let mut out: Vec<Announced> = fact("open", &port.to_string()).into_iter().collect();
     let began = Instant::now();
     let said = tokio::time::timeout_at(deadline, exchange(ip, port, stream, bucket, deadline));
@@ -144,7 +169,7 @@ async fn port(
         Err(_) => tracing::debug!(%ip, port, "tcp banner: no answer before the host's deadline"),
     }
     tracing::debug!(%ip, port, ms = began.elapsed().as_millis(), "tcp banner: port done");
-    out
+    (out, conn)
 }
 
 async fn exchange(

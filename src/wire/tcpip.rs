@@ -309,7 +309,7 @@ pub fn read_options(o: &[u8]) -> Options {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -351,8 +351,9 @@ mod tests {
 
     #[test]
     fn options_follow_p0f() {
-        let cases: &[(&[u8], &[u8], bool, u8, bool)] = &[
-            // (options, layout, bad, eol_pad, eol_nonzero)
+        // (options, layout, bad, eol_pad, eol_nonzero)
+        type Case<'a> = (&'a [u8], &'a [u8], bool, u8, bool);
+        let cases: &[Case] = &[
             (&[2, 4, 5, 0xb4, 1, 1, 4, 2], &[2, 1, 1, 4], false, 0, false),
             // EOL with padding, then a stray byte.
             (&[2, 4, 5, 0xb4, 0, 0, 0, 0], &[2, 0], false, 3, false),
