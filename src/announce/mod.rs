@@ -1,7 +1,7 @@
 //! What devices say about themselves outside SNMP: mDNS/DNS-SD records,
 //! SSDP answers and UPnP descriptions, NetBIOS names, WS-Discovery types
 //! and scopes, TCP banners (SSH, FTP, Telnet, HTTP, TLS certificates, PJL,
-//! IPP, RTSP), DHCP requests heard passively. Each fact is one
+//! IPP, RTSP) and the TCP/IP stack's SYN+ACK, DHCP requests heard passively. Each fact is one
 //! [`Announced`] `(source, key, value)`: the probes (I/O, in
 //! [`crate::probe`]) emit them, the record keeps them as observation
 //! tuples, and [`proposals`] turns them into votes for the fingerprint
@@ -15,7 +15,7 @@
 //! | `ssdp` | `server`, `st`, `usn`, `location`, `device_type`, `manufacturer`, `model_name`, `model_number`, `model_description`, `serial`, `friendly_name`, `udn` |
 //! | `netbios` | `name` (the unique `<00>` name), `workgroup` (the group `<00>` name), `service` (`file-server` for `<20>`, `messenger` for `<03>`, ...: the table in [`crate::wire::netbios::service_name`]), `mac` (the unit ID, when not all zero) |
 //! | `wsd` | `type` (one per QName, e.g. `wprt:PrintDeviceType`; a known namespace under its specification's prefix whatever the device bound, see [`crate::wire::wsd::KNOWN_NAMESPACES`]), `scope`, `xaddr` |
-//! | `tcp` | `open` (a port), `ssh`, `ftp`, `telnet` (banners), `http_server`, `http_title`, `http_realm`, `tls_subject`, `tls_issuer`, `pjl_id`, `ipp:<attribute>`, `rtsp_server`, `syn` (TTL/window/options hint) |
+//! | `tcp` | `open` (a port), `ssh`, `ftp`, `telnet` (banners), `http_server`, `http_title`, `http_realm`, `tls_subject`, `tls_issuer`, `pjl_id`, `ipp:<attribute>`, `rtsp_server`, `tcp.sig` (the p0f signature of the SYN+ACK of a banner connection: `4:64+0:0:1460:mss*10,10:mss,sok,ts,nop,ws:df:0`), `tcp.os` (the label of p0f's signature that matches it: `s:unix:Linux:3.x`, ` (fuzzy)` after a fuzzy match) |
 //! | `passive` | `arp`, `dhcp:hostname`, `dhcp:vendor_class`, `dhcp:client_id`, `dhcp:params`, `mdns:hostname` |
 //!
 //! A value is network text: every probe cleans it with [`crate::text::clean`]

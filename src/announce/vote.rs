@@ -26,8 +26,26 @@ pub fn proposals(facts: &[Announced]) -> Vec<Proposal> {
             out.push(propose(a, Field::Class, class, weight::SERVICES));
         }
         recog_votes(a, &mut out);
+        stack_os(a, &mut out);
     }
     out
+}
+
+/// The OS family of p0f's SYN+ACK signature (`tcp` `tcp.os`:
+/// `s:unix:Linux:3.x` proposes `Linux`), at [`weight::TCP_STACK`], below
+/// every other OS source: a stack's habits say little of the device, and a
+/// firewall or load balancer in front answers for it. The flavor (`3.x`)
+/// is p0f's guess of a version range, not the OS version, and is left
+/// out; a fuzzy match proposes nothing.
+fn stack_os(a: &Announced, out: &mut Vec<Proposal>) {
+    if a.source != Source::Tcp || a.key != "tcp.os" || a.value.ends_with("(fuzzy)") {
+        return;
+    }
+    if let Some(label) = crate::p0f::Label::parse(&a.value)
+        && !label.is_tool()
+    {
+        out.push(propose(a, Field::Os, label.name, weight::TCP_STACK));
+    }
 }
 
 /// A class hint weaker than any device evidence: it names the class when
@@ -344,6 +362,52 @@ mod tests {
                 .sum::<u32>()
         };
         assert!(w("printer") > w("workstation"), "{p:?}");
+    }
+
+    #[test]
+    fn p0f_labels_hint_the_os_family_weakly() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("s:unix:Linux:3.x", Some("Linux")),
+            ("s:unix:Linux:2.4-2.6", Some("Linux")),
+            ("s:win:Windows:7 or 8", Some("Windows")),
+            ("s:unix:Mac OS X:10.x", Some("Mac OS X")),
+            ("g:unix:FreeBSD:", Some("FreeBSD")),
+            ("s:unix:Linux:3.x (fuzzy)", None),
+            ("Linux", None),
+        ];
+        for (value, want) in cases {
+            let p = proposals(&[a(Source::Tcp, "tcp.os", value)]);
+            assert_eq!(
+                values(&p, Field::Os),
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "{value}"
+            );
+            assert!(
+                p.iter()
+                    .all(|p| p.weight == weight::TCP_STACK && p.field == Field::Os)
+            );
+        }
+        // The raw signature and other sources' keys propose nothing.
+        assert!(
+            proposals(&[a(Source::Tcp, "tcp.sig", "4:64+0:0:1460:mss*10,0:mss:df:0")]).is_empty()
+        );
+        assert!(proposals(&[a(Source::Mdns, "tcp.os", "s:unix:Linux:3.x")]).is_empty());
+        // Weaker than every other OS source, and than device-type evidence.
+        const {
+            assert!(weight::TCP_STACK < weight::GENERIC_OS);
+            assert!(weight::TCP_STACK < weight::RECOG_OS);
+            assert!(weight::TCP_STACK < weight::SERVICES);
+        }
+        let p = proposals(&[
+            a(Source::Tcp, "tcp.os", "s:win:Windows:7 or 8"),
+            a(
+                Source::Tcp,
+                "ssh",
+                "SSH-2.0-OpenSSH_6.6.1p1 Ubuntu-2ubuntu2",
+            ),
+        ]);
+        let d = crate::fingerprint::vote::decide(&p, Field::Os).unwrap();
+        assert_eq!(d.value, "Ubuntu Linux 14.04", "{p:?}");
     }
 
     #[test]

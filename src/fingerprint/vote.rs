@@ -30,6 +30,7 @@
 //! | 25 | a specialist vendor's default class (a brand with one product line) |
 //! | 20 | a generic OS (Linux, Windows, BSD); HOST-RESOURCES-MIB |
 //! | 15 | sysServices layers |
+//! | 12 | the OS family of p0f's SYN+ACK signature (a TCP/IP stack's habits, which a firewall, a load balancer or a tuned stack changes) |
 //! | 10 | a generalist vendor's default class (the weakest prior) |
 //!
 //! # The vote
@@ -109,6 +110,9 @@ pub mod weight {
     pub const HOST_RESOURCES: u32 = 20;
     /// sysServices layers.
     pub const SERVICES: u32 = 15;
+    /// The OS family p0f's signature of a SYN+ACK names: below every
+    /// other OS source.
+    pub const TCP_STACK: u32 = 12;
     /// A generalist vendor's default class; a software publisher's.
     pub const DEFAULT_CLASS: u32 = 10;
 }
