@@ -44,6 +44,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
+        cli::reexec_with_daemon_malloc();
+    }
     cli::init_logging();
     let result = match &cli.command {
         Command::Scan(a) => cli::scan::run(a),
