@@ -58,6 +58,9 @@ pub enum DaemonError {
     /// The page's certificate or key are not usable.
     #[error(transparent)]
     Tls(#[from] web::tls::TlsError),
+    /// The page's built-in text catalogues do not load (a broken build).
+    #[error(transparent)]
+    Catalogue(#[from] web::i18n::CatalogueError),
 }
 
 /// A stop signal shared by the daemon's tasks.
@@ -101,6 +104,7 @@ pub async fn run(
     stop: Stop,
     reload: mpsc::UnboundedReceiver<()>,
 ) -> Result<(), DaemonError> {
+    web::i18n::check()?;
     let auth = web::auth::Auth::from_settings(&settings.web, config_path)?;
     let tls = match &settings.web.tls {
         Some(files) => Some(web::tls::server_config(files, config_path)?),

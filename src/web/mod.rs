@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod redirect;
 pub mod report;
 pub mod serve;
+mod snmp_view;
 pub mod tls;
 mod view;
 
@@ -174,18 +175,56 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The styled page of a 404, in the reader's language.
-fn not_found_page(lang: Lang, message: &'static str) -> Response {
-    let page = view::NotFoundPage {
-        lang_code: lang.code(),
-        lang_query: lang_query(lang),
-        l: lang.labels(),
+/// A styled error page in the reader's language: its status, the html id
+/// of its message, the message, and what was wrong (if anything).
+fn error_page(
+    c: i18n::Ctx,
+    status: StatusCode,
+    id: &'static str,
+    message: fn(&i18n::Labels) -> &str,
+    detail: &str,
+) -> Response {
+    let message = message(c.l).to_string();
+    let why: String = detail.chars().take(200).collect();
+    let (detail, detail_title) = match (c.lang, why.is_empty()) {
+        (_, true) => (String::new(), String::new()),
+        (Lang::En, false) => (why, String::new()),
+        (_, false) => (c.asked.chars().take(200).collect(), why),
+    };
+    let page = view::ErrorPage {
+        c,
+        status: status.as_u16(),
+        id,
         message,
+        detail,
+        detail_title,
     };
     match page.render() {
-        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => status.into_response(),
     }
+}
+
+/// The 404 of a device page (no such device).
+fn not_found_page(c: i18n::Ctx) -> Response {
+    error_page(
+        c,
+        StatusCode::NOT_FOUND,
+        "no-such-device",
+        |l| &l.not_found,
+        "",
+    )
+}
+
+/// The 400 of a page whose filter is wrong, saying why.
+fn bad_query_page(c: i18n::Ctx, why: &str) -> Response {
+    error_page(
+        c,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        |l| &l.bad_query,
+        why,
+    )
 }
 
 /// Any path no route serves: a JSON error under the API, a page elsewhere.
@@ -199,8 +238,16 @@ async fn no_such_page(uri: axum::http::Uri, headers: HeaderMap) -> Response {
             .into_response();
     }
     let params = Params::parse(uri.query());
-    let lang = pick_lang(&params, &headers);
-    not_found_page(lang, lang.labels().no_such_page)
+    match page_ctx(&params, uri.query(), &headers) {
+        Ok(c) => error_page(
+            c,
+            StatusCode::NOT_FOUND,
+            "not-found",
+            |l| &l.no_such_page,
+            "",
+        ),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// Query parameters, read leniently: a repeated key keeps its first value
@@ -301,19 +348,13 @@ fn enc(s: &str) -> String {
     out
 }
 
-/// `?lang=` first, then the browser's Accept-Language.
-fn pick_lang(p: &Params, headers: &HeaderMap) -> Lang {
+/// A page's language (`?lang=` first, then the browser's
+/// Accept-Language), labels and language switch.
+fn page_ctx(p: &Params, raw: Option<&str>, headers: &HeaderMap) -> Result<i18n::Ctx, AppError> {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    Lang::pick(p.get("lang"), accept)
-}
-
-fn lang_query(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "",
-        Lang::Zh => "?lang=zh",
-    }
+    Ok(i18n::Ctx::new(p.get("lang"), accept, raw)?)
 }
 
 /// A scan's error text without the database's path: the page and the API
@@ -344,10 +385,10 @@ async fn index(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let params = Params::parse(raw.as_deref());
-    let lang = pick_lang(&params, &headers);
+    let c = page_ctx(&params, raw.as_deref(), &headers)?;
     let query = match params.device_query() {
         Ok(q) => q,
-        Err(e) => return Err(AppError::BadRequest(e.to_string())),
+        Err(e) => return Ok(bad_query_page(c, &e.to_string())),
     };
     let filtered = query.q.is_some()
         || query.class.is_some()
@@ -364,16 +405,22 @@ async fn index(
     {
         redact(scan, state.inner.pool.path());
     }
-    let page = page.map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let next_link = page.next.as_deref().map(|c| params.with_after(c));
+    let page = match page {
+        Ok(p) => p,
+        Err(e) => return Ok(bad_query_page(c, &e.to_string())),
+    };
+    let next_link = page.next.as_deref().map(|n| params.with_after(n));
+    let devices = page
+        .items
+        .iter()
+        .map(|d| DeviceView::from_row(c.l, d))
+        .collect();
     let page = IndexPage {
-        lang_code: lang.code(),
-        lang_query: lang_query(lang),
-        l: lang.labels(),
+        c,
         configured: state.inner.configured.load(Ordering::Relaxed),
         config_path: state.inner.config_path.clone(),
         overview,
-        devices: page.items.iter().map(DeviceView::from_row).collect(),
+        devices,
         q: params.get("q").unwrap_or("").to_string(),
         class: params.get("class").unwrap_or("").to_string(),
         origin: params.get("origin").unwrap_or("").to_string(),
@@ -382,7 +429,6 @@ async fn index(
         filtered,
         next_link,
         findings_open,
-        findings_label: findings_page::title(lang),
     };
     let html = page
         .render()
@@ -397,10 +443,9 @@ async fn device_page(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let params = Params::parse(raw.as_deref());
-    let lang = pick_lang(&params, &headers);
-    let not_found = || not_found_page(lang, lang.labels().not_found);
+    let c = page_ctx(&params, raw.as_deref(), &headers)?;
     let Some(id) = device_id(&id) else {
-        return Ok(not_found());
+        return Ok(not_found_page(c));
     };
     let found = state
         .with_store(move |s| match s.resolve_device(id)? {
@@ -412,14 +457,12 @@ async fn device_page(
     let detail = match found {
         // A device found to be another: its page is the survivor's.
         Err(now) => {
-            return Ok(
-                Redirect::permanent(&format!("/devices/{now}{}", lang_query(lang))).into_response(),
-            );
+            return Ok(Redirect::permanent(&format!("/devices/{now}{}", c.query)).into_response());
         }
-        Ok(None) => return Ok(not_found()),
+        Ok(None) => return Ok(not_found_page(c)),
         Ok(Some(d)) => d,
     };
-    let page = DevicePage::build(lang.code(), lang_query(lang), lang.labels(), &detail);
+    let page = DevicePage::build(c, &detail);
     let html = page
         .render()
         .map_err(|e| AppError::Internal(e.to_string()))?;

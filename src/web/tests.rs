@@ -477,3 +477,414 @@ async fn web_unknown_paths_get_a_page_in_the_readers_language_or_json() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(json.contains("\"error\""), "{json}");
 }
+
+/// A Huawei switch answering SNMP with its tables (the recording in
+/// `testdata/`), also seen by ARP and reverse DNS.
+fn switch() -> Seen {
+    let rec = crate::recording::parse(include_bytes!("testdata/huawei-s5735.snmprec"));
+    assert_eq!(rec.problem_count, 0, "{:?}", rec.problems);
+    Seen {
+        ip: Some("198.51.100.7".parse().unwrap()),
+        mac: Some([0x00, 0xe0, 0xfc, 0x12, 0x34, 0x00]),
+        sources: vec![Source::Arp, Source::Dns, Source::Snmp],
+        hostname: Some("core-sw1.example.net".into()),
+        snmp: Some(crate::record::SnmpSeen {
+            version: "2c".into(),
+            credential: "office".into(),
+            facts: rec.facts,
+            walked_at: None,
+        }),
+        ..Seen::default()
+    }
+}
+
+/// The page's text as a reader sees it and as a translator would: tags,
+/// the style sheet, attribute values and the device's own text (elements
+/// marked `translate="no"`, leaves only) left out, a few entities decoded.
+fn visible_text(html: &str) -> String {
+    let body = match (html.find("<style>"), html.find("</style>")) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &html[..a], &html[b..]),
+        _ => html.to_string(),
+    };
+    let mut out = String::new();
+    let mut tag = String::new();
+    let mut in_tag = false;
+    let mut skip = false;
+    for ch in body.chars() {
+        match ch {
+            '<' => {
+                in_tag = true;
+                skip = false;
+                tag.clear();
+            }
+            '>' if in_tag => {
+                in_tag = false;
+                skip = tag.contains("translate=\"no\"");
+                out.push(' ');
+            }
+            c if in_tag => tag.push(c),
+            c if !skip => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&#38;", "&")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+}
+
+/// Whether `needle` occurs in `hay` as whole words (not inside a longer
+/// Latin word).
+fn has_words(hay: &str, needle: &str) -> bool {
+    let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    hay.match_indices(needle).any(|(at, _)| {
+        !letter(hay[..at].chars().next_back()) && !letter(hay[at + needle.len()..].chars().next())
+    })
+}
+
+/// English labels that a Chinese page must not show: the English
+/// catalogue's values that differ from the Chinese ones and hold a Latin
+/// word (format patterns and unit symbols aside).
+fn english_labels() -> Vec<(String, String)> {
+    let zh: std::collections::BTreeMap<String, String> =
+        i18n::flat_values(i18n::Lang::Zh).into_iter().collect();
+    i18n::flat_values(i18n::Lang::En)
+        .into_iter()
+        .filter(|(k, v)| {
+            // The switch names English in English on purpose.
+            k != "language_name"
+                && !k.starts_with("format.")
+                && !k.starts_with("unit.")
+                && zh.get(k) != Some(v)
+                && v.chars().filter(char::is_ascii_alphabetic).count() >= 3
+        })
+        .map(|(k, v)| {
+            // A pattern's fixed text up to its first field: "… {n} more rows in"
+            // is looked for as "more rows in".
+            let fixed = v
+                .split(['{', '}'])
+                .step_by(2)
+                .map(str::trim)
+                .max_by_key(|s| s.len())
+                .unwrap_or("")
+                .trim_matches(['…', ' ', ':'])
+                .to_string();
+            (k, fixed)
+        })
+        .filter(|(_, v)| v.len() >= 3)
+        .collect()
+}
+
+fn page_problems(path: &str, html: &str, zh: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let text = visible_text(html);
+    if zh {
+        if !html.contains("<html lang=\"zh-CN\">") {
+            problems.push("not marked zh-CN".into());
+        }
+        for (key, label) in english_labels() {
+            if has_words(&text, &label) {
+                problems.push(format!(
+                    "English label `{key}` = {label:?} on the Chinese page"
+                ));
+            }
+        }
+    }
+    for stray in [
+        "{n}",
+        "{subject}",
+        "{unit}",
+        "<th></th>",
+        "columns.",
+        "class_name.",
+    ] {
+        if html.contains(stray) {
+            problems.push(format!("unfilled or missing label: {stray}"));
+        }
+    }
+    if !html.contains("id=\"lang-switch\"") {
+        problems.push("no language switch".into());
+    }
+    problems
+        .into_iter()
+        .map(|p| format!("{path}: {p}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn web_every_page_speaks_each_language_with_no_english_label_on_chinese_pages() {
+    let phone = Seen {
+        ip: Some("198.51.100.9".parse().unwrap()),
+        mac: Some([0xda, 0xa1, 0x19, 0, 0, 9]),
+        sources: vec![Source::Arp],
+        ..Seen::default()
+    };
+    let app = app(AppState::new(
+        store_with(
+            "i18n-pages",
+            &[switch(), announcing_at("198.51.100.8"), phone],
+        ),
+        true,
+        "/etc/pandian.toml".into(),
+    ));
+    let (_, list) = get(app.clone(), "/api/v1/devices", None).await;
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["id"].as_i64())
+        .collect();
+    assert_eq!(ids.len(), 3, "{list}");
+    let mut pages: Vec<(String, StatusCode)> = vec![
+        ("/".into(), StatusCode::OK),
+        ("/?class=switch&q=198.51".into(), StatusCode::OK),
+        ("/findings".into(), StatusCode::OK),
+        ("/no/such/page".into(), StatusCode::NOT_FOUND),
+        ("/devices/999".into(), StatusCode::NOT_FOUND),
+        ("/?sort=bogus".into(), StatusCode::BAD_REQUEST),
+        ("/findings?state=closed".into(), StatusCode::BAD_REQUEST),
+    ];
+    pages.extend(
+        ids.iter()
+            .map(|id| (format!("/devices/{id}"), StatusCode::OK)),
+    );
+    let mut problems = Vec::new();
+    for (path, want) in &pages {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        for (uri, accept, zh) in [
+            (path.clone(), None, false),
+            (format!("{path}{sep}lang=zh"), None, true),
+            (path.clone(), Some("zh-CN,zh;q=0.9"), true),
+        ] {
+            let (status, html) = get(app.clone(), &uri, accept).await;
+            assert_eq!(status, *want, "{uri}: {html}");
+            problems.extend(page_problems(&uri, &html, zh));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// [`announcing`] at another address and MAC.
+fn announcing_at(ip: &str) -> Seen {
+    Seen {
+        ip: Some(ip.parse().unwrap()),
+        mac: Some([0x00, 0xe0, 0xfc, 0, 0, 8]),
+        ..announcing()
+    }
+}
+
+#[tokio::test]
+async fn web_device_page_names_snmp_columns_oids_and_units_in_each_language() {
+    let app = app(AppState::new(
+        store_with("i18n-device", &[switch()]),
+        true,
+        "x".into(),
+    ));
+    let (status, en) = get(app.clone(), "/devices/1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, zh) = get(app.clone(), "/devices/1?lang=zh", None).await;
+    for table in [
+        "snmp-interfaces",
+        "snmp-addresses",
+        "snmp-arp",
+        "snmp-fdb",
+        "snmp-neighbors",
+        "snmp-entities",
+    ] {
+        assert!(en.contains(&format!("id=\"{table}\"")), "{table}: {en}");
+        assert!(zh.contains(&format!("id=\"{table}\"")), "{table}");
+    }
+    for (page, wants) in [
+        (
+            &en,
+            &[
+                "<th title=\"IF-MIB::ifAdminStatus\">Admin state</th>",
+                "<th title=\"IF-MIB::ifHighSpeed\">Speed</th>",
+                ">1 Gbit/s<",
+                ">10 Gbit/s<",
+                "title=\"up\">up<",
+                "title=\"IANAifType 6\">Ethernet<",
+                "title=\"ifIndex 50\" translate=\"no\">Vlanif1<",
+                "Neighbour name",
+                "title=\"power_supply\">power supply<",
+                "title=\"2026-01-01T00:00:00Z\">2026-01-01 00:00 UTC<",
+                "14 d 6 h 56 min",
+                "Product identifier",
+            ][..],
+        ),
+        (
+            &zh,
+            &[
+                "<th title=\"IF-MIB::ifAdminStatus\">管理状态</th>",
+                "<th title=\"IF-MIB::ifHighSpeed\">速率</th>",
+                ">1 Gbit/s<",
+                "title=\"down\">停用<",
+                "title=\"IANAifType 6\">以太网<",
+                "对端名称",
+                "title=\"power_supply\">电源<",
+                "title=\"2026-01-01T00:00:00Z\">2026年1月1日 00:00 UTC<",
+                "14 天 6 小时 56 分",
+                "产品标识",
+                "接口",
+            ],
+        ),
+    ] {
+        for want in wants {
+            assert!(page.contains(want), "{want} missing");
+        }
+    }
+    // An OID shows as its MIB name, the dotted OID as the title.
+    let product = "title=\"1.3.6.1.4.1.2011.2.23.1005\" translate=\"no\">HUAWEI-";
+    assert!(en.contains(product) && zh.contains(product), "{en}");
+    assert!(
+        !en.contains(">1.3.6.1.4.1.2011.2.23.1005<"),
+        "a bare OID shown"
+    );
+    // No raw field names as headers, and device markup stays text.
+    for raw in ["admin_status", "speed_bps", "remote_name", "vendor_type"] {
+        assert!(!en.contains(&format!("<th>{raw}")), "{raw}");
+        assert!(!en.contains(&format!(">{raw}</th>")), "{raw}");
+    }
+    assert!(!en.contains("<b>core</b>"), "markup escaped");
+    assert!(en.contains("uplink &#60;b&#62;core&#60;/b&#62;"), "{en}");
+}
+
+#[tokio::test]
+async fn web_language_switch_keeps_the_path_and_the_query() {
+    let app = app(AppState::new(
+        store_with("i18n-switch", &[switch()]),
+        true,
+        "x".into(),
+    ));
+    let cases = [
+        (
+            "/?q=198.51&class=switch",
+            Some("zh-CN"),
+            "href=\"?q=198.51&#38;class=switch&#38;lang=en\"",
+            "href=\"/devices/1\"",
+        ),
+        (
+            "/?lang=zh&q=core",
+            None,
+            "href=\"?q=core&#38;lang=en\"",
+            "href=\"/devices/1?lang=zh\"",
+        ),
+        (
+            "/?lang=en",
+            Some("zh-CN"),
+            "href=\"?lang=zh\"",
+            "href=\"/devices/1?lang=en\"",
+        ),
+        (
+            "/devices/1?lang=zh",
+            None,
+            "href=\"?lang=en\"",
+            "href=\"/?lang=zh\"",
+        ),
+        (
+            "/findings?severity=info&lang=zh",
+            None,
+            "href=\"?severity=info&#38;lang=en\"",
+            "name=\"lang\" value=\"zh\"",
+        ),
+        (
+            "/nothing/here?x=1",
+            None,
+            "href=\"?x=1&#38;lang=zh\"",
+            "href=\"/\"",
+        ),
+    ];
+    for (uri, accept, switch, link) in cases {
+        let (_, html) = get(app.clone(), uri, accept).await;
+        let shown = html
+            .find("lang-switch")
+            .map_or("", |i| &html[i..(i + 200).min(html.len())]);
+        assert!(html.contains(switch), "{uri}: no {switch}: {shown}");
+        assert!(html.contains(link), "{uri}: no {link}");
+    }
+}
+
+/// Screenshots of the overview and a device page in both languages, for a
+/// person to look at (layout, Chinese glyphs): run with
+/// `PANDIAN_SCREENSHOTS=DIR cargo test --lib web::tests::web_screenshots -- --ignored`.
+/// Serves the page on 127.0.0.1 only, from a store of its own, and runs
+/// headless Chromium against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and a person to look at the pictures"]
+async fn web_screenshots() {
+    let Ok(dir) = std::env::var("PANDIAN_SCREENSHOTS") else {
+        eprintln!("SKIPPED: set PANDIAN_SCREENSHOTS=DIR");
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut seen = vec![switch(), announcing_at("198.51.100.8")];
+    seen.extend((20..=40u8).map(|i| Seen {
+        ip: Some(format!("198.51.100.{i}").parse().unwrap()),
+        mac: Some([0x00, 0x1b, 0x54, 0, 0, i]),
+        sources: vec![Source::Arp],
+        hostname: Some(format!("host-{i}.example.net")),
+        ..Seen::default()
+    }));
+    let state = AppState::new(store_with("shots", &seen), true, "/etc/pandian.toml".into());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    let profile = dir.join("chromium-profile");
+    for (name, path, height) in [
+        ("index-en", "/?lang=en", 900),
+        ("index-zh", "/?lang=zh", 900),
+        ("device-en", "/devices/1?lang=en", 900),
+        ("device-zh", "/devices/1?lang=zh", 900),
+        ("device-en-full", "/devices/1?lang=en", 4200),
+        ("device-zh-full", "/devices/1?lang=zh", 4200),
+        ("findings-en", "/findings?lang=en", 900),
+        ("findings-zh", "/findings?lang=zh", 900),
+    ] {
+        let file = dir.join(format!("{name}.png"));
+        let mut child = std::process::Command::new("chromium")
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--window-size=1400,{height}"))
+            .arg(format!("--screenshot={}", file.display()))
+            .arg(format!("http://127.0.0.1:{port}{path}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromium runs");
+        let mut done = false;
+        for _ in 0..600 {
+            if child.try_wait().unwrap().is_some() {
+                done = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        if !done {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert!(
+            done && file.exists(),
+            "{name}: no screenshot within a minute"
+        );
+    }
+    server.abort();
+    let _ = std::fs::remove_dir_all(profile);
+}

@@ -1,17 +1,43 @@
-//! What the templates see: plain strings pulled out of the read model.
+//! What the templates see: plain strings pulled out of the read model, in
+//! the page's language ([`Ctx`]): stored values by their catalogue names
+//! (the raw value as the title), times and numbers in the reader's format.
 
-use super::i18n::Labels;
+use super::i18n::{Ctx, Labels};
+use super::snmp_view::{self, Cell, TableView};
 use crate::store::Overview;
 use crate::store::read::{DeviceDetail, DeviceRow, Held};
 use askama::Template;
 use serde_json::Value;
 
+/// A stored time: as the reader writes it, and as stored (RFC 3339, the
+/// title).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct When {
+    pub shown: String,
+    pub raw: String,
+}
+
+impl When {
+    pub fn of(l: &Labels, raw: &str) -> When {
+        When {
+            shown: l.time(raw),
+            raw: raw.to_string(),
+        }
+    }
+
+    /// The day only (the exact time stays in the title), for lists.
+    pub fn day(l: &Labels, raw: &str) -> When {
+        When {
+            shown: l.day(raw),
+            raw: raw.to_string(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "index.html")]
 pub(super) struct IndexPage {
-    pub lang_code: &'static str,
-    pub lang_query: &'static str,
-    pub l: &'static Labels,
+    pub c: Ctx,
     pub configured: bool,
     pub config_path: String,
     pub overview: Overview,
@@ -28,8 +54,13 @@ pub(super) struct IndexPage {
     pub next_link: Option<String>,
     /// Findings open and not acknowledged.
     pub findings_open: i64,
-    /// "Findings" in the page's language.
-    pub findings_label: &'static str,
+}
+
+impl IndexPage {
+    /// The origins the filter offers.
+    pub fn origins(&self) -> [&'static str; 3] {
+        ["domestic", "foreign", "unknown"]
+    }
 }
 
 pub(super) struct DeviceView {
@@ -41,6 +72,9 @@ pub(super) struct DeviceView {
     pub mac_vendor: String,
     pub hostname: String,
     pub sys_name: String,
+    /// The sysName says more than the hostname's first label (the list
+    /// shows it under the hostname).
+    pub sys_name_differs: bool,
     pub class: String,
     pub vendor: String,
     pub model: String,
@@ -48,8 +82,8 @@ pub(super) struct DeviceView {
     pub os: String,
     pub origin: String,
     pub seen_by: Vec<String>,
-    pub first_seen: String,
-    pub last_seen: String,
+    pub first_seen: When,
+    pub last_seen: When,
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -65,9 +99,19 @@ fn opt(v: &Option<String>) -> String {
 }
 
 impl DeviceView {
-    pub fn from_row(r: &DeviceRow) -> DeviceView {
+    pub fn from_row(l: &Labels, r: &DeviceRow) -> DeviceView {
         let id = &r.identity;
+        let hostname = opt(&r.hostname);
+        let sys_name = r
+            .snmp
+            .as_ref()
+            .map(|s| opt(&s.sys_name))
+            .unwrap_or_default();
+        let first_label = hostname.split('.').next().unwrap_or("");
         DeviceView {
+            sys_name_differs: !sys_name.is_empty() && !sys_name.eq_ignore_ascii_case(first_label),
+            hostname,
+            sys_name,
             id: r.id,
             ip: opt(&r.ip),
             more_addresses: r
@@ -79,258 +123,364 @@ impl DeviceView {
             mac: opt(&r.mac),
             randomized: r.mac_randomized,
             mac_vendor: opt(&r.mac_vendor),
-            hostname: opt(&r.hostname),
-            sys_name: r
-                .snmp
-                .as_ref()
-                .map(|s| opt(&s.sys_name))
-                .unwrap_or_default(),
             class: text(id, "class"),
             vendor: text(id, "vendor"),
             model: text(id, "model"),
             serial: text(id, "serial"),
             os: text(id, "os"),
             origin: text(id, "vendor_origin"),
-            seen_by: r.seen_by.clone(),
-            first_seen: r.first_seen.clone(),
-            last_seen: r.last_seen.clone(),
+            seen_by: r
+                .seen_by
+                .iter()
+                .map(|s| l.source.of(s).to_string())
+                .collect(),
+            first_seen: When::day(l, &r.first_seen),
+            last_seen: When::day(l, &r.last_seen),
         }
     }
 }
 
-/// Rows shown per table on the device page (the API has them all).
-const MAX_ROWS: usize = 300;
-
+/// An error page (404, 400) in the reader's language.
 #[derive(Template)]
-#[template(path = "not_found.html")]
-pub(super) struct NotFoundPage {
-    pub lang_code: &'static str,
-    pub lang_query: &'static str,
-    pub l: &'static Labels,
-    pub message: &'static str,
+#[template(path = "error.html")]
+pub(super) struct ErrorPage {
+    pub c: Ctx,
+    /// The HTTP status, shown in the heading.
+    pub status: u16,
+    /// The html id of the message (`not-found`, `bad-request`).
+    pub id: &'static str,
+    pub message: String,
+    /// What exactly was wrong, or empty: the reason on English pages (the
+    /// store's reasons are English), else what the reader asked for.
+    pub detail: String,
+    /// The reason, as the detail's title on other pages.
+    pub detail_title: String,
+}
+
+/// One row of the identity table: label, the MIB object behind it (title),
+/// and the value.
+pub(super) struct KvRow {
+    pub label: String,
+    pub title: &'static str,
+    pub value: Cell,
+}
+
+/// One address or MAC the device held.
+pub(super) struct HeldView {
+    pub kind: String,
+    pub value: String,
+    pub first: When,
+    pub last: When,
+    pub active: bool,
+}
+
+pub(super) struct EvidenceView {
+    pub field: Cell,
+    pub value: String,
+    pub rule: String,
+    /// (source, value): an OID as its MIB name with the OID as the title.
+    pub facts: Vec<(Cell, Cell)>,
+}
+
+pub(super) struct LogView {
+    pub time: When,
+    pub kind: Cell,
+    pub other: String,
+    pub strength: Cell,
+    pub facts: String,
+}
+
+pub(super) struct KeyView {
+    pub kind: Cell,
+    pub value: String,
+    pub first: When,
+    pub last: When,
+}
+
+pub(super) struct HistoryView {
+    pub first: When,
+    pub last: When,
+    pub source: Cell,
+    pub key: Cell,
+    pub value: Cell,
+}
+
+pub(super) struct AnnouncedView {
+    pub source: Cell,
+    pub key: Cell,
+    pub value: String,
+    pub last: When,
 }
 
 #[derive(Template)]
 #[template(path = "device.html")]
 pub(super) struct DevicePage {
-    pub lang_code: &'static str,
-    pub lang_query: &'static str,
-    pub l: &'static Labels,
+    pub c: Ctx,
     pub id: i64,
     pub ip: String,
-    pub identity: Vec<(&'static str, String)>,
-    /// (kind: ip/mac, value, first seen, last seen, active)
-    pub held: Vec<(&'static str, String, String, String, bool)>,
+    pub identity: Vec<KvRow>,
+    pub held: Vec<HeldView>,
     pub evidence: Vec<EvidenceView>,
     pub tables: Vec<TableView>,
-    /// (time, kind, other device, strength, facts)
-    pub identity_log: Vec<(String, String, String, String, String)>,
-    /// (kind, value, first seen, last seen)
-    pub keys: Vec<(String, String, String, String)>,
-    /// (first seen, last seen, source, key, value)
-    pub history: Vec<(String, String, String, String, String)>,
-    /// What it announced: (source, key, value, last seen), newest first,
-    /// each fact once.
-    pub announced: Vec<(String, String, String, String)>,
+    pub identity_log: Vec<LogView>,
+    pub keys: Vec<KeyView>,
+    pub history: Vec<HistoryView>,
+    /// What it announced, newest first, each fact once.
+    pub announced: Vec<AnnouncedView>,
 }
 
-pub(super) struct EvidenceView {
-    pub field: String,
-    pub value: String,
-    pub rule: String,
-    /// ((shown name, raw OID or empty), value)
-    pub facts: Vec<((String, String), String)>,
-}
-
-pub(super) struct TableView {
-    pub title: &'static str,
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-    pub total: usize,
-}
-
-/// Any JSON scalar as display text; objects and arrays compactly.
-fn cell(v: &Value) -> String {
-    match v {
-        Value::String(s) => crate::text::printable(s),
-        Value::Null => String::new(),
-        other => crate::text::printable(&other.to_string()),
-    }
-}
-
-/// A fact's source: an OID shows as `MIB::object.index`.
-fn source_name(source: &str) -> (String, String) {
+/// A fact's source: an OID shows as `MIB::object.index` (the OID as the
+/// title), anything else as it is.
+fn source_name(source: &str) -> Cell {
     match crate::facts::Oid::parse(source) {
-        Ok(oid) => (crate::snmp::names::display(&oid), oid.to_string()),
-        Err(_) => (source.to_string(), String::new()),
+        Ok(_) => snmp_view::oid_cell(source),
+        Err(_) => Cell::code(source),
     }
 }
 
-fn table(title: &'static str, rows: Option<&Value>) -> Option<TableView> {
-    let rows = rows?.as_array()?;
-    let first = rows.first()?.as_object()?;
-    let columns: Vec<String> = first.keys().cloned().collect();
-    let shown = rows
-        .iter()
-        .take(MAX_ROWS)
-        .map(|r| {
-            columns
-                .iter()
-                .map(|c| r.get(c).map(cell).unwrap_or_default())
-                .collect()
-        })
-        .collect();
-    Some(TableView {
-        title,
-        columns,
-        rows: shown,
-        total: rows.len(),
-    })
+/// A fact's value: one that is an OID (a sysObjectID, a vendor type) as
+/// its MIB name with the OID as the title; anything else as it is.
+fn fact_value(v: &str) -> Cell {
+    let looks_like_oid = (v.starts_with("1.3.6.1.") || v.starts_with("1.0.8802."))
+        && crate::facts::Oid::parse(v).is_ok();
+    if looks_like_oid {
+        snmp_view::oid_cell(v)
+    } else {
+        Cell::data(v)
+    }
 }
 
-fn held(kind: &'static str, list: &[Held]) -> Vec<(&'static str, String, String, String, bool)> {
+/// A record key: `snmp:<OID>` as the subtree's MIB name, a known key by
+/// its catalogue name; the raw key as the title.
+fn record_key(l: &Labels, key: &str) -> Cell {
+    if let Some(oid) = key.strip_prefix("snmp:") {
+        return snmp_view::oid_cell(oid).with_title(key);
+    }
+    match l.fact_key.get(key) {
+        Some(name) => Cell::shown(name).with_title(key),
+        None => Cell::code(key),
+    }
+}
+
+/// The facts behind an identity decision (`serial 2011:1023...`), each
+/// kind by its name.
+fn decision_facts(l: &Labels, facts: &[String]) -> String {
+    facts
+        .iter()
+        .map(|f| {
+            let f = crate::text::printable(f);
+            match f.split_once(' ') {
+                Some((kind, value)) => {
+                    match l.key_kind.get(kind).or_else(|| l.fact_key.get(kind)) {
+                        Some(name) => format!("{name} {value}"),
+                        None => f,
+                    }
+                }
+                None => f,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn held(l: &Labels, kind: &str, list: &[Held]) -> Vec<HeldView> {
     list.iter()
-        .map(|h| {
-            (
-                kind,
-                crate::text::printable(&h.value),
-                h.first_seen.clone(),
-                h.last_seen.clone(),
-                h.active,
-            )
+        .map(|h| HeldView {
+            kind: kind.to_string(),
+            value: crate::text::printable(&h.value),
+            first: When::of(l, &h.first_seen),
+            last: When::of(l, &h.last_seen),
+            active: h.active,
+        })
+        .collect()
+}
+
+/// The identity table: the fingerprint, then the SNMP system group.
+fn identity_rows(l: &Labels, d: &DeviceDetail) -> Vec<KvRow> {
+    let r = &d.row;
+    let id = &r.identity;
+    let plain = |label: &str, v: Cell| KvRow {
+        label: label.to_string(),
+        title: "",
+        value: v,
+    };
+    let data = |v: String| Cell::data(&v);
+    let confidence = id
+        .get("confidence")
+        .and_then(Value::as_f64)
+        .filter(|c| c.is_finite() && (0.0..=1.0).contains(c))
+        .map(|c| Cell::shown(l.percent(format!("{:.0}", c * 100.0))))
+        .unwrap_or_default();
+    let first = When::of(l, &r.first_seen);
+    let last = When::of(l, &r.last_seen);
+    let mut rows = vec![
+        plain(&l.ip, Cell::code(&opt(&r.ip))),
+        plain(&l.mac, Cell::code(&opt(&r.mac))),
+        plain(&l.mac_vendor, data(opt(&r.mac_vendor))),
+        plain(&l.hostname, data(opt(&r.hostname))),
+        plain(&l.class, Cell::named(&l.class_name, &text(id, "class"))),
+        plain(&l.vendor, data(text(id, "vendor"))),
+        plain(&l.model, data(text(id, "model"))),
+        plain(&l.serial, Cell::code(&text(id, "serial"))),
+        plain(&l.os, data(text(id, "os"))),
+        plain(&l.firmware, data(text(id, "firmware"))),
+        plain(
+            &l.origin,
+            Cell::named(&l.origin_name, &text(id, "vendor_origin")),
+        ),
+        plain(&l.confidence, confidence),
+        plain(
+            &l.first_seen,
+            Cell::shown(first.shown).with_title(first.raw),
+        ),
+        plain(&l.last_seen, Cell::shown(last.shown).with_title(last.raw)),
+    ];
+    if let Some(s) = &d.snmp {
+        use crate::snmp::oids;
+        let text_row = |label: &str, k: &oids::Known, v: &Option<String>| KvRow {
+            label: label.to_string(),
+            title: k.name,
+            value: Cell::data(&opt(v)),
+        };
+        rows.push(text_row(&l.sys_name, &oids::SYS_NAME, &s.sys_name));
+        rows.push(text_row(&l.sys_descr, &oids::SYS_DESCR, &s.sys_descr));
+        rows.push(KvRow {
+            label: l.sys_object_id.clone(),
+            title: oids::SYS_OBJECT_ID.name,
+            value: s
+                .sys_object_id
+                .as_deref()
+                .map(snmp_view::oid_cell)
+                .unwrap_or_default(),
+        });
+        rows.push(text_row(
+            &l.sys_location,
+            &oids::SYS_LOCATION,
+            &s.sys_location,
+        ));
+        rows.push(text_row(&l.sys_contact, &oids::SYS_CONTACT, &s.sys_contact));
+        rows.push(KvRow {
+            label: l.sys_uptime.clone(),
+            title: oids::SYS_UPTIME.name,
+            value: Cell::shown(s.sys_uptime.map(|t| l.uptime(t)).unwrap_or_default()),
+        });
+        rows.push(KvRow {
+            label: l.memory.clone(),
+            title: oids::HR_MEMORY_SIZE.name,
+            value: Cell::shown(
+                s.memory_kib
+                    .map(|k| l.bytes(k.saturating_mul(1024)))
+                    .unwrap_or_default(),
+            ),
+        });
+        rows.push(plain(&l.snmp_version, Cell::code(&s.version)));
+        rows.push(plain(&l.snmp_credential, Cell::code(&s.credential)));
+    }
+    rows.retain(|r| !r.value.text.is_empty());
+    rows
+}
+
+fn evidence_rows(l: &Labels, id: &Value) -> Vec<EvidenceView> {
+    let Some(list) = id.get("evidence").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|e| {
+            let field = text(e, "field");
+            let value = text(e, "value");
+            let value = match field.as_str() {
+                "class" => l.class_name.of(&value).to_string(),
+                "vendor_origin" => l.origin_name.of(&value).to_string(),
+                _ => value,
+            };
+            EvidenceView {
+                field: Cell::named(&l.fingerprint_field, &field),
+                value,
+                rule: text(e, "rule"),
+                facts: e
+                    .get("facts")
+                    .and_then(Value::as_array)
+                    .map(|fs| {
+                        fs.iter()
+                            .map(|f| {
+                                (
+                                    source_name(&text(f, "source")),
+                                    fact_value(&text(f, "value")),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
         })
         .collect()
 }
 
 impl DevicePage {
-    pub fn build(
-        lang_code: &'static str,
-        lang_query: &'static str,
-        l: &'static Labels,
-        d: &DeviceDetail,
-    ) -> DevicePage {
+    pub fn build(c: Ctx, d: &DeviceDetail) -> DevicePage {
+        let l = c.l;
         let r = &d.row;
-        let id = &r.identity;
-        let snmp = d
-            .snmp
-            .as_ref()
-            .and_then(|s| serde_json::to_value(s).ok())
-            .unwrap_or(Value::Null);
-        let mut identity: Vec<(&'static str, String)> = vec![
-            (l.ip, opt(&r.ip)),
-            (l.mac, opt(&r.mac)),
-            (l.mac_vendor, opt(&r.mac_vendor)),
-            (l.hostname, opt(&r.hostname)),
-            (l.class, l.value(&text(id, "class")).to_string()),
-            (l.vendor, text(id, "vendor")),
-            (l.model, text(id, "model")),
-            (l.serial, text(id, "serial")),
-            (l.os, text(id, "os")),
-            (l.firmware, text(id, "firmware")),
-            (l.origin, l.value(&text(id, "vendor_origin")).to_string()),
-            (l.confidence, text(id, "confidence")),
-            (l.first_seen, r.first_seen.clone()),
-            (l.last_seen, r.last_seen.clone()),
-        ];
-        for key in [
-            "sys_name",
-            "sys_descr",
-            "sys_object_id",
-            "sys_location",
-            "sys_contact",
-            "version",
-            "credential",
-        ] {
-            let v = text(&snmp, key);
-            if !v.is_empty() {
-                let label: &'static str = match key {
-                    "sys_name" => "sysName",
-                    "sys_descr" => "sysDescr",
-                    "sys_object_id" => "sysObjectID",
-                    "sys_location" => "sysLocation",
-                    "sys_contact" => "sysContact",
-                    "version" => "SNMP",
-                    _ => "SNMP credential",
-                };
-                identity.push((label, v));
-            }
-        }
-        let evidence = id
-            .get("evidence")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .map(|e| EvidenceView {
-                        field: text(e, "field"),
-                        value: text(e, "value"),
-                        rule: text(e, "rule"),
-                        facts: e
-                            .get("facts")
-                            .and_then(Value::as_array)
-                            .map(|fs| {
-                                fs.iter()
-                                    .map(|f| (source_name(&text(f, "source")), text(f, "value")))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let tables = [
-            (l.interfaces, "interfaces"),
-            (l.entities, "entities"),
-            (l.neighbors, "neighbors"),
-            (l.arp_table, "arp"),
-            (l.fdb_table, "fdb"),
-            (l.software, "software"),
-        ]
-        .into_iter()
-        .filter_map(|(title, key)| table(title, snmp.get(key)))
-        .collect();
-        let mut all_held = held("IP", &r.addresses);
-        all_held.extend(held("MAC", &r.macs));
+        let mut all_held = held(l, &l.ip, &r.addresses);
+        all_held.extend(held(l, &l.mac, &r.macs));
         DevicePage {
-            lang_code,
-            lang_query,
-            l,
             id: r.id,
             ip: opt(&r.ip),
-            identity,
+            identity: identity_rows(l, d),
             held: all_held,
-            evidence,
-            tables,
+            evidence: evidence_rows(l, &r.identity),
+            tables: d
+                .snmp
+                .as_ref()
+                .map(|s| snmp_view::tables(s, l))
+                .unwrap_or_default(),
             identity_log: d
                 .identity_log
                 .iter()
-                .map(|e| {
-                    (
-                        e.time.clone(),
-                        l.value(&e.kind).to_string(),
-                        e.other_device.map(|o| o.to_string()).unwrap_or_default(),
-                        e.strength.clone(),
-                        crate::text::printable(&e.facts.join("; ")),
-                    )
+                .map(|e| LogView {
+                    time: When::of(l, &e.time),
+                    kind: Cell::named(&l.identity_event, &e.kind),
+                    other: e.other_device.map(|o| o.to_string()).unwrap_or_default(),
+                    strength: Cell::named(&l.strength, &e.strength),
+                    facts: decision_facts(l, &e.facts),
                 })
                 .collect(),
             keys: d
                 .keys
                 .iter()
-                .map(|(k, v, f, la)| (k.clone(), crate::text::printable(v), f.clone(), la.clone()))
+                .map(|(k, v, f, la)| KeyView {
+                    kind: Cell::named(&l.key_kind, k),
+                    value: crate::text::printable(v),
+                    first: When::of(l, f),
+                    last: When::of(l, la),
+                })
                 .collect(),
-            announced: announced_of(&d.history),
+            announced: announced_of(&d.history)
+                .into_iter()
+                .map(|(s, k, v, last)| AnnouncedView {
+                    source: Cell::named(&l.source, &s),
+                    key: record_key(l, &k),
+                    value: v,
+                    last: When::of(l, &last),
+                })
+                .collect(),
             history: d
                 .history
                 .iter()
                 .map(|(f, la, s, k, v)| {
-                    let shown = match v.parse::<usize>() {
-                        Ok(1) if k.starts_with("snmp:") => format!("1 {}", l.one_value),
-                        Ok(n) if k.starts_with("snmp:") => format!("{n} {}", l.many_values),
-                        _ => crate::text::printable(v),
+                    let value = match v.parse::<usize>() {
+                        Ok(n) if k.starts_with("snmp:") => Cell::shown(l.values(n)),
+                        _ => Cell::data(v),
                     };
-                    (f.clone(), la.clone(), s.clone(), k.clone(), shown)
+                    HistoryView {
+                        first: When::of(l, f),
+                        last: When::of(l, la),
+                        source: Cell::named(&l.source, s),
+                        key: record_key(l, k),
+                        value,
+                    }
                 })
                 .collect(),
+            c,
         }
     }
 }
