@@ -552,6 +552,14 @@ fn main() {
         office_lab(n);
         return;
     }
+    if let Some(pos) = args.iter().position(|a| a == "--reads") {
+        // Only the reads, on a copy of a database made before (it is
+        // migrated first, so give a copy).
+        let path = PathBuf::from(args.get(pos + 1).expect("--reads DATABASE"));
+        drop(Store::open(&path).expect("open and migrate"));
+        reads(&path);
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("pandian-store-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let path = dir.join("bench.db");
