@@ -269,6 +269,45 @@ fn reads(path: &Path) {
     time("subnet filter /24", &|| {
         let _ = store.devices(&q);
     });
+    // The API's filters (each reads an index; see read_plan_tests.rs).
+    type Set = fn(&mut DeviceQuery);
+    let filters: [(&str, Set); 7] = [
+        ("filter job", |q| {
+            let _ = q.set_job("default");
+        }),
+        ("filter finding=any", |q| {
+            let _ = q.set_finding("any");
+        }),
+        ("filter origin=foreign", |q| {
+            let _ = q.set_origin("foreign");
+        }),
+        ("filter vendor", |q| q.vendor = Some("cisco".into())),
+        ("filter class", |q| q.class = Some("switch".into())),
+        ("filter since, by last seen", |q| {
+            let _ = q.set_since("2026-01-01T00:00:00Z");
+            let _ = q.set_sort("-last_seen");
+        }),
+        ("page 11 of 100 (keyset)", |_| {}),
+    ];
+    for (label, set) in filters {
+        let mut q = DeviceQuery::default();
+        set(&mut q);
+        if label.starts_with("page 11") {
+            for _ in 0..10 {
+                q.after = store
+                    .devices(&q)
+                    .ok()
+                    .and_then(|p| p.ok())
+                    .and_then(|p| p.next);
+            }
+        }
+        time(label, &|| {
+            let _ = store.devices(&q);
+        });
+    }
+    time("metrics counts", &|| {
+        let _ = store.metric_counts();
+    });
     time("one SNMP device's page", &|| {
         let _ = store.device(101);
     });
@@ -511,6 +550,14 @@ fn main() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(200);
         office_lab(n);
+        return;
+    }
+    if let Some(pos) = args.iter().position(|a| a == "--reads") {
+        // Only the reads, on a copy of a database made before (it is
+        // migrated first, so give a copy).
+        let path = PathBuf::from(args.get(pos + 1).expect("--reads DATABASE"));
+        drop(Store::open(&path).expect("open and migrate"));
+        reads(&path);
         return;
     }
     let dir = std::env::temp_dir().join(format!("pandian-store-bench-{}", std::process::id()));

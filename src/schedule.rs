@@ -266,6 +266,14 @@ impl fmt::Display for Schedule {
 }
 
 impl Schedule {
+    /// The schedule as the config writes it (`15m`, `0 */2 * * 1-5`).
+    pub fn config_text(&self) -> String {
+        match self {
+            Schedule::Every(d) => format_duration(*d),
+            Schedule::Cron(c) => c.text.clone(),
+        }
+    }
+
     /// The usual gap between two starts (for a cron expression, the gap
     /// after its next start from `now`): what the default jitter is a tenth of.
     pub fn period(&self, now: NaiveDateTime) -> Duration {

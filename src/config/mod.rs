@@ -195,6 +195,10 @@ pub struct WebSection {
     /// other request to the HTTPS page (needs TLS).
     #[serde(default)]
     pub redirect_http: Option<Spanned<String>>,
+    /// Host names the page answers to besides its own addresses and
+    /// `localhost` (a request for any other `Host` is refused).
+    #[serde(default)]
+    pub hosts: Vec<Spanned<String>>,
 }
 
 /// One `[[web.users]]` entry.
@@ -279,6 +283,7 @@ impl Default for WebSection {
             tls_cert: None,
             tls_key: None,
             redirect_http: None,
+            hosts: Vec::new(),
         }
     }
 }

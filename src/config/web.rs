@@ -21,6 +21,9 @@ pub struct WebSettings {
     pub tls: Option<TlsFiles>,
     /// Where the plain-HTTP redirect listens.
     pub redirect_http: Option<SocketAddr>,
+    /// Host names the page answers to besides its own addresses and
+    /// `localhost`, lower case.
+    pub hosts: Vec<String>,
 }
 
 impl WebSettings {
@@ -189,11 +192,34 @@ pub(super) fn validate_web(
             Some(addr)
         }
     };
+    let mut hosts: Vec<String> = Vec::with_capacity(section.hosts.len());
+    for h in &section.hosts {
+        let name = h
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if !is_host_name(&name) {
+            return Err(invalid(
+                line(h.span()),
+                "web.hosts",
+                format!(
+                    "`{}` is not a host name; list names such as \"pandian.example.com\" \
+                     (no scheme, port or path; the server's own addresses need no entry)",
+                    h.get_ref().chars().take(80).collect::<String>()
+                ),
+            ));
+        }
+        if !hosts.contains(&name) {
+            hosts.push(name);
+        }
+    }
     let web = WebSettings {
         users,
         token_file,
         tls,
         redirect_http,
+        hosts,
     };
     if !web.auth_enabled() && !listen.ip().is_loopback() {
         return Err(invalid(
@@ -207,6 +233,19 @@ pub(super) fn validate_web(
         ));
     }
     Ok(web)
+}
+
+/// Whether `name` is a DNS host name: dot-separated labels of letters,
+/// digits and inner hyphens, at most 253 characters, not an address.
+fn is_host_name(name: &str) -> bool {
+    (1..=253).contains(&name.len())
+        && name.parse::<std::net::IpAddr>().is_err()
+        && name.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
 }
 
 /// Whether `s` is an Argon2 PHC string with the parts a verifier needs.

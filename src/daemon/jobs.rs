@@ -10,6 +10,7 @@ use crate::pipeline::{self, Recorder, RunPlan};
 use crate::schedule;
 use crate::snmp::{Collector, CollectorOptions};
 use crate::store::writer::Handle;
+use crate::web::api::jobs::JobBoard;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub async fn supervise(
     config_path: &Path,
     writer: Handle,
     des_salt: Option<async_snmp::DesSaltState>,
+    board: JobBoard,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tasks: HashMap<String, Task> = HashMap::new();
@@ -87,8 +89,13 @@ pub async fn supervise(
                 None => {
                     let (spec_tx, spec_rx) = watch::channel(spec);
                     let (stop_tx, stop_rx) = watch::channel(false);
-                    let handle =
-                        tokio::spawn(job_loop(spec_rx, writer.clone(), des_salt.clone(), stop_rx));
+                    let handle = tokio::spawn(job_loop(
+                        spec_rx,
+                        writer.clone(),
+                        des_salt.clone(),
+                        board.clone(),
+                        stop_rx,
+                    ));
                     tracing::info!(job = %job.name, schedule = %job.schedule, targets = %crate::scan::describe(&job.targets), "job scheduled");
                     tasks.insert(
                         job.name.clone(),
@@ -164,6 +171,7 @@ async fn job_loop(
     mut spec: watch::Receiver<Spec>,
     writer: Handle,
     des_salt: Option<async_snmp::DesSaltState>,
+    board: JobBoard,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut last_start: Option<tokio::time::Instant> = None;
@@ -175,6 +183,7 @@ async fn job_loop(
         let wait = job.schedule.wait(now, last_start.map(|t| t.elapsed()))
             + schedule::jitter_delay(job.jitter_at(now), draw(&job.name, round));
         tracing::debug!(job = %job.name, wait_s = wait.as_secs(), "next run");
+        board.planned(&job.name, std::time::SystemTime::now().checked_add(wait));
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             _ = stop.wait_for(|v| *v) => return,
@@ -186,6 +195,7 @@ async fn job_loop(
             }
         }
         last_start = Some(tokio::time::Instant::now());
+        board.planned(&job.name, None);
         let wanted = collector_options(job, shared, des_salt.clone());
         let fits = collector.as_ref().is_some_and(|c| {
             let o = c.options();

@@ -173,6 +173,9 @@ pub async fn run(
         settings.scans_anything(),
         config_path.display().to_string(),
     );
+    state.jobs().configure(&settings.jobs);
+    let board = state.jobs().clone();
+    let hosts = web::guard::Hosts::new(&settings.web.hosts);
     let scheme = if tls.is_some() { "https" } else { "http" };
     // The redirect listener takes a quarter of the connection budget.
     let mut page_limits = limits;
@@ -189,12 +192,13 @@ pub async fn run(
         spawn_redirect(
             r,
             state.clone(),
+            hosts.clone(),
             settings.listen.port(),
             redirect_limits,
             stop.clone(),
         )?;
     }
-    let app = web::auth::protect(web::app(state.clone()), auth);
+    let app = web::guard::guard(web::auth::protect(web::app(state.clone()), auth), hosts);
     let mut web_stop = stop.clone();
     let shutdown = async move { web_stop.wait().await };
     let web = match tls {
@@ -262,6 +266,7 @@ pub async fn run(
         config_path,
         handle,
         Some(des_salt),
+        board,
         stop.receiver(),
     )
     .await;
@@ -298,6 +303,7 @@ pub async fn run(
 fn spawn_redirect(
     listener: std::net::TcpListener,
     state: AppState,
+    hosts: web::guard::Hosts,
     https_port: u16,
     limits: web::serve::Limits,
     mut stop: Stop,
@@ -315,7 +321,7 @@ fn spawn_redirect(
     tokio::spawn(web::serve::serve(
         listener,
         web::serve::Plain,
-        web::redirect::app(state, https_port),
+        web::guard::guard(web::redirect::app(state, https_port), hosts),
         limits,
         async move { stop.wait().await },
     ));
@@ -354,6 +360,7 @@ async fn reload_on_request(
                     "config reloaded; each job takes it from its next run"
                 );
                 state.set_configured(r.settings.scans_anything());
+                state.jobs().configure(&r.settings.jobs);
                 if let Some(file) = r.settings.assets.file.clone() {
                     assets::reimport(&writer, file).await;
                 }

@@ -67,7 +67,7 @@ pub fn merge(mut new: Settings, running: &Settings, path: &Path) -> (Settings, V
     // password hashes are not for the log.
     if web_identity(&running.web) != web_identity(&new.web) {
         notes.push(format!(
-            "{}: `[web]` (users, token_file, tls_cert, tls_key or redirect_http) changed; that needs a restart, so the running ones stay in use until then",
+            "{}: `[web]` (users, token_file, tls_cert, tls_key, redirect_http or hosts) changed; that needs a restart, so the running ones stay in use until then",
             path.display()
         ));
     }
@@ -95,10 +95,11 @@ fn web_identity(w: &config::WebSettings) -> String {
         .map(|u| format!("{}:{}", u.name, u.password_hash))
         .collect();
     format!(
-        "{users:?} {:?} {:?} {:?}",
+        "{users:?} {:?} {:?} {:?} {:?}",
         w.token_file.as_ref().map(|t| &t.value),
         w.tls.as_ref().map(|t| (&t.cert.value, &t.key.value)),
-        w.redirect_http
+        w.redirect_http,
+        w.hosts
     )
 }
 

@@ -830,6 +830,24 @@ impl Recorder<'_> {
         }
     }
 
+    /// Keep what the run itself counted (packets sent, probes that failed
+    /// or could not run) with its record, for the API and `/metrics`. A
+    /// store that refuses is logged; the run goes on.
+    async fn note_counts(&mut self, run: i64, outcome: &Outcome) {
+        for (key, value) in [
+            ("packets", outcome.packets),
+            ("probe_errors", outcome.warnings.len() as u64),
+        ] {
+            let r = match self {
+                Recorder::Direct(s, _, _) => s.set_run_param(run, key, &value.to_string()),
+                Recorder::Writer(h) => h.set_run_param(run, key, value.to_string()).await,
+            };
+            if let Err(e) = r {
+                tracing::warn!(error = %e, key, "could not record the run's counts");
+            }
+        }
+    }
+
     async fn abandon(&mut self, run: i64, status: &str, error: String) {
         let at = crate::timefmt::system(SystemTime::now());
         let r = match self {
@@ -954,6 +972,7 @@ pub async fn execute(
     for w in &outcome.warnings {
         tracing::warn!("{w}");
     }
+    recorder.note_counts(run_id, &outcome).await;
     if outcome.interrupted {
         recorder
             .abandon(

@@ -21,6 +21,7 @@ pub mod derive;
 pub mod evidence;
 pub mod findings;
 mod legacy;
+pub mod metrics;
 pub mod origin;
 pub mod pool;
 pub mod read;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_snmp", include_str!("migrations/0002_snmp.sql")),
     ("0003_spine", include_str!("migrations/0003_spine.sql")),
     ("0004_audit", include_str!("migrations/0004_audit.sql")),
+    ("0005_api", include_str!("migrations/0005_api.sql")),
 ];
 
 /// `PRAGMA application_id` of a Pandian database ("PAND"). Files written

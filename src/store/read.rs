@@ -40,6 +40,10 @@ pub struct ScanRow {
     pub snmp_ok: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Packets its probes sent (recorded from schema version 5 on).
+    pub packets: Option<i64>,
+    /// Probes that failed or could not run (recorded from schema version 5 on).
+    pub probe_errors: Option<i64>,
 }
 
 /// Counts for the overview.
@@ -246,6 +250,15 @@ pub enum QueryError {
     /// An origin that is not domestic, foreign or unknown.
     #[error("origin `{0}` is not one of domestic, foreign, unknown")]
     Origin(String),
+    /// A time that is not `YYYY-MM-DDTHH:MM:SSZ`.
+    #[error("since `{0}` is not a UTC time such as 2026-01-31T08:00:00Z")]
+    Since(String),
+    /// A finding kind that does not exist.
+    #[error("finding `{0}` is not `any` or a finding kind (see /api/v1/findings)")]
+    Finding(String),
+    /// A job name no job could have.
+    #[error("job `{0}` is not a job name (letters, digits, -, _, .)")]
+    Job(String),
 }
 
 /// A device list query (the API's and the page's parameters).
@@ -269,6 +282,12 @@ pub struct DeviceQuery {
     pub origin: Option<String>,
     /// Devices with an address in this block.
     pub subnet: Option<IpNetwork>,
+    /// Devices a run of this job saw.
+    pub job: Option<String>,
+    /// Devices with an open finding of this kind (`any`: of any kind).
+    pub finding: Option<String>,
+    /// Devices last seen at or after this time (RFC 3339, as stored).
+    pub since: Option<String>,
 }
 
 impl Default for DeviceQuery {
@@ -283,6 +302,9 @@ impl Default for DeviceQuery {
             vendor: None,
             origin: None,
             subnet: None,
+            job: None,
+            finding: None,
+            since: None,
         }
     }
 }
@@ -315,6 +337,44 @@ impl DeviceQuery {
                 .map_err(|_| QueryError::Subnet(text.chars().take(60).collect()))?,
         );
         Ok(())
+    }
+
+    /// Parse `since` (`2026-01-31T08:00:00Z`).
+    pub fn set_since(&mut self, text: &str) -> Result<(), QueryError> {
+        let secs = crate::timefmt::parse(text)
+            .ok_or_else(|| QueryError::Since(text.chars().take(40).collect()))?;
+        self.since = Some(crate::timefmt::rfc3339(secs));
+        Ok(())
+    }
+
+    /// Parse `finding` (a kind of [`crate::audit::KINDS`], or `any`).
+    pub fn set_finding(&mut self, text: &str) -> Result<(), QueryError> {
+        if text != "any" && !crate::audit::KINDS.contains(&text) {
+            return Err(QueryError::Finding(text.chars().take(40).collect()));
+        }
+        self.finding = Some(text.to_string());
+        Ok(())
+    }
+
+    /// Parse `job`.
+    pub fn set_job(&mut self, text: &str) -> Result<(), QueryError> {
+        if !crate::job::valid_name(text) {
+            return Err(QueryError::Job(text.chars().take(40).collect()));
+        }
+        self.job = Some(text.to_string());
+        Ok(())
+    }
+
+    /// Whether any filter (not paging or sorting) is set.
+    pub fn filtered(&self) -> bool {
+        self.q.is_some()
+            || self.class.is_some()
+            || self.vendor.is_some()
+            || self.origin.is_some()
+            || self.subnet.is_some()
+            || self.job.is_some()
+            || self.finding.is_some()
+            || self.since.is_some()
     }
 
     /// Parse `origin`.
@@ -400,7 +460,7 @@ fn decode_cursor(text: &str) -> Result<(Sql, i64), QueryError> {
 }
 
 /// Columns: id, started_at, finished_at, targets, addresses, hosts_up,
-/// snmp_ok, status, error, job, devices, excluded.
+/// snmp_ok, status, error, job, devices, excluded, packets, probe_errors.
 fn scan_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanRow> {
     Ok(ScanRow {
         id: r.get(0)?,
@@ -415,10 +475,13 @@ fn scan_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanRow> {
         job: r.get(9)?,
         devices: r.get(10)?,
         excluded: r.get(11)?,
+        packets: r.get(12)?,
+        probe_errors: r.get(13)?,
     })
 }
 
-const SCAN_COLUMNS: &str = "SELECT id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status, error, job, devices, excluded FROM scans";
+const SCAN_COLUMNS: &str = "SELECT id, started_at, finished_at, targets, addresses, hosts_up, snmp_ok, status, error, job, devices, excluded,
+    CAST(json_extract(params, '$.packets') AS INTEGER), CAST(json_extract(params, '$.probe_errors') AS INTEGER) FROM scans";
 
 const DEVICE_COLUMNS: &str = "d.id, d.ip, d.mac, d.mac_vendor, d.mac_randomized, d.seen_by, d.seen_via, d.hostname,
     d.snmp_version, d.snmp_credential, d.sys_descr, d.sys_object_id, d.sys_name, d.sys_contact, d.sys_location,
@@ -509,90 +572,10 @@ impl Store {
         &self,
         q: &DeviceQuery,
     ) -> Result<Result<Page<DeviceRow>, QueryError>, StoreError> {
-        let col = q.sort.column();
-        let mut sql = format!(
-            "SELECT {DEVICE_COLUMNS}, d.{col} FROM devices d LEFT JOIN fingerprints f ON f.device_id = d.id WHERE d.merged_into IS NULL"
-        );
-        let mut args: Vec<Sql> = Vec::new();
-        if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let escaped: String = text
-                .to_lowercase()
-                .chars()
-                .take(200)
-                .flat_map(|c| match c {
-                    '%' | '_' | '\\' => vec!['\\', c],
-                    c => vec![c],
-                })
-                .collect();
-            sql.push_str(" AND d.search LIKE ? ESCAPE '\\'");
-            args.push(Sql::Text(format!("%{escaped}%")));
-        }
-        if let Some(c) = &q.class {
-            if c == "unknown" {
-                sql.push_str(" AND d.class IS NULL");
-            } else {
-                sql.push_str(" AND d.class = ?");
-                args.push(Sql::Text(c.clone()));
-            }
-        }
-        if let Some(v) = &q.vendor {
-            sql.push_str(" AND lower(d.vendor) = lower(?)");
-            args.push(Sql::Text(v.clone()));
-        }
-        if let Some(o) = &q.origin {
-            if o == "unknown" {
-                sql.push_str(" AND d.vendor_origin IS NULL");
-            } else {
-                sql.push_str(" AND d.vendor_origin = ?");
-                args.push(Sql::Text(o.clone()));
-            }
-        }
-        if let Some(net) = &q.subnet {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM device_addresses a WHERE a.device_id = d.id AND a.ip_key BETWEEN ? AND ?)",
-            );
-            args.push(Sql::Blob(ip_key(net.network())));
-            args.push(Sql::Blob(ip_key(net.broadcast())));
-        }
-        let (op, dir) = if q.descending {
-            ("<", "DESC")
-        } else {
-            (">", "ASC")
+        let (sql, args, limit) = match device_select(q) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
         };
-        if let Some(c) = &q.after {
-            let (value, id) = match decode_cursor(c) {
-                Ok(x) => x,
-                Err(e) => return Ok(Err(e)),
-            };
-            // NULLs sort first ascending: (NULL, id) then values.
-            match value {
-                Sql::Null if !q.descending => {
-                    let _ = write!(sql, " AND (d.{col} IS NOT NULL OR d.id {op} ?)");
-                    args.push(Sql::Integer(id));
-                }
-                Sql::Null => {
-                    let _ = write!(sql, " AND d.{col} IS NULL AND d.id {op} ?");
-                    args.push(Sql::Integer(id));
-                }
-                v if !q.descending => {
-                    let _ = write!(sql, " AND (d.{col} > ? OR (d.{col} = ? AND d.id > ?))");
-                    args.extend([v.clone(), v, Sql::Integer(id)]);
-                }
-                v => {
-                    let _ = write!(
-                        sql,
-                        " AND (d.{col} < ? OR d.{col} IS NULL OR (d.{col} = ? AND d.id < ?))"
-                    );
-                    args.extend([v.clone(), v, Sql::Integer(id)]);
-                }
-            }
-        }
-        let limit = q.limit.clamp(1, 1000);
-        let _ = write!(
-            sql,
-            " ORDER BY d.{col} {dir}, d.id {dir} LIMIT {}",
-            limit + 1
-        );
         let conn = self.connection();
         let mut stmt = conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
@@ -613,6 +596,153 @@ impl Store {
         Ok(Ok(Page { items: out, next }))
     }
 
+    /// SQLite's plan for the device list `q` asks for (`EXPLAIN QUERY
+    /// PLAN`, one line per step): what the tests and benches check.
+    pub fn device_plan(
+        &self,
+        q: &DeviceQuery,
+    ) -> Result<Result<Vec<String>, QueryError>, StoreError> {
+        let (sql, args, _) = match device_select(q) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.plan(&sql, &args).map(Ok)
+    }
+
+    /// `EXPLAIN QUERY PLAN` of `sql` with `args`, one line per step.
+    pub(crate) fn plan(&self, sql: &str, args: &[Sql]) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+/// The device list query `q` asks for: SQL, its arguments and the page
+/// size (the query asks one row more, to tell whether a next page exists).
+/// Each page walks the partial index of its sort key (schema version 5
+/// keeps `devices_merged` from offering itself for `merged_into IS NULL`).
+fn device_select(q: &DeviceQuery) -> Result<(String, Vec<Sql>, u32), QueryError> {
+    let col = q.sort.column();
+    let mut sql = format!(
+        "SELECT {DEVICE_COLUMNS}, d.{col} FROM devices d LEFT JOIN fingerprints f ON f.device_id = d.id WHERE d.merged_into IS NULL"
+    );
+    let mut args: Vec<Sql> = Vec::new();
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .take(200)
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        sql.push_str(" AND d.search LIKE ? ESCAPE '\\'");
+        args.push(Sql::Text(format!("%{escaped}%")));
+    }
+    if let Some(c) = &q.class {
+        if c == "unknown" {
+            sql.push_str(" AND d.class IS NULL");
+        } else {
+            sql.push_str(" AND d.class = ?");
+            args.push(Sql::Text(c.clone()));
+        }
+    }
+    if let Some(v) = &q.vendor {
+        // NOCASE folds ASCII case as lower() does, and can use its index.
+        sql.push_str(" AND d.vendor = ? COLLATE NOCASE");
+        args.push(Sql::Text(v.clone()));
+    }
+    if let Some(o) = &q.origin {
+        if o == "unknown" {
+            sql.push_str(" AND d.vendor_origin IS NULL");
+        } else {
+            sql.push_str(" AND d.vendor_origin = ?");
+            args.push(Sql::Text(o.clone()));
+        }
+    }
+    if let Some(net) = &q.subnet {
+        sql.push_str(
+                " AND d.id IN (SELECT a.device_id FROM device_addresses a WHERE a.ip_key BETWEEN ? AND ?)",
+            );
+        args.push(Sql::Blob(ip_key(net.network())));
+        args.push(Sql::Blob(ip_key(net.broadcast())));
+    }
+    if let Some(job) = &q.job {
+        // A subject's observations by the job, while it was this device;
+        // CROSS JOIN keeps the device's few subjects outside (SQLite would
+        // otherwise walk every observation of the job for each device).
+        sql.push_str(
+                " AND EXISTS (SELECT 1 FROM device_subjects ds CROSS JOIN observations o
+                    ON o.subject_id = ds.subject_id AND o.job_id = (SELECT j.id FROM jobs j WHERE j.name = ?)
+                    AND o.first_run <= ds.last_run AND o.last_run >= ds.first_run
+                  WHERE ds.device_id = d.id)",
+            );
+        args.push(Sql::Text(job.clone()));
+    }
+    // A device's own few findings (`+` keeps SQLite from walking every
+    // open finding of the kind for each device instead).
+    match q.finding.as_deref() {
+        None => {}
+        Some("any") => sql.push_str(
+            " AND EXISTS (SELECT 1 FROM findings fi WHERE fi.device_id = d.id AND +fi.state = 'open')",
+        ),
+        Some(kind) => {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM findings fi WHERE fi.device_id = d.id AND +fi.state = 'open' AND +fi.kind = ?)",
+            );
+            args.push(Sql::Text(kind.to_string()));
+        }
+    }
+    if let Some(since) = &q.since {
+        sql.push_str(" AND d.last_seen >= ?");
+        args.push(Sql::Text(since.clone()));
+    }
+    let (op, dir) = if q.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(c) = &q.after {
+        let (value, id) = decode_cursor(c)?;
+        // NULLs sort first ascending: (NULL, id) then values.
+        match value {
+            Sql::Null if !q.descending => {
+                let _ = write!(sql, " AND (d.{col} IS NOT NULL OR d.id {op} ?)");
+                args.push(Sql::Integer(id));
+            }
+            Sql::Null => {
+                let _ = write!(sql, " AND d.{col} IS NULL AND d.id {op} ?");
+                args.push(Sql::Integer(id));
+            }
+            v if !q.descending => {
+                let _ = write!(sql, " AND (d.{col} > ? OR (d.{col} = ? AND d.id > ?))");
+                args.extend([v.clone(), v, Sql::Integer(id)]);
+            }
+            v => {
+                let _ = write!(
+                    sql,
+                    " AND (d.{col} < ? OR d.{col} IS NULL OR (d.{col} = ? AND d.id < ?))"
+                );
+                args.extend([v.clone(), v, Sql::Integer(id)]);
+            }
+        }
+    }
+    let limit = q.limit.clamp(1, 1000);
+    let _ = write!(
+        sql,
+        " ORDER BY d.{col} {dir}, d.id {dir} LIMIT {}",
+        limit + 1
+    );
+    Ok((sql, args, limit))
+}
+
+impl Store {
     /// Addresses and MACs for a page of devices (two queries for the page).
     fn fill_held(&self, rows: &mut [DeviceRow]) -> Result<(), StoreError> {
         if rows.is_empty() {
@@ -830,18 +960,21 @@ impl Store {
 
     /// A page of runs, newest first.
     pub fn scans(&self, limit: u32, after: Option<i64>) -> Result<Page<ScanRow>, StoreError> {
+        self.scans_of(None, limit, after)
+    }
+
+    /// A page of runs, newest first; only job `job`'s when given.
+    pub fn scans_of(
+        &self,
+        job: Option<&str>,
+        limit: u32,
+        after: Option<i64>,
+    ) -> Result<Page<ScanRow>, StoreError> {
         let limit = limit.clamp(1, 1000);
-        let mut stmt = self
-            .connection()
-            .prepare(&format!(
-                "{SCAN_COLUMNS} WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
-            ))
-            .map_err(|e| self.err(e))?;
+        let (sql, args) = scan_select(job, limit, after);
+        let mut stmt = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(
-                rusqlite::params![after.unwrap_or(i64::MAX), limit + 1],
-                scan_from_row,
-            )
+            .query_map(params_from_iter(args.iter()), scan_from_row)
             .map_err(|e| self.err(e))?;
         let mut items: Vec<ScanRow> = rows
             .collect::<Result<Vec<_>, _>>()
@@ -855,3 +988,43 @@ impl Store {
         Ok(Page { items, next })
     }
 }
+
+/// A page of runs (newest first, `job`'s only when given): SQL and arguments.
+fn scan_select(job: Option<&str>, limit: u32, after: Option<i64>) -> (String, Vec<Sql>) {
+    let mut args = vec![Sql::Integer(after.unwrap_or(i64::MAX))];
+    let mut sql = format!("{SCAN_COLUMNS} WHERE id < ?");
+    if let Some(j) = job {
+        sql.push_str(" AND job = ?");
+        args.push(Sql::Text(j.to_string()));
+    }
+    sql.push_str(" ORDER BY id DESC LIMIT ?");
+    args.push(Sql::Integer(i64::from(limit) + 1));
+    (sql, args)
+}
+
+impl Store {
+    /// The plan of [`Store::scans_of`] (see [`Store::device_plan`]).
+    pub fn scan_plan(&self, job: Option<&str>) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = scan_select(job, 100, None);
+        self.plan(&sql, &args)
+    }
+
+    /// The latest run of `job`, and its latest run that finished.
+    pub fn last_runs(&self, job: &str) -> Result<(Option<ScanRow>, Option<ScanRow>), StoreError> {
+        let one = |extra: &str| {
+            self.connection()
+                .query_row(
+                    &format!("{SCAN_COLUMNS} WHERE job = ?1{extra} ORDER BY id DESC LIMIT 1"),
+                    [job],
+                    scan_from_row,
+                )
+                .optional()
+                .map_err(|e| self.err(e))
+        };
+        Ok((one("")?, one(" AND status = 'done'")?))
+    }
+}
+
+#[cfg(test)]
+#[path = "read_plan_tests.rs"]
+mod plan_tests;

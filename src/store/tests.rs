@@ -190,7 +190,7 @@ fn store_migrates_new_file_and_reopens() {
     assert_eq!(s.version().unwrap(), schema_version());
     drop(s);
     let s = Store::open(&path).unwrap();
-    assert_eq!(s.version().unwrap(), 4);
+    assert_eq!(s.version().unwrap(), schema_version());
     let mode: String = s
         .connection()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -726,7 +726,7 @@ fn store_upgrades_v1_and_v2_files_in_place() {
         let path = temp_db(&format!("legacy{version}"));
         legacy_db(&path, version);
         let mut s = Store::open(&path).unwrap();
-        assert_eq!(s.version().unwrap(), 4);
+        assert_eq!(s.version().unwrap(), schema_version());
         // Nothing lost: the old tables stay, renamed, with every row.
         assert_eq!(count(&s, "SELECT COUNT(*) FROM legacy_observations"), 19);
         assert_eq!(count(&s, "SELECT COUNT(*) FROM legacy_devices"), 2);

@@ -42,6 +42,7 @@ enum Cmd {
     Record(i64, Vec<Seen>, Reply<()>),
     Finish(i64, RunEnd, Reply<Applied>),
     Abandon(i64, String, String, String, Reply<()>),
+    Param(i64, &'static str, String, Reply<()>),
     Preferred(Reply<HashMap<IpAddr, String>>),
     Prune(String, Reply<usize>),
     Policy(std::sync::Arc<crate::audit::Policy>, Reply<()>),
@@ -132,6 +133,9 @@ impl Writer {
                         Cmd::Abandon(run, at, status, error, reply) => {
                             let _ = reply
                                 .send(store.end_run_without_results(run, &at, &status, &error));
+                        }
+                        Cmd::Param(run, key, value, reply) => {
+                            let _ = reply.send(store.set_run_param(run, key, &value));
                         }
                         Cmd::Preferred(reply) => {
                             let _ = reply.send(store.preferred_credentials());
@@ -224,6 +228,16 @@ impl Handle {
     ) -> Result<(), StoreError> {
         let status = status.to_string();
         self.ask(|r| Cmd::Abandon(run, at, status, error, r)).await
+    }
+
+    /// [`Store::set_run_param`]: `value` is JSON.
+    pub async fn set_run_param(
+        &self,
+        run: i64,
+        key: &'static str,
+        value: String,
+    ) -> Result<(), StoreError> {
+        self.ask(|r| Cmd::Param(run, key, value, r)).await
     }
 
     /// [`Store::preferred_credentials`].

@@ -9,16 +9,23 @@
 //! `/healthz` wait.
 //!
 //! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
-//! `GET /devices/{id}`, `GET /api/v1/devices`, `GET /api/v1/devices/{id}`,
-//! `GET /api/v1/scans`, `GET /api/v1/findings`, `GET /api/v1/assets`, `GET /healthz`; the reports ([`report`]):
-//! `GET /api/v1/report/origin` (`.csv`, `.xlsx`) and
-//! `GET /api/v1/report/evidence.zip?date=YYYY-MM-DD`. Who may read them ([`auth`]), HTTPS
-//! ([`tls`]) and the plain-HTTP redirect ([`redirect`]) wrap this router.
+//! `GET /devices/{id}`, `GET /api/v1/devices/{id}`, `GET /api/v1/assets`,
+//! `GET /healthz`; the lists, jobs, exports, `/metrics` and
+//! `/api/v1/openapi.json` ([`api`]), which describes every API path; the
+//! reports ([`report`]): `GET /api/v1/report/origin` (`.csv`, `.xlsx`) and
+//! `GET /api/v1/report/evidence.zip?date=YYYY-MM-DD`. Who may read them
+//! ([`auth`]), which methods and Host names are answered ([`guard`]),
+//! HTTPS ([`tls`]) and the plain-HTTP redirect ([`redirect`]) wrap this
+//! router.
 
+pub mod api;
 mod assets;
 pub mod auth;
 mod findings_page;
+pub mod guard;
 pub mod i18n;
+pub mod metrics;
+pub mod openapi;
 pub mod redirect;
 pub mod report;
 pub mod serve;
@@ -63,6 +70,8 @@ struct Inner {
     health: Arc<Semaphore>,
     configured: AtomicBool,
     config_path: String,
+    /// The configured jobs and their planned starts (`/api/v1/jobs`).
+    jobs: api::jobs::JobBoard,
 }
 
 impl AppState {
@@ -77,6 +86,7 @@ impl AppState {
                 health: Arc::new(Semaphore::new(HEALTH_READERS)),
                 configured: AtomicBool::new(configured),
                 config_path,
+                jobs: api::jobs::JobBoard::default(),
             }),
         }
     }
@@ -84,6 +94,11 @@ impl AppState {
     /// Whether any subnets are configured now (a reloaded config may change it).
     pub fn set_configured(&self, configured: bool) {
         self.inner.configured.store(configured, Ordering::Relaxed);
+    }
+
+    /// The configured jobs and their planned starts, which the daemon keeps.
+    pub fn jobs(&self) -> &api::jobs::JobBoard {
+        &self.inner.jobs
     }
 
     /// Run `f` on a read-only store of its own, on a blocking thread, once
@@ -163,14 +178,12 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/devices/{id}", get(device_page))
-        .route("/api/v1/devices", get(api_devices))
         .route("/api/v1/devices/{id}", get(api_device))
-        .route("/api/v1/scans", get(api_scans))
-        .route("/api/v1/findings", get(api_findings))
         .route("/findings", get(findings_page::page))
         .route("/api/v1/assets", get(assets::api_assets))
         .route("/healthz", get(healthz))
         .merge(report::routes())
+        .merge(api::routes())
         .fallback(no_such_page)
         .with_state(state)
 }
@@ -317,6 +330,15 @@ impl Params {
         }
         if let Some(s) = self.get("subnet") {
             q.set_subnet(s)?;
+        }
+        if let Some(j) = self.get("job") {
+            q.set_job(j)?;
+        }
+        if let Some(f) = self.get("finding") {
+            q.set_finding(f)?;
+        }
+        if let Some(t) = self.get("since") {
+            q.set_since(t)?;
         }
         Ok(q)
     }
@@ -469,50 +491,6 @@ async fn device_page(
     Ok(Html(html).into_response())
 }
 
-async fn api_devices(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(raw.as_deref());
-    let query = params
-        .device_query()
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let page = state
-        .with_store(move |s| s.devices(&query))
-        .await?
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let items: Vec<serde_json::Value> = page.items.iter().map(|d| d.to_json()).collect();
-    Ok(Json(serde_json::json!({ "items": items, "next": page.next })).into_response())
-}
-
-async fn api_findings(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(raw.as_deref());
-    let query = crate::store::findings::FindingQuery {
-        limit: params
-            .get("limit")
-            .map_or(100, |l| l.parse::<u32>().unwrap_or(100).clamp(1, 1000)),
-        after: params.get("after").map(str::to_string),
-        kind: params.get("kind").map(str::to_string),
-        state: params.get("state").map(str::to_string),
-        severity: params.get("severity").map(str::to_string),
-        device: match params.get("device") {
-            None => None,
-            Some(d) => Some(
-                device_id(d)
-                    .ok_or_else(|| AppError::BadRequest(format!("device `{d}` is not an id")))?,
-            ),
-        },
-    };
-    query
-        .validate()
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let page = state.with_store(move |s| s.findings(&query)).await?;
-    Ok(Json(serde_json::json!({ "items": page.items, "next": page.next })).into_response())
-}
-
 async fn api_device(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -567,29 +545,6 @@ async fn api_device(
         );
     }
     Ok(Json(v).into_response())
-}
-
-async fn api_scans(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(raw.as_deref());
-    let limit = params
-        .get("limit")
-        .and_then(|l| l.parse::<u32>().ok())
-        .unwrap_or(100);
-    let after = match params.get("after") {
-        Some(a) => Some(
-            a.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(QueryError::Cursor.to_string()))?,
-        ),
-        None => None,
-    };
-    let mut page = state.with_store(move |s| s.scans(limit, after)).await?;
-    for scan in &mut page.items {
-        redact(scan, state.inner.pool.path());
-    }
-    Ok(Json(serde_json::json!({ "items": page.items, "next": page.next })).into_response())
 }
 
 /// `{"status":"ok"}` when the database is readable; open to everyone, so it

@@ -61,7 +61,7 @@ fn redirect(headers: &HeaderMap, uri: &Uri, https_port: u16) -> Response {
 
 /// The host part of a `Host` header when it is a DNS name, an IPv4 address
 /// or a bracketed IPv6 address (an optional `:port` is dropped).
-fn host_only(value: &str) -> Option<&str> {
+pub(super) fn host_only(value: &str) -> Option<&str> {
     if let Some(rest) = value.strip_prefix('[') {
         let (inner, after) = rest.split_once(']')?;
         let port_ok = after.is_empty()

@@ -31,7 +31,7 @@ fn now() -> String {
 }
 
 /// A download: its type, an attachment name, no sniffing, no caching.
-fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     (

@@ -55,6 +55,11 @@ pub const DRAIN: Duration = Duration::from_secs(5);
 /// The listen backlog: connections waiting here cost no descriptor.
 pub const BACKLOG: i32 = 1024;
 
+/// The address a request's connection was accepted on (a request
+/// extension [`serve`] adds): the guard checks `Host` against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalAddr(pub SocketAddr);
+
 /// The server's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -264,7 +269,8 @@ pub async fn serve<A: Accept>(
         }
         let (id, busy, kill) = conns.add();
         let guard = SlotGuard(conns.clone(), id);
-        let service = counted(app.clone(), busy, conns.clone());
+        let local = tcp.local_addr().ok().map(LocalAddr);
+        let service = counted(app.clone(), busy, conns.clone(), local);
         let acceptor = acceptor.clone();
         let mut closing = closing.clone();
         tasks.spawn(async move {
@@ -312,6 +318,7 @@ fn counted(
     app: Router,
     busy: Arc<AtomicUsize>,
     conns: Arc<Conns>,
+    local: Option<LocalAddr>,
 ) -> impl hyper::service::Service<
     hyper::Request<Incoming>,
     Response = axum::response::Response,
@@ -321,7 +328,10 @@ fn counted(
 + Send
 + 'static {
     let inner = TowerToHyperService::new(app);
-    let svc = move |req: hyper::Request<Incoming>| {
+    let svc = move |mut req: hyper::Request<Incoming>| {
+        if let Some(l) = local {
+            req.extensions_mut().insert(l);
+        }
         busy.fetch_add(1, Ordering::AcqRel);
         let guard = BusyGuard(busy.clone(), conns.clone());
         let fut = inner.call(req);

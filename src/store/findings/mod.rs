@@ -177,7 +177,7 @@ fn device_views(
                 d.vendor_origin, d.first_seen, d.last_seen, d.first_run, d.last_run,
                 d.snmp_version, d.snmp_credential, m.asset_tag
          FROM devices d LEFT JOIN asset_matches m ON m.device_id = d.id
-         WHERE d.merged_into IS NULL AND d.ip IS NOT NULL",
+         WHERE d.merged_into IS NULL AND d.ip IS NOT NULL ORDER BY d.id",
     )?;
     let rows = stmt.query_map([], |r| {
         let ip: String = r.get(1)?;

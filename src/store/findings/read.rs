@@ -203,11 +203,8 @@ pub fn finding(conn: &Connection, id: i64) -> rusqlite::Result<Option<FindingRow
     .optional()
 }
 
-/// A page of findings, newest first.
-pub fn list(
-    conn: &Connection,
-    q: &FindingQuery,
-) -> rusqlite::Result<super::super::Page<FindingRow>> {
+/// The SQL of [`list`], its arguments and the page size.
+fn select(q: &FindingQuery) -> (String, Vec<rusqlite::types::Value>, u32) {
     let limit = if q.limit == 0 { 100 } else { q.limit.min(1000) };
     let mut sql = format!(
         "SELECT {FINDING_COLUMNS} FROM findings f
@@ -238,6 +235,15 @@ pub fn list(
     }
     sql.push_str(" ORDER BY f.id DESC LIMIT ?");
     args.push(i64::from(limit + 1).into());
+    (sql, args, limit)
+}
+
+/// A page of findings, newest first.
+pub fn list(
+    conn: &Connection,
+    q: &FindingQuery,
+) -> rusqlite::Result<super::super::Page<FindingRow>> {
+    let (sql, args, limit) = select(q);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), finding_row)?;
     let mut items: Vec<FindingRow> = rows.collect::<Result<_, _>>()?;
@@ -261,6 +267,12 @@ impl super::super::Store {
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// SQLite's plan for the finding list `q` asks for (`EXPLAIN QUERY PLAN`).
+    pub fn finding_plan(&self, q: &FindingQuery) -> Result<Vec<String>, super::super::StoreError> {
+        let (sql, args, _) = select(q);
+        self.plan(&sql, &args)
     }
 
     /// A page of findings, newest first ([`list`]).

@@ -1,0 +1,144 @@
+//! The API's filters read indexes: `EXPLAIN QUERY PLAN` of each device,
+//! run and finding filter names the index it should use, and never scans
+//! a whole table (65,000 devices must stay fast; benches/store.rs times
+//! them on such a store).
+
+use super::*;
+use crate::store::findings::FindingQuery;
+
+fn store(name: &str) -> Store {
+    let dir = std::env::temp_dir().join(format!("pandian-plan-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    Store::open(&dir.join("p.db")).unwrap()
+}
+
+/// A whole-table scan: `SCAN x` without an index (a covering or ordered
+/// index walk says `USING ... INDEX`).
+fn full_scans(plan: &[String]) -> Vec<&String> {
+    plan.iter()
+        .filter(|l| l.starts_with("SCAN ") && !l.contains("INDEX"))
+        .collect()
+}
+
+#[test]
+fn device_filters_use_their_indexes_and_scan_no_table() {
+    let s = store("devices");
+    type Set = fn(&mut DeviceQuery);
+    let cases: &[(&str, Set, &[&str])] = &[
+        ("none", |_| {}, &["devices_live_ip"]),
+        (
+            "class",
+            |q| q.class = Some("switch".into()),
+            &["devices_live_class"],
+        ),
+        (
+            "vendor",
+            |q| q.vendor = Some("huawei".into()),
+            &["devices_live_vendor_nocase"],
+        ),
+        (
+            "origin",
+            |q| q.set_origin("domestic").unwrap(),
+            &["devices_live_origin"],
+        ),
+        (
+            "subnet",
+            |q| q.set_subnet("198.51.100.0/24").unwrap(),
+            &["device_addresses_ip"],
+        ),
+        (
+            "job",
+            |q| q.set_job("core").unwrap(),
+            &["device_subjects_device", "observations_chain"],
+        ),
+        (
+            "finding",
+            |q| q.set_finding("rogue_dhcp").unwrap(),
+            &["findings_device"],
+        ),
+        (
+            "finding any",
+            |q| q.set_finding("any").unwrap(),
+            &["findings_device"],
+        ),
+        (
+            "since, by last seen",
+            |q| {
+                q.set_since("2026-01-01T00:00:00Z").unwrap();
+                q.set_sort("-last_seen").unwrap();
+            },
+            &["devices_live_last"],
+        ),
+        (
+            "search",
+            |q| q.q = Some("printer".into()),
+            &["devices_live_ip"],
+        ),
+        (
+            "vendor, by class",
+            |q| {
+                q.vendor = Some("h3c".into());
+                q.set_sort("class").unwrap();
+            },
+            &["devices_live_"],
+        ),
+    ];
+    for (name, set, want) in cases {
+        let mut q = DeviceQuery::default();
+        set(&mut q);
+        let plan = s.device_plan(&q).unwrap().unwrap();
+        let text = plan.join("\n");
+        for index in *want {
+            assert!(text.contains(index), "{name}: wants {index}:\n{text}");
+        }
+        assert!(
+            full_scans(&plan).is_empty(),
+            "{name}: a whole-table scan:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn scan_and_finding_filters_use_their_indexes() {
+    let s = store("scans");
+    let plan = s.scan_plan(Some("core")).unwrap().join("\n");
+    assert!(plan.contains("scans_job"), "{plan}");
+    let plan = s.scan_plan(None).unwrap();
+    assert!(full_scans(&plan).is_empty(), "{plan:?}");
+    for (name, q, index) in [
+        (
+            "severity",
+            FindingQuery {
+                severity: Some("high".into()),
+                ..FindingQuery::default()
+            },
+            "findings_severity",
+        ),
+        (
+            "kind",
+            FindingQuery {
+                kind: Some("rogue_dhcp".into()),
+                ..FindingQuery::default()
+            },
+            "findings_kind",
+        ),
+        (
+            "open",
+            FindingQuery {
+                state: Some("open".into()),
+                ..FindingQuery::default()
+            },
+            "findings_state",
+        ),
+    ] {
+        let plan = s.finding_plan(&q).unwrap();
+        let text = plan.join("\n");
+        assert!(text.contains(index), "{name}: wants {index}:\n{text}");
+        assert!(
+            full_scans(&plan)
+                .iter()
+                .all(|l| !l.starts_with("SCAN f ") && l.as_str() != "SCAN f"),
+            "{name}: a whole-table scan:\n{text}"
+        );
+    }
+}
