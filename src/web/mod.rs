@@ -9,6 +9,8 @@
 //! `/healthz` wait.
 //!
 //! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
+//! `GET /dashboard` ([`dashboard`]: charts of the counts, the jobs),
+//! `GET /jobs` ([`jobs_page`]: the jobs and their runs, paged),
 //! `GET /devices/{id}`, `GET /api/v1/devices/{id}`, `GET /api/v1/assets`,
 //! `GET /healthz`; the lists, jobs, exports, `/metrics` and
 //! `/api/v1/openapi.json` ([`api`]), which describes every API path; the
@@ -21,9 +23,12 @@
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod chart;
+mod dashboard;
 mod findings_page;
 pub mod guard;
 pub mod i18n;
+mod jobs_page;
 pub mod metrics;
 pub mod openapi;
 pub mod redirect;
@@ -180,6 +185,8 @@ pub fn app(state: AppState) -> Router {
         .route("/devices/{id}", get(device_page))
         .route("/api/v1/devices/{id}", get(api_device))
         .route("/findings", get(findings_page::page))
+        .route("/dashboard", get(dashboard::page))
+        .route("/jobs", get(jobs_page::page))
         .route("/api/v1/assets", get(assets::api_assets))
         .route("/healthz", get(healthz))
         .merge(report::routes())

@@ -611,6 +611,9 @@ fn page_problems(path: &str, html: &str, zh: bool) -> Vec<String> {
     if !html.contains("id=\"lang-switch\"") {
         problems.push("no language switch".into());
     }
+    if !(html.contains("id=\"nav-dashboard\"") && html.contains("id=\"nav-jobs\"")) {
+        problems.push("no link to the dashboard and the jobs in the navigation".into());
+    }
     problems
         .into_iter()
         .map(|p| format!("{path}: {p}"))
@@ -625,14 +628,16 @@ async fn web_every_page_speaks_each_language_with_no_english_label_on_chinese_pa
         sources: vec![Source::Arp],
         ..Seen::default()
     };
-    let app = app(AppState::new(
+    let state = AppState::new(
         store_with(
             "i18n-pages",
             &[switch(), announcing_at("198.51.100.8"), phone],
         ),
         true,
         "/etc/pandian.toml".into(),
-    ));
+    );
+    configure_jobs(&state);
+    let app = app(state);
     let (_, list) = get(app.clone(), "/api/v1/devices", None).await;
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
     let ids: Vec<i64> = list["items"]
@@ -650,6 +655,11 @@ async fn web_every_page_speaks_each_language_with_no_english_label_on_chinese_pa
         ("/devices/999".into(), StatusCode::NOT_FOUND),
         ("/?sort=bogus".into(), StatusCode::BAD_REQUEST),
         ("/findings?state=closed".into(), StatusCode::BAD_REQUEST),
+        ("/dashboard".into(), StatusCode::OK),
+        ("/jobs".into(), StatusCode::OK),
+        ("/jobs?job=default".into(), StatusCode::OK),
+        ("/jobs?job=no%20such".into(), StatusCode::BAD_REQUEST),
+        ("/jobs?after=x".into(), StatusCode::BAD_REQUEST),
     ];
     pages.extend(
         ids.iter()
@@ -811,6 +821,192 @@ async fn web_language_switch_keeps_the_path_and_the_query() {
     }
 }
 
+/// Two configured jobs on `state`'s board: `default` (every 15 minutes,
+/// next at 2027-01-01 00:00 UTC; it has a run in [`store_with`]'s store)
+/// and `edge` (ARP and ping only, never run).
+fn configure_jobs(state: &AppState) {
+    let text = r#"
+[scan]
+subnets = []
+[[job]]
+name = "default"
+targets = ["198.51.100.0/24"]
+schedule = "15m"
+[[job]]
+name = "edge"
+targets = ["203.0.113.0/28"]
+exclude = ["203.0.113.1"]
+probes = ["arp", "icmp"]
+schedule = "0 */2 * * 1-5"
+"#;
+    let settings = crate::config::parse(text, std::path::Path::new("/etc/pandian.toml")).unwrap();
+    state.jobs().configure(&settings.jobs);
+    let next = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_798_761_600);
+    state.jobs().planned("default", Some(next));
+}
+
+/// `n` more runs of job `job` in the store at `path` (left running).
+fn more_runs(path: &std::path::Path, job: &str, n: usize) {
+    let mut s = Store::open(path).unwrap();
+    for i in 0..n {
+        let started = format!("2026-01-02T00:{:02}:00Z", i % 60);
+        s.begin_run(&RunStart {
+            job,
+            started_at: &started,
+            targets: "203.0.113.0/28",
+            exclude: "",
+            addresses: 14,
+            excluded: 1,
+            rate: 100,
+            credentials: vec![],
+        })
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn web_dashboard_charts_the_counts_and_lists_the_jobs() {
+    let phone = Seen {
+        ip: Some("198.51.100.9".parse().unwrap()),
+        mac: Some([0xda, 0xa1, 0x19, 0, 0, 9]),
+        sources: vec![Source::Arp],
+        ..Seen::default()
+    };
+    let path = store_with("dashboard", &[switch(), announcing_at("198.51.100.8"), phone]);
+    // A device that calls itself something hostile.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE devices SET vendor = '<script>alert(3)</script>' WHERE id = 2",
+            [],
+        )
+        .unwrap();
+    let state = AppState::new(path, true, "x".into());
+    configure_jobs(&state);
+    let app = app(state);
+    let (status, en) = get(app.clone(), "/dashboard", None).await;
+    assert_eq!(status, StatusCode::OK, "{en}");
+    let (_, zh) = get(app.clone(), "/dashboard?lang=zh", None).await;
+    for (page, wants) in [
+        (
+            &en,
+            &[
+                "id=\"chart-class\"",
+                "id=\"chart-origin\"",
+                "id=\"chart-vendor\"",
+                "id=\"chart-severity\"",
+                "id=\"dash-jobs\"",
+                "id=\"dash-devices\">3<",
+                "Devices by class",
+                "<a href=\"/?class=switch\">",
+                "<a href=\"/?origin=domestic\">",
+                "<a href=\"/findings?state=open&amp;severity=high\">",
+                "<a href=\"/?vendor=%3Cscript%3Ealert%283%29%3C%2Fscript%3E\">",
+                "&lt;script&gt;alert(3)&lt;/script&gt;",
+                "<a href=\"/jobs?job=default\">default</a>",
+                ">15m<",
+                "title=\"2027-01-01T00:00:00Z\">2027-01-01 00:00 UTC<",
+                ">1 min 0 s<",
+                "not planned",
+                "No runs yet.",
+            ][..],
+        ),
+        (
+            &zh,
+            &[
+                "id=\"chart-class\"",
+                "设备类别分布",
+                "<a href=\"/?class=switch&amp;lang=zh\">",
+                ">交换机</text>",
+                "2027年1月1日 00:00 UTC",
+                ">1 分 0 秒<",
+                "未排定",
+                "<a href=\"/jobs?job=default&amp;lang=zh\">",
+            ],
+        ),
+    ] {
+        for want in wants {
+            assert!(page.contains(want), "{want} missing: {page}");
+        }
+    }
+    for page in [&en, &zh] {
+        assert!(!page.contains("<script>alert"), "the vendor is escaped");
+    }
+    // Bars proportional to their counts: the class chart's counts and
+    // widths, in order.
+    let class = en
+        .split("id=\"chart-class\"")
+        .nth(1)
+        .and_then(|s| s.split("</svg>").next())
+        .unwrap();
+    let counts: Vec<u32> = class
+        .split("data-count=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect();
+    let widths = chart::widths(class);
+    assert_eq!(counts.len(), widths.len(), "{class}");
+    let max = *counts.iter().max().unwrap();
+    for (n, w) in counts.iter().zip(&widths) {
+        assert_eq!(*w, (n * chart::BAR_MAX + max / 2) / max, "{class}");
+    }
+    assert!(widths.contains(&chart::BAR_MAX), "{class}");
+}
+
+#[tokio::test]
+async fn web_jobs_page_shows_each_job_and_pages_its_runs() {
+    let path = store_with("jobs-page", &[switch()]);
+    more_runs(&path, "edge", 55);
+    let state = AppState::new(path, true, "x".into());
+    configure_jobs(&state);
+    let app = app(state);
+    let (status, en) = get(app.clone(), "/jobs", None).await;
+    assert_eq!(status, StatusCode::OK, "{en}");
+    for want in [
+        "id=\"jobs\"",
+        "id=\"runs\"",
+        ">198.51.100.0/24<",
+        ">203.0.113.1/32<",
+        ">0 */2 * * 1-5<",
+        "title=\"icmp\">ping<",
+        "title=\"banners\">banners<",
+        "100 packets/s",
+        "title=\"2027-01-01T00:00:00Z\">2027-01-01 00:00 UTC<",
+        "Probe packets",
+        "id=\"next-page\"",
+    ] {
+        assert!(en.contains(want), "{want} missing: {en}");
+    }
+    let rows = |html: &str| {
+        html.split("id=\"runs\"")
+            .nth(1)
+            .map_or(0, |t| t.matches("<tr>").count().saturating_sub(1))
+    };
+    assert_eq!(rows(&en), 50, "a page of runs");
+    let (_, default) = get(app.clone(), "/jobs?job=default", None).await;
+    assert_eq!(rows(&default), 1, "{default}");
+    for want in [">1 min 0 s<", ">254<", "status-done", "<option value=\"default\" selected"] {
+        assert!(default.contains(want), "{want} missing: {default}");
+    }
+    assert!(!default.contains("id=\"next-page\""));
+    // The next page of edge's runs, in Chinese: the rest, and the way back.
+    let (_, first) = get(app.clone(), "/jobs?job=edge&lang=zh", None).await;
+    assert_eq!(rows(&first), 50);
+    let next = first
+        .split("id=\"next-page\"")
+        .next()
+        .and_then(|s| s.rsplit("href=\"").next())
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&#38;", "&");
+    let (status, second) = get(app.clone(), &next, None).await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    assert_eq!(rows(&second), 5, "{next}");
+    assert!(second.contains("lang=\"zh-CN\"") && second.contains("运行中"), "{second}");
+    assert!(second.contains("href=\"/jobs?job=edge&#38;lang=zh\" id=\"first-page\""), "{second}");
+    assert!(second.contains("探测发包数") && second.contains("100 包/秒"), "{second}");
+}
+
 /// Screenshots of the overview and a device page in both languages, for a
 /// person to look at (layout, Chinese glyphs): run with
 /// `PANDIAN_SCREENSHOTS=DIR cargo test --lib web::tests::web_screenshots -- --ignored`.
@@ -833,7 +1029,10 @@ async fn web_screenshots() {
         hostname: Some(format!("host-{i}.example.net")),
         ..Seen::default()
     }));
-    let state = AppState::new(store_with("shots", &seen), true, "/etc/pandian.toml".into());
+    let path = store_with("shots", &seen);
+    more_runs(&path, "edge", 3);
+    let state = AppState::new(path, true, "/etc/pandian.toml".into());
+    configure_jobs(&state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(async move { axum::serve(listener, app(state)).await });
@@ -847,6 +1046,10 @@ async fn web_screenshots() {
         ("device-zh-full", "/devices/1?lang=zh", 4200),
         ("findings-en", "/findings?lang=en", 900),
         ("findings-zh", "/findings?lang=zh", 900),
+        ("dashboard-en", "/dashboard?lang=en", 1100),
+        ("dashboard-zh", "/dashboard?lang=zh", 1100),
+        ("jobs-en", "/jobs?lang=en", 900),
+        ("jobs-zh", "/jobs?lang=zh", 900),
     ] {
         let file = dir.join(format!("{name}.png"));
         let mut child = std::process::Command::new("chromium")

@@ -133,34 +133,104 @@ struct JobItem {
     scans: String,
 }
 
-pub(in crate::web) async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
-    let jobs = state.inner.jobs.snapshot();
-    let names: Vec<String> = jobs.iter().map(|(j, _)| j.name.clone()).collect();
-    let runs = state
+/// One job with its runs, as `/api/v1/jobs`, `/dashboard` and `/jobs`
+/// show it.
+#[derive(Debug, Clone)]
+pub(in crate::web) struct JobStatus {
+    /// The job as configured.
+    pub job: JobInfo,
+    /// Its latest run (error text redacted).
+    pub last_run: Option<ScanRow>,
+    /// Its latest finished run (error text redacted).
+    pub last_done: Option<ScanRow>,
+    /// Its latest run is still going.
+    pub running: bool,
+    /// When the scheduler starts it next (None while it runs).
+    pub next_run: Option<String>,
+    /// It is configured now (else it only ran before).
+    pub configured: bool,
+}
+
+/// Each configured job with its latest run, its latest finished run and
+/// its next planned start: one store read for all of them. With `past`,
+/// jobs no longer configured that have runs in the store follow (by name,
+/// with nothing but their name known of their configuration).
+pub(in crate::web) async fn statuses(
+    state: &AppState,
+    past: bool,
+) -> Result<Vec<JobStatus>, AppError> {
+    let mut jobs: Vec<(JobInfo, Option<String>, bool)> = state
+        .inner
+        .jobs
+        .snapshot()
+        .into_iter()
+        .map(|(j, next)| (j, next, true))
+        .collect();
+    let configured: Vec<String> = jobs.iter().map(|(j, _, _)| j.name.clone()).collect();
+    let (ran, runs) = state
         .with_store(move |s| {
-            names
+            let ran: Vec<String> = if past {
+                s.run_jobs()?
+                    .into_iter()
+                    .filter(|n| !configured.contains(n))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let runs = configured
                 .iter()
+                .chain(ran.iter())
                 .map(|n| s.last_runs(n))
-                .collect::<Result<Vec<_>, _>>()
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((ran, runs))
         })
         .await?;
+    jobs.extend(ran.into_iter().map(|name| {
+        let info = JobInfo {
+            name,
+            targets: Vec::new(),
+            exclude: Vec::new(),
+            schedule: String::new(),
+            jitter_seconds: None,
+            probes: Vec::new(),
+            segment_probes: false,
+            rate: 0,
+            snmp_credentials: Vec::new(),
+        };
+        (info, None, false)
+    }));
     let db = state.inner.pool.path();
-    let items: Vec<JobItem> = jobs
+    Ok(jobs
         .into_iter()
         .zip(runs)
-        .map(|((job, next_run), (mut last_run, mut last_done))| {
+        .map(|((job, next_run, configured), (mut last_run, mut last_done))| {
             for r in last_run.iter_mut().chain(last_done.iter_mut()) {
                 redact(r, db);
             }
             let running = last_run.as_ref().is_some_and(|r| r.status == "running");
-            JobItem {
-                scans: format!("/api/v1/scans?job={}", job.name),
+            JobStatus {
                 job,
+                configured,
                 running,
                 next_run: if running { None } else { next_run },
                 last_run,
                 last_done,
             }
+        })
+        .collect())
+}
+
+pub(in crate::web) async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
+    let items: Vec<JobItem> = statuses(&state, false)
+        .await?
+        .into_iter()
+        .map(|j| JobItem {
+            scans: format!("/api/v1/scans?job={}", j.job.name),
+            job: j.job,
+            running: j.running,
+            next_run: j.next_run,
+            last_run: j.last_run,
+            last_done: j.last_done,
         })
         .collect();
     Ok(Json(serde_json::json!({ "items": items, "next": null })).into_response())

@@ -151,6 +151,10 @@ pub struct Format {
     pub duration: Fill,
     /// Minutes: `{n} min`.
     pub minutes: Fill,
+    /// Seconds: `{n} s`.
+    pub seconds: Fill,
+    /// Minutes and seconds: `{m} min {s} s`.
+    pub min_sec: Fill,
     /// A value with its unit: `{n} {unit}`.
     pub quantity: Fill,
 }
@@ -337,6 +341,33 @@ pub struct Labels {
     pub no_findings: String,
     pub acknowledged_by: String,
     pub resolved_at: String,
+    pub dashboard: String,
+    pub jobs: String,
+    pub job: String,
+    pub devices_by_class: String,
+    pub devices_by_origin: String,
+    pub top_vendors: String,
+    pub open_by_severity: String,
+    pub other_vendors: String,
+    pub nothing_yet: String,
+    pub last_run: String,
+    pub next_run: String,
+    pub duration: String,
+    pub schedule: String,
+    pub probes: String,
+    pub packets: String,
+    pub probe_errors: String,
+    pub error: String,
+    pub no_jobs: String,
+    pub no_runs: String,
+    pub not_planned: String,
+    pub recent_runs: String,
+    pub all_jobs: String,
+    pub excluded: String,
+    pub rate: String,
+    pub rate_value: Fill,
+    pub answered_of: Fill,
+    pub not_configured_now: String,
     pub not_found: String,
     pub no_such_page: String,
     pub bad_query: String,
@@ -352,6 +383,8 @@ pub struct Labels {
     pub key_kind: Names,
     pub source: Names,
     pub fingerprint_field: Names,
+    /// A job's probes by their config names.
+    pub probe_name: Names,
     pub fact_key: Names,
     pub finding_kind: Names,
     /// A finding's line by kind, `{subject}` filled in.
@@ -442,6 +475,27 @@ impl Labels {
             ("h", &h.to_string()),
             ("m", &m.to_string()),
         ])
+    }
+
+    /// How long a run took, from its seconds: `42 s`, `3 min 5 s`, and
+    /// from an hour on as days, hours and minutes.
+    pub fn run_duration(&self, secs: i64) -> String {
+        let secs = u64::try_from(secs).unwrap_or(0);
+        if secs < 60 {
+            self.format.seconds.n(&secs.to_string())
+        } else if secs < 3600 {
+            self.format.min_sec.fill(&[
+                ("m", &(secs / 60).to_string()),
+                ("s", &(secs % 60).to_string()),
+            ])
+        } else {
+            let mins = secs / 60;
+            self.format.duration.fill(&[
+                ("d", &self.num(mins / 1440)),
+                ("h", &(mins % 1440 / 60).to_string()),
+                ("m", &(mins % 60).to_string()),
+            ])
+        }
     }
 
     /// "1 value" or "N values".

@@ -100,7 +100,8 @@ fn every_value_the_code_knows_has_a_name_in_both_languages() {
         .chain(["unknown"])
         .collect();
     for l in both() {
-        let sections: [(&str, &Names, &[&str]); 20] = [
+        let sections: [(&str, &Names, &[&str]); 21] = [
+            ("probe_name", &l.probe_name, &crate::job::PROBE_NAMES),
             ("class_name", &l.class_name, &classes),
             (
                 "origin_name",
@@ -306,6 +307,10 @@ fn fill_patterns_use_their_fields() {
             ("format.minutes", &f.minutes, &["n"]),
             ("format.duration", &f.duration, &["d", "h", "m"]),
             ("format.quantity", &f.quantity, &["n", "unit"]),
+            ("format.seconds", &f.seconds, &["n"]),
+            ("format.min_sec", &f.min_sec, &["m", "s"]),
+            ("rate_value", &l.rate_value, &["n"]),
+            ("answered_of", &l.answered_of, &["n"]),
         ] {
             let mut got = fill.fields();
             got.sort();
@@ -574,6 +579,21 @@ fn times_numbers_and_units_in_each_language() {
             (got_en.as_str(), got_zh.as_str()),
             (want_en, want_zh),
             "{what}"
+        );
+    }
+    for (secs, want_en, want_zh) in [
+        (0, "0 s", "0 秒"),
+        (-5, "0 s", "0 秒"),
+        (59, "59 s", "59 秒"),
+        (60, "1 min 0 s", "1 分 0 秒"),
+        (185, "3 min 5 s", "3 分 5 秒"),
+        (3_600, "0 d 1 h 0 min", "0 天 1 小时 0 分"),
+        (90_061, "1 d 1 h 1 min", "1 天 1 小时 1 分"),
+    ] {
+        assert_eq!(
+            (en.run_duration(secs), zh.run_duration(secs)),
+            (want_en.to_string(), want_zh.to_string()),
+            "{secs}"
         );
     }
     assert_eq!(en.speed(0), "0 bit/s");
