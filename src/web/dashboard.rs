@@ -224,8 +224,13 @@ mod tests {
         );
         assert!(v.contains("(other vendors)"), "{v}");
         assert!(!v.contains("<script"), "{v}");
-        assert!(v.contains("href=\"/?vendor=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;lang=en\""));
-        assert!(!v.contains("vendor=unknown"), "no filter names the vendorless");
+        assert!(
+            v.contains("href=\"/?vendor=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;lang=en\"")
+        );
+        assert!(
+            !v.contains("vendor=unknown"),
+            "no filter names the vendorless"
+        );
         assert!(v.contains("href=\"/?vendor=vendor-12&amp;lang=en\""), "{v}");
     }
 
@@ -252,6 +257,10 @@ mod tests {
         assert!(s.find("severity=high") < s.find("severity=info"), "{s}");
         // Without `?lang=`, links carry none.
         let c = Ctx::new(None, Some("zh-CN"), None).unwrap();
-        assert!(charts(&c, &counts()).class.contains("href=\"/?class=switch\""));
+        assert!(
+            charts(&c, &counts())
+                .class
+                .contains("href=\"/?class=switch\"")
+        );
     }
 }

@@ -872,7 +872,10 @@ async fn web_dashboard_charts_the_counts_and_lists_the_jobs() {
         sources: vec![Source::Arp],
         ..Seen::default()
     };
-    let path = store_with("dashboard", &[switch(), announcing_at("198.51.100.8"), phone]);
+    let path = store_with(
+        "dashboard",
+        &[switch(), announcing_at("198.51.100.8"), phone],
+    );
     // A device that calls itself something hostile.
     rusqlite::Connection::open(&path)
         .unwrap()
@@ -985,7 +988,12 @@ async fn web_jobs_page_shows_each_job_and_pages_its_runs() {
     assert_eq!(rows(&en), 50, "a page of runs");
     let (_, default) = get(app.clone(), "/jobs?job=default", None).await;
     assert_eq!(rows(&default), 1, "{default}");
-    for want in [">1 min 0 s<", ">254<", "status-done", "<option value=\"default\" selected"] {
+    for want in [
+        ">1 min 0 s<",
+        ">254<",
+        "status-done",
+        "<option value=\"default\" selected",
+    ] {
         assert!(default.contains(want), "{want} missing: {default}");
     }
     assert!(!default.contains("id=\"next-page\""));
@@ -1002,9 +1010,18 @@ async fn web_jobs_page_shows_each_job_and_pages_its_runs() {
     let (status, second) = get(app.clone(), &next, None).await;
     assert_eq!(status, StatusCode::OK, "{next}");
     assert_eq!(rows(&second), 5, "{next}");
-    assert!(second.contains("lang=\"zh-CN\"") && second.contains("进行中"), "{second}");
-    assert!(second.contains("href=\"/jobs?job=edge&#38;lang=zh\" id=\"first-page\""), "{second}");
-    assert!(second.contains("探测发包数") && first.contains("2,000 包/秒"), "{second}");
+    assert!(
+        second.contains("lang=\"zh-CN\"") && second.contains("进行中"),
+        "{second}"
+    );
+    assert!(
+        second.contains("href=\"/jobs?job=edge&#38;lang=zh\" id=\"first-page\""),
+        "{second}"
+    );
+    assert!(
+        second.contains("探测发包数") && first.contains("2,000 包/秒"),
+        "{second}"
+    );
 }
 
 /// Screenshots of the overview and a device page in both languages, for a

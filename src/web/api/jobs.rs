@@ -203,20 +203,22 @@ pub(in crate::web) async fn statuses(
     Ok(jobs
         .into_iter()
         .zip(runs)
-        .map(|((job, next_run, configured), (mut last_run, mut last_done))| {
-            for r in last_run.iter_mut().chain(last_done.iter_mut()) {
-                redact(r, db);
-            }
-            let running = last_run.as_ref().is_some_and(|r| r.status == "running");
-            JobStatus {
-                job,
-                configured,
-                running,
-                next_run: if running { None } else { next_run },
-                last_run,
-                last_done,
-            }
-        })
+        .map(
+            |((job, next_run, configured), (mut last_run, mut last_done))| {
+                for r in last_run.iter_mut().chain(last_done.iter_mut()) {
+                    redact(r, db);
+                }
+                let running = last_run.as_ref().is_some_and(|r| r.status == "running");
+                JobStatus {
+                    job,
+                    configured,
+                    running,
+                    next_run: if running { None } else { next_run },
+                    last_run,
+                    last_done,
+                }
+            },
+        )
         .collect())
 }
 
