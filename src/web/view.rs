@@ -241,8 +241,9 @@ fn source_name(source: &str) -> Cell {
 /// A fact's value: one that is an OID (a sysObjectID, a vendor type) as
 /// its MIB name with the OID as the title; anything else as it is.
 fn fact_value(v: &str) -> Cell {
-    let looks_like_oid = (v.starts_with("1.3.6.1.") || v.starts_with("1.0.8802."))
-        && crate::facts::Oid::parse(v).is_ok();
+    // Under iso.org.dod.internet or iso.std.iso8802 (IEEE's LLDP tree).
+    let looks_like_oid = crate::facts::Oid::parse(v)
+        .is_ok_and(|o| matches!(o.arcs(), [1, 3, 6, 1, _, ..] | [1, 0, 8802, _, ..]));
     if looks_like_oid {
         snmp_view::oid_cell(v)
     } else {
