@@ -13,7 +13,11 @@
 //! Run: `cargo test --release --test fingerprint_accuracy -- --nocapture`.
 //! Set `PANDIAN_FIXTURES` to point elsewhere, `PANDIAN_ACCURACY_MISSES=1`
 //! to list every miss, `PANDIAN_ACCURACY_SHOW=<file>` to print one
-//! recording's identity. Skips (and passes) when the fixtures are absent,
+//! recording's identity, `PANDIAN_ACCURACY_DUMP=<file>` to write every
+//! identity the test computes (dev, held-out, Recog; evidence included) as
+//! JSON lines, to compare two versions of the engine (keep the dump out of
+//! the repository: it quotes the fixtures). Skips (and passes) when the
+//! fixtures are absent,
 //! unless `PANDIAN_REQUIRE_FIXTURES=1` (CI), which makes that a failure.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -369,6 +373,30 @@ fn folds(recs: &[Recording]) -> Vec<BTreeSet<String>> {
     out.into_iter().map(|(_, f)| f).collect()
 }
 
+/// Where `PANDIAN_ACCURACY_DUMP` asks every identity to be written.
+struct Dump(Option<std::io::BufWriter<std::fs::File>>);
+
+impl Dump {
+    fn open() -> Dump {
+        Dump(std::env::var_os("PANDIAN_ACCURACY_DUMP").map(|p| {
+            match std::fs::File::create(&p) {
+                Ok(f) => std::io::BufWriter::new(f),
+                Err(e) => panic!("PANDIAN_ACCURACY_DUMP {}: {e}", Path::new(&p).display()),
+            }
+        }))
+    }
+
+    /// One line: which part of the test, which recording, its identity.
+    fn write(&mut self, part: &str, name: &str, id: &Identity) {
+        use std::io::Write;
+        let Some(out) = self.0.as_mut() else { return };
+        let line = serde_json::json!({ "part": part, "name": name, "identity": id });
+        if let Err(e) = writeln!(out, "{line}") {
+            panic!("PANDIAN_ACCURACY_DUMP: {e}");
+        }
+    }
+}
+
 fn fixtures_required() -> bool {
     std::env::var("PANDIAN_REQUIRE_FIXTURES").as_deref() == Ok("1")
 }
@@ -394,11 +422,13 @@ fn fingerprint_accuracy_on_dev_set() {
     };
     let show_misses = std::env::var_os("PANDIAN_ACCURACY_MISSES").is_some();
     let show = std::env::var("PANDIAN_ACCURACY_SHOW").ok();
+    let mut dump = Dump::open();
 
     let mut scores: BTreeMap<&'static str, Score> = BTreeMap::new();
     let mut took_effect: Vec<BTreeSet<String>> = Vec::new();
     for r in &recs {
         let id = engine.identify(&r.facts);
+        dump.write("dev", &r.file, &id);
         if show.as_deref() == Some(r.file.as_str()) {
             println!("{}", serde_json::to_string_pretty(&id).unwrap_or_default());
         }
@@ -450,6 +480,7 @@ fn fingerprint_accuracy_on_dev_set() {
         };
         for r in recs.iter().filter(|r| fold.contains(&family(&r.label))) {
             let id = without.identify(&r.facts);
+            dump.write("held-out", &r.file, &id);
             for (field, ok, want, got) in score(&r.label, &id) {
                 held.entry(field).or_default().add(ok);
                 if !ok && show_misses {
@@ -473,6 +504,7 @@ fn fingerprint_accuracy_on_dev_set() {
             let descr = ex.get("sysDescr").and_then(Json::as_str);
             let object = ex.get("sysObjectID").and_then(Json::as_str);
             let id = engine.identify(&facts_for(descr, object));
+            dump.write("recog", &(n + 1).to_string(), &id);
             for (field, ok, want, got) in score(&ex, &id) {
                 recog.entry(field).or_default().add(ok);
                 if !ok && show_misses {

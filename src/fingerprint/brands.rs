@@ -107,7 +107,7 @@ impl Brands {
             refs.push(Err(i));
             pats.push(&r.pattern);
         }
-        let set = pattern::set(pats, false).map_err(|e| RuleError::Invalid {
+        let set = pattern::set(pats).map_err(|e| RuleError::Invalid {
             file: "vendors.toml".into(),
             line: 1,
             id: "(all)".into(),

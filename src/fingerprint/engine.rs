@@ -98,7 +98,7 @@ impl Engine {
                 pats.push(d);
             }
         }
-        let descr_set = pattern::set(pats, true).map_err(|e| RuleError::Invalid {
+        let descr_set = pattern::set(pats).map_err(|e| RuleError::Invalid {
             file: "rules".into(),
             line: 1,
             id: "(all)".into(),

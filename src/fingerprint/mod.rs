@@ -22,6 +22,7 @@ mod brands;
 mod compiled;
 mod engine;
 mod entity;
+mod literals;
 mod locate;
 mod origin;
 mod os;

@@ -4,29 +4,38 @@
 //! Loading validates every pattern's syntax (`regex-syntax`, no automaton
 //! is built), so a bad rule still stops start-up at its `file:line`; the
 //! matcher itself is built the first time a pattern is needed. Most
-//! patterns are only ever consulted after a combined [`Set`] says
-//! they match, so start-up compiles the sets and little else.
+//! patterns are only ever consulted after a [`Set`] found a literal they
+//! require, so start-up builds one literal searcher per set and compiles
+//! no pattern.
 //!
 //! `\w`, `\d`, `\s`, `\b` and case folding are ASCII (what device
 //! self-descriptions are written in): Unicode classes compile to automata
 //! ten times the size, which made building the engine cost most of a
 //! scan's start-up. A pattern that spells a non-ASCII character keeps
-//! Unicode semantics as a whole. A set and its patterns share one
-//! translation, so the set never disagrees with its members.
+//! Unicode semantics as a whole. A set answers with its members' own
+//! matchers, so it never disagrees with them.
 
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
+use regex_syntax::hir::Hir;
 
-/// A validated pattern, compiled lazily.
+use super::literals;
+
+/// A validated pattern, compiled lazily (clones share the compiled
+/// matcher).
 #[derive(Debug, Clone)]
 pub(super) struct Pattern {
     /// As written (for messages and group names).
     text: String,
     /// What is compiled: flags and the Unicode wrap applied.
     compiled_text: String,
-    compiled: OnceLock<Option<Regex>>,
+    /// Literals one of which every match contains, ignoring ASCII case
+    /// (see [`literals`]); None when unknown.
+    required: Option<Arc<[Vec<u8>]>>,
+    compiled: Arc<OnceLock<Option<Regex>>>,
 }
 
 /// A match's named groups, read back as text.
@@ -56,13 +65,12 @@ fn translate(text: &str, case_insensitive: bool) -> String {
     }
 }
 
-fn parse(compiled_text: &str) -> Result<(), String> {
+fn parse(compiled_text: &str) -> Result<Hir, String> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(compiled_text)
-        .map(|_| ())
         .map_err(|e| e.to_string())
 }
 
@@ -70,11 +78,12 @@ impl Pattern {
     /// Check `text`'s syntax; the error says what is wrong.
     pub(super) fn new(text: &str, case_insensitive: bool) -> Result<Pattern, String> {
         let compiled_text = translate(text, case_insensitive);
-        parse(&compiled_text)?;
+        let hir = parse(&compiled_text)?;
         Ok(Pattern {
             text: text.to_string(),
             compiled_text,
-            compiled: OnceLock::new(),
+            required: literals::required(&hir).map(Arc::from),
+            compiled: Arc::new(OnceLock::new()),
         })
     }
 
@@ -125,59 +134,104 @@ impl Pattern {
     }
 }
 
-/// Several patterns searched in one pass: which of them match a text.
+/// Several patterns searched together: which of them match a text. One
+/// pass looks for the literals the patterns require ([`literals`]); only
+/// the patterns whose literal occurs (and those that require none) are
+/// then run, each on its own. The answer is exactly the patterns' own.
 #[derive(Debug, Clone)]
 pub(super) struct Set {
-    re: regex_automata::meta::Regex,
+    members: Vec<Pattern>,
+    /// Every member's required literals, ignoring ASCII case.
+    literals: Option<AhoCorasick>,
+    /// For each literal of `literals`, the members requiring it.
+    requiring: Vec<Vec<usize>>,
+    /// Members that require no literal: run on every text.
+    always: Vec<usize>,
 }
 
 impl Set {
+    /// The members worth running on `text`, ascending.
+    fn candidates(&self, text: &str) -> Vec<usize> {
+        let mut hit = vec![false; self.members.len()];
+        for &i in &self.always {
+            if let Some(h) = hit.get_mut(i) {
+                *h = true;
+            }
+        }
+        if let Some(ac) = &self.literals {
+            for m in ac.find_overlapping_iter(text.as_bytes()) {
+                for &i in self
+                    .requiring
+                    .get(m.pattern().as_usize())
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(h) = hit.get_mut(i) {
+                        *h = true;
+                    }
+                }
+            }
+        }
+        hit.iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.then_some(i))
+            .collect()
+    }
+
     /// Which patterns match somewhere in `text`, by index, ascending.
     pub(super) fn matches(&self, text: &str) -> Vec<usize> {
-        let mut found = regex_automata::PatternSet::new(self.re.pattern_len());
-        self.re
-            .which_overlapping_matches(&regex_automata::Input::new(text.as_bytes()), &mut found);
-        found.iter().map(|p| p.as_usize()).collect()
+        self.candidates(text)
+            .into_iter()
+            .filter(|&i| self.members.get(i).is_some_and(|p| p.is_match(text)))
+            .collect()
     }
 
     /// Whether any pattern matches somewhere in `text`.
     pub(super) fn is_match(&self, text: &str) -> bool {
-        self.re.is_match(text.as_bytes())
+        self.candidates(text)
+            .into_iter()
+            .any(|i| self.members.get(i).is_some_and(|p| p.is_match(text)))
     }
 }
 
-/// One set of `patterns`, with the same translation as each of them.
-/// `prefilter`: look for the patterns' literals first, which makes
-/// searching faster and building slower; worth it for a set searched in
-/// every identification, not for one consulted now and then. (Case-folded
-/// literals of hundreds of brand names made the prefilter most of the
-/// engine's start-up.)
-pub(super) fn set<'a>(
-    patterns: impl IntoIterator<Item = &'a Pattern>,
-    prefilter: bool,
-) -> Result<Set, String> {
-    use regex_automata::{MatchKind, meta, util::syntax};
-    let texts: Vec<&str> = patterns
-        .into_iter()
-        .map(|p| p.compiled_text.as_str())
-        .collect();
-    let re = meta::Builder::new()
-        .configure(
-            meta::Config::new()
-                .match_kind(MatchKind::All)
-                .auto_prefilter(prefilter)
-                .nfa_size_limit(Some(1 << 26))
-                .hybrid_cache_capacity(1 << 23),
+/// One set of `patterns` (each keeps its own translation and matcher).
+pub(super) fn set<'a>(patterns: impl IntoIterator<Item = &'a Pattern>) -> Result<Set, String> {
+    let members: Vec<Pattern> = patterns.into_iter().cloned().collect();
+    let mut index: std::collections::BTreeMap<&[u8], Vec<usize>> = Default::default();
+    let mut always = Vec::new();
+    for (i, p) in members.iter().enumerate() {
+        match &p.required {
+            Some(lits) => {
+                for l in lits.iter() {
+                    index.entry(l.as_slice()).or_default().push(i);
+                }
+            }
+            None => always.push(i),
+        }
+    }
+    let literals = if index.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(index.keys())
+                .map_err(|e| e.to_string())?,
         )
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .build_many(&texts)
-        .map_err(|e| e.to_string())?;
-    Ok(Set { re })
+    };
+    let requiring = index.into_values().collect();
+    Ok(Set {
+        members,
+        literals,
+        requiring,
+        always,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn pat(text: &str, ci: bool) -> Pattern {
         Pattern::new(text, ci).unwrap_or_else(|e| panic!("{text}: {e}"))
@@ -209,6 +263,46 @@ mod tests {
         assert!(u.is_match("OCÉ printer") && u.is_match("Oce printer"));
     }
 
+    /// Patterns of the shapes the rules use: literals in any case, in the
+    /// middle, in branches, none at all, Unicode.
+    const SHAPES: &[(&str, bool)] = &[
+        (r"\bhuawei\b|\bVRP\b.*\bHuawei", true),
+        (r"^\s*;\s*(?P<model>AXIS [\w-]+)[^;]*;", false),
+        (r"(?i)cable modem|DOCSIS|\bCMTS\b", false),
+        (r"[a-z]Switch\b", false),
+        (r"^D98\d\d", false),
+        (r"^\S+ \d+$", false),
+        (r"^Oc[eé]\b", true),
+        (r"(?-i:SW)itch", true),
+        (r"x{2,}|y+z", false),
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn pattern_set_agrees_with_its_members_on_any_text(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "huawei", "HuaWei", "VRP", "axis ", "AXIS", ";", " ", "Cable Modem",
+                        "docsis", "cMtS", "Switch", "SWITCH", "aSwitch", "D9812", "Océ", "OCÉ",
+                        "oce", "swItch", "xx", "yyz", "12", "é",
+                    ]).prop_map(str::to_string),
+                    "[ -~]{0,6}",
+                ],
+                0..8,
+            ),
+        ) {
+            let text = pieces.concat();
+            let ps: Vec<Pattern> = SHAPES.iter().map(|(t, ci)| pat(t, *ci)).collect();
+            let s = set(&ps).unwrap_or_else(|e| panic!("{e}"));
+            let each: Vec<usize> = (0..ps.len())
+                .filter(|&i| ps.get(i).is_some_and(|p| p.is_match(&text)))
+                .collect();
+            proptest::prop_assert_eq!(s.matches(&text), each.clone(), "{:?}", text);
+            proptest::prop_assert_eq!(s.is_match(&text), !each.is_empty());
+        }
+    }
+
     #[test]
     fn pattern_set_agrees_with_its_members() {
         let ps = [
@@ -216,7 +310,7 @@ mod tests {
             pat(r"^Oc[eé]\b", true),
             pat(r"[a-z]Switch\b", false),
         ];
-        let s = set(&ps, true).unwrap_or_else(|e| panic!("{e}"));
+        let s = set(&ps).unwrap_or_else(|e| panic!("{e}"));
         for text in [
             "EdgeSwitch 8",
             "Océ 3165",
