@@ -378,12 +378,12 @@ struct Dump(Option<std::io::BufWriter<std::fs::File>>);
 
 impl Dump {
     fn open() -> Dump {
-        Dump(std::env::var_os("PANDIAN_ACCURACY_DUMP").map(|p| {
-            match std::fs::File::create(&p) {
+        Dump(
+            std::env::var_os("PANDIAN_ACCURACY_DUMP").map(|p| match std::fs::File::create(&p) {
                 Ok(f) => std::io::BufWriter::new(f),
                 Err(e) => panic!("PANDIAN_ACCURACY_DUMP {}: {e}", Path::new(&p).display()),
-            }
-        }))
+            }),
+        )
     }
 
     /// One line: which part of the test, which recording, its identity.
