@@ -33,6 +33,9 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, strongest first.
+    pub const ALL: [Method; 4] = [Method::Serial, Method::Mac, Method::Hostname, Method::Ip];
+
     /// As stored and served.
     pub fn as_str(self) -> &'static str {
         match self {

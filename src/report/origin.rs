@@ -215,9 +215,75 @@ pub struct UnknownDevice {
     pub evidence: Vec<OriginEvidence>,
 }
 
+/// Why a device's origin is unknown: what Pandian lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownWhy<'a> {
+    /// No vendor: the agent's sysObjectID names none Pandian knows.
+    Oid(&'a str),
+    /// No vendor: the MAC block is no known brand's and no agent answered.
+    Mac(&'a str),
+    /// No vendor, no MAC, no agent.
+    Nothing,
+    /// A vendor no registry places.
+    Vendor(&'a str),
+}
+
+impl UnknownWhy<'_> {
+    /// Its name (the page's catalogues key their sentences by it).
+    pub fn key(self) -> &'static str {
+        match self {
+            UnknownWhy::Oid(_) => "oid",
+            UnknownWhy::Mac(_) => "mac",
+            UnknownWhy::Nothing => "nothing",
+            UnknownWhy::Vendor(_) => "vendor",
+        }
+    }
+
+    /// The config lines that would place the device (a `[[vendor]]`
+    /// entry; '' when config cannot help). Config syntax: the same in
+    /// every language.
+    pub fn config_hint(self) -> String {
+        match self {
+            UnknownWhy::Oid(oid) => {
+                let pen = oid
+                    .trim_start_matches('.')
+                    .strip_prefix("1.3.6.1.4.1.")
+                    .and_then(|rest| rest.split('.').next())
+                    .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                match pen {
+                    Some(n) => format!("[[vendor]]\nbrand = \"…\"\nenterprise_numbers = [{n}]"),
+                    None => "[[vendor]]\nbrand = \"…\"\nenterprise_numbers = […]".to_string(),
+                }
+            }
+            UnknownWhy::Mac(mac) => {
+                let oui: String = mac.split([':', '-']).take(3).collect::<Vec<_>>().join(":");
+                format!("[[vendor]]\nbrand = \"…\"\nouis = [\"{oui}\"]")
+            }
+            UnknownWhy::Nothing => String::new(),
+            UnknownWhy::Vendor(v) => format!(
+                "[[vendor]]\nbrand = \"{}\"\norigin = \"domestic\"  # or \"foreign\"",
+                v.replace(['"', '\\'], "")
+            ),
+        }
+    }
+
+    /// Every key, for the catalogues' completeness test.
+    pub const KEYS: [&'static str; 4] = ["oid", "mac", "nothing", "vendor"];
+}
+
 impl UnknownDevice {
+    /// What is missing that would place it.
+    pub fn why(&self) -> UnknownWhy<'_> {
+        match (&self.vendor, &self.sys_object_id, &self.mac) {
+            (Some(v), _, _) => UnknownWhy::Vendor(v),
+            (None, Some(oid), _) => UnknownWhy::Oid(oid),
+            (None, None, Some(mac)) => UnknownWhy::Mac(mac),
+            (None, None, None) => UnknownWhy::Nothing,
+        }
+    }
+
     /// Why the origin is unknown, in English and Chinese, and what would
-    /// resolve it.
+    /// resolve it (the exports' bilingual column).
     pub fn reason(&self) -> (String, String) {
         match (&self.vendor, &self.sys_object_id, &self.mac) {
             (None, Some(oid), _) => (

@@ -99,6 +99,17 @@ pub struct AssetMatch {
     pub evidence: String,
 }
 
+/// The register's counts (the register page's cards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RegisterCounts {
+    /// Assets in the register.
+    pub assets: u64,
+    /// Assets a device matched.
+    pub matched: u64,
+    /// Live devices no asset matched.
+    pub unmatched_devices: u64,
+}
+
 /// A live device no asset matched.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UnmatchedDevice {
@@ -561,6 +572,41 @@ impl Store {
             None
         };
         Ok(Ok(Page { items, next }))
+    }
+
+    /// The asset device `id` was matched to, if any.
+    pub fn asset_of_device(&self, id: i64) -> Result<Option<AssetRow>, StoreError> {
+        self.connection()
+            .query_row(
+                &format!("{ROW_SQL} WHERE m.device_id = ?1"),
+                [id],
+                asset_row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether any asset register was imported.
+    pub fn has_register(&self) -> Result<bool, StoreError> {
+        self.connection()
+            .query_row("SELECT EXISTS (SELECT 1 FROM assets)", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many assets the register holds, how many a device matched, and
+    /// how many live devices no asset matched.
+    pub fn register_counts(&self) -> Result<RegisterCounts, StoreError> {
+        let conn = self.connection();
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| u64::try_from(n).unwrap_or(0))
+                .map_err(|e| self.err(e))
+        };
+        Ok(RegisterCounts {
+            assets: count("SELECT count(*) FROM assets")?,
+            matched: count("SELECT count(*) FROM asset_matches")?,
+            unmatched_devices: count(&format!("SELECT count(*) FROM ({DEVICE_SQL})"))?,
+        })
     }
 
     /// A page of live devices no asset matched, by id; `after` is the id

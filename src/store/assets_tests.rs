@@ -221,6 +221,24 @@ fn store_assets_match_devices_from_runs_and_survive_rebuild() {
         .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].asset.asset_tag, "ZC-004");
+    assert!(store.has_register().unwrap());
+    let sw = store
+        .asset_of_device(sw_id)
+        .unwrap()
+        .expect("the switch's asset");
+    assert_eq!(sw.asset.asset_tag, "ZC-001");
+    assert_eq!(
+        sw.matched.as_ref().map(|m| m.method.as_str()),
+        Some("serial")
+    );
+    assert_eq!(
+        store.register_counts().unwrap(),
+        RegisterCounts {
+            assets: 4,
+            matched: 3,
+            unmatched_devices: 1,
+        }
+    );
 
     // Re-import: one owner changes, one asset is new; nothing duplicates.
     let again = REGISTER.replace("李四", "钱七") + "ZC-005,孙八,研发部,,,,198.51.100.9,,,,,,\n";

@@ -17,6 +17,7 @@
 pub mod alerts;
 pub mod assets;
 mod audit;
+pub mod changes;
 pub mod derive;
 pub mod evidence;
 pub mod findings;

@@ -251,7 +251,9 @@ pub enum QueryError {
     #[error("origin `{0}` is not one of domestic, foreign, unknown")]
     Origin(String),
     /// A time that is not `YYYY-MM-DDTHH:MM:SSZ`.
-    #[error("since `{0}` is not a UTC time such as 2026-01-31T08:00:00Z")]
+    #[error(
+        "since `{0}` is not a UTC time such as 2026-01-31T08:00:00Z or a day such as 2026-01-31"
+    )]
     Since(String),
     /// A finding kind that does not exist.
     #[error("finding `{0}` is not `any` or a finding kind (see /api/v1/findings)")]
@@ -339,9 +341,11 @@ impl DeviceQuery {
         Ok(())
     }
 
-    /// Parse `since` (`2026-01-31T08:00:00Z`).
+    /// Parse `since`: a UTC time (`2026-01-31T08:00:00Z`) or a day
+    /// (`2026-01-31`, from its start in UTC), as a date field sends it.
     pub fn set_since(&mut self, text: &str) -> Result<(), QueryError> {
         let secs = crate::timefmt::parse(text)
+            .or_else(|| crate::timefmt::parse_date(text).map(|days| days * 86_400))
             .ok_or_else(|| QueryError::Since(text.chars().take(40).collect()))?;
         self.since = Some(crate::timefmt::rfc3339(secs));
         Ok(())

@@ -142,3 +142,25 @@ fn scan_and_finding_filters_use_their_indexes() {
         );
     }
 }
+
+#[test]
+fn since_takes_a_utc_time_or_a_day_from_its_start() {
+    for (text, want) in [
+        ("2026-01-31T08:00:00Z", Some("2026-01-31T08:00:00Z")),
+        ("2026-01-31", Some("2026-01-31T00:00:00Z")),
+        ("2024-02-29", Some("2024-02-29T00:00:00Z")),
+        ("2026-02-30", None),
+        ("2026-1-31", None),
+        ("2026-01-31T08:00:00", None),
+        ("yesterday", None),
+    ] {
+        let mut q = DeviceQuery::default();
+        let got = q
+            .set_since(text)
+            .map(|()| q.since.clone().unwrap_or_default());
+        match want {
+            Some(w) => assert_eq!(got.as_deref(), Ok(w), "{text}"),
+            None => assert!(matches!(got, Err(QueryError::Since(_))), "{text}: {got:?}"),
+        }
+    }
+}

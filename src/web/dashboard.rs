@@ -28,7 +28,7 @@ pub(super) struct Charts {
 }
 
 /// `path?query`, keeping the page's `lang` when the reader chose it.
-fn link(c: &Ctx, path: &str, query: &str) -> String {
+pub(super) fn link(c: &Ctx, path: &str, query: &str) -> String {
     if c.explicit() {
         format!("{path}?{query}&lang={}", c.param())
     } else {
@@ -36,7 +36,7 @@ fn link(c: &Ctx, path: &str, query: &str) -> String {
     }
 }
 
-fn origin_fill(origin: &str) -> &'static str {
+pub(super) fn origin_fill(origin: &str) -> &'static str {
     match origin {
         "domestic" => "#3f9a5b",
         "foreign" => "#6f6fd6",

@@ -53,7 +53,7 @@ fn first_word(names: &super::i18n::Names, raw: &str) -> Cell {
 }
 
 impl FindingView {
-    fn of(lang: Lang, l: &Labels, f: &FindingRow) -> FindingView {
+    pub(super) fn of(lang: Lang, l: &Labels, f: &FindingRow) -> FindingView {
         let p = crate::text::printable;
         let subject = [f.ip.as_deref(), f.mac.as_deref(), f.asset_tag.as_deref()]
             .into_iter()

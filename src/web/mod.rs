@@ -11,6 +11,9 @@
 //! Routes: `GET /` (page; `?lang=zh` for Chinese; filters as in the API),
 //! `GET /dashboard` ([`dashboard`]: charts of the counts, the jobs),
 //! `GET /jobs` ([`jobs_page`]: the jobs and their runs, paged),
+//! `GET /report/origin` ([`origin_page`]: the origin report as a page),
+//! `GET /register` ([`register_page`]: the asset register and the devices
+//! not in it),
 //! `GET /devices/{id}`, `GET /api/v1/devices/{id}`, `GET /api/v1/assets`,
 //! `GET /healthz`; the lists, jobs, exports, `/metrics` and
 //! `/api/v1/openapi.json` ([`api`]), which describes every API path; the
@@ -25,16 +28,20 @@ mod assets;
 pub mod auth;
 pub mod chart;
 mod dashboard;
+mod device_view;
 mod findings_page;
 pub mod guard;
 pub mod i18n;
 mod jobs_page;
 pub mod metrics;
 pub mod openapi;
+mod origin_page;
 pub mod redirect;
+mod register_page;
 pub mod report;
 pub mod serve;
 mod snmp_view;
+pub mod timeline;
 pub mod tls;
 mod view;
 
@@ -162,11 +169,16 @@ impl IntoResponse for AppError {
         match self {
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "web request failed");
-                (
+                // Plain text here; [`unavailable_in_kind`] makes it a page
+                // in the reader's language, or the API's JSON error.
+                let mut resp = (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "the inventory database is not readable right now; see the daemon's log\n",
+                    [(header::X_CONTENT_TYPE_OPTIONS, "nosniff")],
+                    UNAVAILABLE,
                 )
-                    .into_response()
+                    .into_response();
+                resp.extensions_mut().insert(Unavailable);
+                resp
             }
             AppError::BadRequest(why) => (
                 StatusCode::BAD_REQUEST,
@@ -175,6 +187,52 @@ impl IntoResponse for AppError {
             )
                 .into_response(),
         }
+    }
+}
+
+/// What a 503 says where it cannot say more (`/healthz`, `/metrics`).
+const UNAVAILABLE: &str =
+    "the inventory database is not readable right now; see the daemon's log\n";
+
+/// Marks the 503 of an [`AppError::Internal`], for [`unavailable_in_kind`].
+#[derive(Debug, Clone, Copy)]
+struct Unavailable;
+
+/// An [`AppError::Internal`]'s 503 as the client reads it: under `/api/`
+/// the API's JSON error; on a page, the error page in the reader's
+/// language (`?lang=`, then Accept-Language); elsewhere the plain text.
+async fn unavailable_in_kind(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let headers = req.headers().clone();
+    let resp = next.run(req).await;
+    if resp.extensions().get::<Unavailable>().is_none() {
+        return resp;
+    }
+    if path.starts_with("/api/") {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::X_CONTENT_TYPE_OPTIONS, "nosniff")],
+            Json(serde_json::json!({ "error": UNAVAILABLE.trim_end() })),
+        )
+            .into_response();
+    }
+    if path == "/healthz" || path == "/metrics" {
+        return resp;
+    }
+    let params = Params::parse(query.as_deref());
+    match page_ctx(&params, query.as_deref(), &headers) {
+        Ok(c) => error_page(
+            c,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            |l| &l.unavailable,
+            "",
+        ),
+        Err(_) => resp,
     }
 }
 
@@ -187,11 +245,14 @@ pub fn app(state: AppState) -> Router {
         .route("/findings", get(findings_page::page))
         .route("/dashboard", get(dashboard::page))
         .route("/jobs", get(jobs_page::page))
+        .route("/report/origin", get(origin_page::page))
+        .route("/register", get(register_page::page))
         .route("/api/v1/assets", get(assets::api_assets))
         .route("/healthz", get(healthz))
         .merge(report::routes())
         .merge(api::routes())
         .fallback(no_such_page)
+        .layer(axum::middleware::from_fn(unavailable_in_kind))
         .with_state(state)
 }
 
@@ -350,6 +411,16 @@ impl Params {
         Ok(q)
     }
 
+    /// These parameters less `keys` (and empty values), as a query string.
+    fn without(&self, keys: &[&str]) -> String {
+        self.pairs
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && !keys.contains(&k.as_str()))
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
     /// These parameters without `after` and `lang`, plus `after=CURSOR`.
     fn with_after(&self, cursor: &str) -> String {
         let mut parts: Vec<String> = self
@@ -419,11 +490,7 @@ async fn index(
         Ok(q) => q,
         Err(e) => return Ok(bad_query_page(c, &e.to_string())),
     };
-    let filtered = query.q.is_some()
-        || query.class.is_some()
-        || query.vendor.is_some()
-        || query.origin.is_some()
-        || query.subnet.is_some();
+    let filtered = query.filtered();
     let (mut overview, page, findings_open) = state
         .with_store(move |s| Ok((s.overview()?, s.devices(&query)?, s.open_findings()?)))
         .await?;
@@ -439,6 +506,17 @@ async fn index(
         Err(e) => return Ok(bad_query_page(c, &e.to_string())),
     };
     let next_link = page.next.as_deref().map(|n| params.with_after(n));
+    let mut jobs: Vec<String> = state
+        .jobs()
+        .snapshot()
+        .into_iter()
+        .map(|(j, _)| j.name)
+        .collect();
+    if let Some(j) = params.get("job")
+        && !jobs.iter().any(|n| n == j)
+    {
+        jobs.push(j.to_string());
+    }
     let devices = page
         .items
         .iter()
@@ -458,6 +536,13 @@ async fn index(
         filtered,
         next_link,
         findings_open,
+        sort: params.get("sort").unwrap_or("").to_string(),
+        job: params.get("job").unwrap_or("").to_string(),
+        finding: params.get("finding").unwrap_or("").to_string(),
+        since: params.get("since").unwrap_or("").to_string(),
+        jobs,
+        kinds: crate::audit::KINDS,
+        filters: params.without(&["sort", "after", "lang"]),
     };
     let html = page
         .render()
@@ -479,11 +564,14 @@ async fn device_page(
     let found = state
         .with_store(move |s| match s.resolve_device(id)? {
             Some(now) if now != id => Ok(Err(now)),
-            Some(_) => Ok(Ok(s.device(id)?)),
+            Some(_) => match s.device(id)? {
+                Some(d) => Ok(Ok(Some((d, device_extras(s, id)?)))),
+                None => Ok(Ok(None)),
+            },
             None => Ok(Ok(None)),
         })
         .await?;
-    let detail = match found {
+    let (detail, extras) = match found {
         // A device found to be another: its page is the survivor's.
         Err(now) => {
             return Ok(Redirect::permanent(&format!("/devices/{now}{}", c.query)).into_response());
@@ -491,11 +579,27 @@ async fn device_page(
         Ok(None) => return Ok(not_found_page(c)),
         Ok(Some(d)) => d,
     };
-    let page = DevicePage::build(c, &detail);
+    let page = DevicePage::build(c, &detail, &extras);
     let html = page
         .render()
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Html(html).into_response())
+}
+
+/// The register's match, the findings and the observation rows of device
+/// `id`, for its page.
+fn device_extras(s: &Store, id: i64) -> Result<view::DeviceExtras, StoreError> {
+    let found = s.findings(&crate::store::findings::FindingQuery {
+        limit: view::DEVICE_FINDINGS,
+        device: Some(id),
+        ..Default::default()
+    })?;
+    Ok(view::DeviceExtras {
+        asset: s.asset_of_device(id)?,
+        register_known: s.has_register()?,
+        findings: found.items,
+        values: s.device_values(id)?,
+    })
 }
 
 async fn api_device(

@@ -227,7 +227,14 @@ async fn web_unreadable_database_is_503_not_a_panic() {
         true,
         "x".into(),
     ));
-    for uri in ["/", "/api/v1/devices", "/healthz"] {
+    for uri in [
+        "/",
+        "/dashboard",
+        "/report/origin",
+        "/register",
+        "/api/v1/devices",
+        "/healthz",
+    ] {
         let (status, body) = get(app.clone(), uri, None).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
         assert!(
@@ -235,6 +242,27 @@ async fn web_unreadable_database_is_503_not_a_panic() {
             "details stay in the log: {body}"
         );
     }
+    // In the reader's language on a page, JSON under the API.
+    let (_, zh) = get(app.clone(), "/dashboard", Some("zh-CN,zh;q=0.9")).await;
+    assert!(zh.contains("id=\"unavailable\""), "{zh}");
+    assert!(
+        visible_text(&zh).contains(&Lang::Zh.labels().unwrap().unavailable),
+        "{zh}"
+    );
+    let (_, en) = get(app.clone(), "/?lang=en", None).await;
+    assert!(
+        visible_text(&en).contains(&Lang::En.labels().unwrap().unavailable),
+        "{en}"
+    );
+    let (_, api) = get(app.clone(), "/api/v1/devices", None).await;
+    let v: serde_json::Value = serde_json::from_str(&api).expect("JSON");
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not readable"))
+    );
+    let (_, health) = get(app, "/healthz", None).await;
+    assert!(health.starts_with("the inventory database is not readable"));
 }
 
 #[tokio::test]
@@ -502,10 +530,14 @@ fn switch() -> Seen {
 /// the style sheet, attribute values and the device's own text (elements
 /// marked `translate="no"`, leaves only) left out, a few entities decoded.
 fn visible_text(html: &str) -> String {
-    let body = match (html.find("<style>"), html.find("</style>")) {
-        (Some(a), Some(b)) if a < b => format!("{}{}", &html[..a], &html[b..]),
-        _ => html.to_string(),
-    };
+    // Every style block out (a page may have more than one).
+    let mut body = html.to_string();
+    while let (Some(a), Some(b)) = (body.find("<style>"), body.find("</style>")) {
+        if a >= b {
+            break;
+        }
+        body.replace_range(a..b + "</style>".len(), "");
+    }
     let mut out = String::new();
     let mut tag = String::new();
     let mut in_tag = false;
@@ -660,6 +692,20 @@ async fn web_every_page_speaks_each_language_with_no_english_label_on_chinese_pa
         ("/jobs?job=default".into(), StatusCode::OK),
         ("/jobs?job=no%20such".into(), StatusCode::BAD_REQUEST),
         ("/jobs?after=x".into(), StatusCode::BAD_REQUEST),
+        ("/report/origin".into(), StatusCode::OK),
+        ("/register".into(), StatusCode::OK),
+        ("/register?unmatched=assets".into(), StatusCode::OK),
+        ("/register?unmatched=devices".into(), StatusCode::OK),
+        ("/register?unmatched=bogus".into(), StatusCode::BAD_REQUEST),
+        (
+            "/register?unmatched=devices&after=x".into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/?sort=-last_seen&since=2026-01-01&finding=any&job=default".into(),
+            StatusCode::OK,
+        ),
+        ("/?since=yesterday".into(), StatusCode::BAD_REQUEST),
     ];
     pages.extend(
         ids.iter()
@@ -1048,6 +1094,19 @@ async fn web_screenshots() {
     }));
     let path = store_with("shots", &seen);
     more_runs(&path, "edge", 3);
+    {
+        // A register: one asset on the network (the switch's MAC), one not.
+        let reg = "资产编号,责任人,部门,位置,序列号,MAC地址,IP地址,主机名,厂商,型号,购置日期,保修截止,备注
+ZC-001,张三,信息中心,二楼机房,,00:e0:fc:12:34:00,,,华为,S5735,2021-05-01,2027-01-01,核心交换机
+ZC-002,李四,财务部,三楼,,,198.51.100.250,,联想,ThinkCentre,2022-01-10,,财务电脑
+";
+        let mut s = Store::open(&path).unwrap();
+        let r = crate::assets::read("reg.csv", reg.as_bytes()).unwrap();
+        let sha = crate::store::assets::sha256_hex(reg.as_bytes());
+        s.import_assets(&r, "reg.csv", &sha, "2026-01-01T00:02:00Z", false)
+            .unwrap()
+            .unwrap();
+    }
     let state = AppState::new(path, true, "/etc/pandian.toml".into());
     configure_jobs(&state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1067,6 +1126,11 @@ async fn web_screenshots() {
         ("dashboard-zh", "/dashboard?lang=zh", 1100),
         ("jobs-en", "/jobs?lang=en", 900),
         ("jobs-zh", "/jobs?lang=zh", 900),
+        ("origin-en", "/report/origin?lang=en", 1800),
+        ("origin-zh", "/report/origin?lang=zh", 1800),
+        ("register-en", "/register?lang=en", 900),
+        ("register-zh", "/register?lang=zh", 900),
+        ("shadow-zh", "/register?unmatched=devices&lang=zh", 900),
     ] {
         let file = dir.join(format!("{name}.png"));
         let mut child = std::process::Command::new("chromium")
@@ -1107,4 +1171,269 @@ async fn web_screenshots() {
     }
     server.abort();
     let _ = std::fs::remove_dir_all(profile);
+}
+
+#[tokio::test]
+async fn web_origin_report_page_splits_links_and_says_why_unknown() {
+    let phone = Seen {
+        ip: Some("198.51.100.9".parse().unwrap()),
+        mac: Some([0xda, 0xa1, 0x19, 0, 0, 9]),
+        sources: vec![Source::Arp],
+        ..Seen::default()
+    };
+    let app = app(AppState::new(
+        store_with(
+            "origin-page",
+            &[switch(), announcing_at("198.51.100.8"), phone],
+        ),
+        true,
+        "x".into(),
+    ));
+    let (status, en) = get(app.clone(), "/report/origin?lang=en", None).await;
+    assert_eq!(status, StatusCode::OK, "{en}");
+    for id in [
+        "origin-devices",
+        "origin-of-all",
+        "origin-of-known",
+        "origin-chart",
+        "origin-by-class",
+        "origin-by-vendor",
+        "origin-trend",
+        "origin-unknowns",
+        "ratio-note",
+    ] {
+        assert!(en.contains(&format!("id=\"{id}\"")), "{id} missing");
+    }
+    // Three devices: two Huawei MACs (domestic), one random MAC (unknown).
+    let api: serde_json::Value =
+        serde_json::from_str(&get(app.clone(), "/api/v1/report/origin", None).await.1).unwrap();
+    let overall = &api["overall"];
+    let domestic = overall["domestic"]["count"].as_u64().unwrap();
+    let unknown = overall["unknown"]["count"].as_u64().unwrap();
+    assert_eq!(overall["devices"], 3, "{api}");
+    assert!(unknown >= 1, "{api}");
+    // The page says the same figures, and the counts link to the list.
+    assert!(en.contains("<b id=\"origin-devices\">3</b>"), "{en}");
+    let links = en.replace("&#38;", "&").replace("&amp;", "&");
+    if domestic > 0 {
+        assert!(links.contains("href=\"/?origin=domestic&lang=en\""), "{en}");
+    }
+    assert!(links.contains("href=\"/?origin=unknown&lang=en\""), "{en}");
+    // The random-MAC phone is listed with why, linking to its page.
+    assert!(en.contains("the MAC block of da:a1:19:00:00:09"), "{en}");
+    assert!(en.contains("/devices/"), "{en}");
+    // The hostile host name never reaches the page as markup.
+    assert!(!en.contains("<script>alert"), "escaped");
+    let (_, zh) = get(app.clone(), "/report/origin", Some("zh-CN")).await;
+    assert!(zh.contains("未识别出厂商：MAC da:a1:19:00:00:09"), "{zh}");
+    assert!(zh.contains(&Lang::Zh.labels().unwrap().domestic_of_known));
+    // The downloads it links to answer.
+    for dl in [
+        "/api/v1/report/origin.xlsx",
+        "/api/v1/report/origin.csv?table=summary",
+        "/api/v1/report/origin.csv?table=unknowns",
+    ] {
+        assert!(en.contains(&dl.replace('&', "&#38;")), "{dl} not linked");
+        assert_eq!(get(app.clone(), dl, None).await.0, StatusCode::OK, "{dl}");
+    }
+}
+
+#[tokio::test]
+async fn web_register_page_shows_matches_missing_assets_and_shadow_devices() {
+    let path = store_with("register-page", &[switch(), announcing_at("198.51.100.8")]);
+    let reg =
+        "资产编号,责任人,部门,位置,序列号,MAC地址,IP地址,主机名,厂商,型号,购置日期,保修截止,备注
+ZC-001,<img src=x onerror=alert(1)>,信息中心,二楼机房,,00:e0:fc:12:34:00,,,华为,S5735,,2027-01-01,
+ZC-002,李四,财务部,三楼,,,198.51.100.250,,联想,ThinkCentre,,,
+";
+    {
+        let mut s = Store::open(&path).unwrap();
+        let r = crate::assets::read("reg.csv", reg.as_bytes()).unwrap();
+        s.import_assets(
+            &r,
+            "reg.csv",
+            &crate::store::assets::sha256_hex(reg.as_bytes()),
+            "2026-01-01T00:02:00Z",
+            false,
+        )
+        .unwrap()
+        .unwrap();
+    }
+    let app = app(AppState::new(path, true, "/etc/pandian.toml".into()));
+    let (status, en) = get(app.clone(), "/register?lang=en", None).await;
+    assert_eq!(status, StatusCode::OK, "{en}");
+    assert!(en.contains("<b id=\"register-assets\">2</b>"), "{en}");
+    assert!(en.contains("<b id=\"register-matched\">1</b>"), "{en}");
+    assert!(en.contains("<b id=\"register-missing\">1</b>"), "{en}");
+    assert!(en.contains("<b id=\"register-shadow\">1</b>"), "{en}");
+    assert!(!en.contains("<img src=x"), "the owner is escaped");
+    assert!(en.contains("&#60;img src=x onerror=alert(1)&#62;"), "{en}");
+    // ZC-001 matched the switch by its MAC, ZC-002 is nowhere.
+    assert!(en.contains(">MAC address</td>"), "{en}");
+    assert!(en.contains("not found on the network"), "{en}");
+    let (_, missing) = get(app.clone(), "/register?unmatched=assets&lang=zh", None).await;
+    assert!(
+        missing.contains("ZC-002") && !missing.contains("ZC-001"),
+        "{missing}"
+    );
+    assert!(missing.contains("网络中未发现"), "{missing}");
+    let (_, shadow) = get(app.clone(), "/register?unmatched=devices", None).await;
+    assert!(shadow.contains("id=\"register-devices\""), "{shadow}");
+    assert!(
+        shadow.contains("198.51.100.8") && !shadow.contains("198.51.100.7"),
+        "{shadow}"
+    );
+    // An empty register says how to import one, naming the config file.
+    let empty = app_for(store_with("register-empty", &[hostile()]));
+    let (_, none) = get(empty, "/register", None).await;
+    assert!(none.contains("id=\"no-register\""), "{none}");
+    assert!(
+        none.contains("pandian assets import --config /etc/pandian.toml"),
+        "{none}"
+    );
+}
+
+fn app_for(path: PathBuf) -> Router {
+    app(AppState::new(path, true, "/etc/pandian.toml".into()))
+}
+
+#[tokio::test]
+async fn web_device_list_sorts_by_its_headings_and_filters_by_job_finding_and_day() {
+    let mut seen = vec![switch(), announcing_at("198.51.100.8")];
+    seen.push(Seen {
+        ip: Some("198.51.100.30".parse().unwrap()),
+        mac: Some([0x00, 0x1b, 0x54, 0, 0, 30]),
+        sources: vec![Source::Arp],
+        hostname: Some("aaa-first.example.net".into()),
+        ..Seen::default()
+    });
+    let path = store_with("sorting", &seen);
+    more_runs(&path, "edge", 1);
+    let state = AppState::new(path, true, "x".into());
+    configure_jobs(&state);
+    let app = app(state);
+    let (_, page) = get(app.clone(), "/?lang=en&class=switch", None).await;
+    // Headings link to their sort, keeping the filter and the language.
+    assert!(
+        page.contains("href=\"/?class=switch&#38;sort=hostname&#38;lang=en\""),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/?class=switch&#38;sort=-last_seen&#38;lang=en\""));
+    // Sorted by address now (the default): its heading says so and flips.
+    assert!(page.contains("aria-sort=\"ascending\""));
+    assert!(page.contains("href=\"/?class=switch&#38;sort=-ip&#38;lang=en\""));
+    // The job filter offers the configured jobs.
+    assert!(
+        page.contains("<option value=\"edge\">edge</option>"),
+        "{page}"
+    );
+    let order = |html: &str| -> Vec<String> {
+        html.match_indices("<a href=\"/devices/")
+            .filter_map(|(at, _)| {
+                let rest = &html[at..];
+                let start = rest.find('>')? + 1;
+                let end = rest.find("</a>")?;
+                Some(rest[start..end].to_string())
+            })
+            .collect()
+    };
+    let (_, by_name) = get(app.clone(), "/?sort=hostname", None).await;
+    let (_, by_name_desc) = get(app.clone(), "/?sort=-hostname", None).await;
+    let asc = order(&by_name);
+    let mut desc = order(&by_name_desc);
+    assert_eq!(asc.len(), 3, "{by_name}");
+    desc.reverse();
+    assert_eq!(asc, desc);
+    assert!(by_name_desc.contains("aria-sort=\"descending\""));
+    assert!(by_name.contains("<input type=\"hidden\" name=\"sort\" value=\"hostname\">"));
+    // Seen since a day: every device was seen on 2026-01-01, none later.
+    let (_, since_then) = get(app.clone(), "/?since=2026-01-01", None).await;
+    assert_eq!(order(&since_then).len(), 3);
+    assert!(since_then.contains("value=\"2026-01-01\""));
+    assert!(since_then.contains("id=\"clear-filters\""));
+    let (_, later) = get(app.clone(), "/?since=2026-02-01", None).await;
+    assert!(order(&later).is_empty(), "{later}");
+    // The job filter: the `edge` runs saw nothing of these.
+    let (_, edge) = get(app.clone(), "/?job=edge", None).await;
+    assert!(order(&edge).is_empty());
+    assert!(edge.contains("<option value=\"edge\" selected>"));
+    let (_, default) = get(app.clone(), "/?job=default", None).await;
+    assert_eq!(order(&default).len(), 3);
+    // A finding filter that no device has.
+    let (status, none) = get(app, "/?finding=any", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(none.contains("<option value=\"any\" selected>"), "{none}");
+}
+
+/// A run of job `default` at `time` that saw `seen`, taken into the store at `path`.
+fn add_run(path: &std::path::Path, time: &str, seen: &[Seen]) {
+    let mut s = Store::open(path).unwrap();
+    let id = s
+        .begin_run(&RunStart {
+            job: "default",
+            started_at: time,
+            targets: "198.51.100.0/24",
+            exclude: "",
+            addresses: 254,
+            excluded: 0,
+            rate: 100,
+            credentials: vec![],
+        })
+        .unwrap();
+    s.record(id, seen).unwrap();
+    s.finish_run(
+        id,
+        &RunEnd {
+            status: crate::store::RunStatus::Done,
+            error: None,
+            finished_at: time.into(),
+            answered: seen.len(),
+            snmp_ok: 0,
+        },
+        &Engine::builtin().unwrap(),
+        &DeriveOptions::default(),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn web_device_timeline_tells_what_changed_when_from_real_runs() {
+    let path = store_with("timeline", &[switch()]);
+    // A week later: a firmware upgrade (sysDescr), a new address beside the
+    // old one, a new DNS name.
+    let mut upgraded = switch();
+    if let Some(snmp) = upgraded.snmp.as_mut() {
+        snmp.facts.insert(
+            crate::facts::Oid::parse("1.3.6.1.2.1.1.1.0").unwrap(),
+            crate::facts::Value::OctetString(b"Huawei VRP V200R022C00SPC100".to_vec()),
+        );
+    }
+    upgraded.hostname = Some("core-sw1-new.example.net".into());
+    add_run(&path, "2026-01-08T00:00:00Z", &[upgraded]);
+    let app = app_for(path);
+    let (_, list) = get(app.clone(), "/api/v1/devices", None).await;
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let (status, en) = get(app.clone(), &format!("/devices/{id}?lang=en"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let at = en.find("id=\"timeline\"").expect("a timeline");
+    let timeline = &en[at..en[at..].find("</table>").map_or(en.len(), |e| at + e)];
+    // The upgrade, by the object's MIB name, old and new value, on its day.
+    assert!(timeline.contains("SNMPv2-MIB::sysDescr.0"), "{timeline}");
+    assert!(timeline.contains("V200R022C00SPC100"), "{timeline}");
+    assert!(timeline.contains("V200R019C10SPC500"), "{timeline}");
+    assert!(timeline.contains("2026-01-08"), "{timeline}");
+    assert!(timeline.contains("core-sw1-new.example.net"), "{timeline}");
+    assert!(timeline.contains("first seen on the network"), "{timeline}");
+    // Newest first.
+    let new_at = timeline.find("2026-01-08").unwrap();
+    let first_at = timeline.find("first seen on the network").unwrap();
+    assert!(new_at < first_at, "{timeline}");
+    // And in Chinese.
+    let (_, zh) = get(app, &format!("/devices/{id}?lang=zh"), None).await;
+    assert!(
+        zh.contains("首次在网络中发现") && zh.contains("变更"),
+        "{zh}"
+    );
 }

@@ -54,12 +54,89 @@ pub(super) struct IndexPage {
     pub next_link: Option<String>,
     /// Findings open and not acknowledged.
     pub findings_open: i64,
+    /// The `sort` asked for ('' for the default, by address).
+    pub sort: String,
+    pub job: String,
+    pub finding: String,
+    /// The `since` as asked (a day or a time).
+    pub since: String,
+    /// The jobs the job filter offers (the configured ones, and the one
+    /// asked for).
+    pub jobs: Vec<String>,
+    /// The finding kinds the finding filter offers.
+    pub kinds: &'static [&'static str],
+    /// The page's filters as a query (no `sort`, `after` or `lang`), for
+    /// the column headings' sort links.
+    pub filters: String,
 }
+
+/// The sort keys the list's headings offer, and whether each sorts
+/// newest (descending) first on the first click.
+pub(super) const SORTABLE: [(&str, bool); 7] = [
+    ("ip", false),
+    ("hostname", false),
+    ("class", false),
+    ("vendor", false),
+    ("model", false),
+    ("first_seen", true),
+    ("last_seen", true),
+];
 
 impl IndexPage {
     /// The origins the filter offers.
     pub fn origins(&self) -> [&'static str; 3] {
         ["domestic", "foreign", "unknown"]
+    }
+
+    /// The sort in effect: (key, descending).
+    fn current_sort(&self) -> (&str, bool) {
+        match self.sort.as_str() {
+            "" => ("ip", false),
+            s => s.strip_prefix('-').map_or((s, false), |k| (k, true)),
+        }
+    }
+
+    /// The heading link that sorts by `key`: the other way when the list
+    /// is sorted by it already, else its first direction. Keeps the
+    /// filters and the chosen language; starts at the first page.
+    pub fn sort_href(&self, key: &str) -> String {
+        let (now, desc) = self.current_sort();
+        let first_desc = SORTABLE.iter().any(|(k, d)| *k == key && *d);
+        let want_desc = if now == key { !desc } else { first_desc };
+        let sort = if want_desc {
+            format!("-{key}")
+        } else {
+            key.to_string()
+        };
+        let mut q = self.filters.clone();
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.push_str("sort=");
+        q.push_str(&sort);
+        if self.c.explicit() {
+            q.push_str("&lang=");
+            q.push_str(self.c.param());
+        }
+        format!("/?{q}")
+    }
+
+    /// `▲` or `▼` after the heading the list is sorted by, else ''.
+    pub fn sort_mark(&self, key: &str) -> &'static str {
+        match self.current_sort() {
+            (k, false) if k == key => " ▲",
+            (k, true) if k == key => " ▼",
+            _ => "",
+        }
+    }
+
+    /// `aria-sort` of a heading.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        match self.current_sort() {
+            (k, false) if k == key => "ascending",
+            (k, true) if k == key => "descending",
+            _ => "none",
+        }
     }
 }
 
@@ -227,6 +304,29 @@ pub(super) struct DevicePage {
     pub history: Vec<HistoryView>,
     /// What it announced, newest first, each fact once.
     pub announced: Vec<AnnouncedView>,
+    /// The asset it was matched to.
+    pub asset: Option<super::device_view::AssetSection>,
+    /// Whether a register is imported (so "not in it" means something).
+    pub register_known: bool,
+    /// Its findings, newest first (at most [`DEVICE_FINDINGS`]).
+    pub findings: Vec<super::findings_page::FindingView>,
+    /// Its findings page.
+    pub findings_href: String,
+    /// What changed when, newest first.
+    pub timeline: Vec<super::device_view::TimelineView>,
+}
+
+/// Findings shown on a device's page (its findings page has them all).
+pub(super) const DEVICE_FINDINGS: u32 = 20;
+
+/// What a device's page shows beside its detail: the register's match,
+/// its findings, its observation rows (for the timeline).
+#[derive(Debug, Default)]
+pub(super) struct DeviceExtras {
+    pub asset: Option<crate::store::assets::AssetRow>,
+    pub register_known: bool,
+    pub findings: Vec<crate::store::findings::FindingRow>,
+    pub values: Vec<crate::store::changes::ObservedValue>,
 }
 
 /// A fact's source: an OID shows as `MIB::object.index` (the OID as the
@@ -253,7 +353,7 @@ fn fact_value(v: &str) -> Cell {
 
 /// A record key: `snmp:<OID>` as the subtree's MIB name, a known key by
 /// its catalogue name; the raw key as the title.
-fn record_key(l: &Labels, key: &str) -> Cell {
+pub(super) fn record_key(l: &Labels, key: &str) -> Cell {
     if let Some(oid) = key.strip_prefix("snmp:") {
         return snmp_view::oid_cell(oid).with_title(key);
     }
@@ -418,12 +518,36 @@ fn evidence_rows(l: &Labels, id: &Value) -> Vec<EvidenceView> {
 }
 
 impl DevicePage {
-    pub fn build(c: Ctx, d: &DeviceDetail) -> DevicePage {
+    pub fn build(c: Ctx, d: &DeviceDetail, x: &DeviceExtras) -> DevicePage {
         let l = c.l;
         let r = &d.row;
         let mut all_held = held(l, &l.ip, &r.addresses);
         all_held.extend(held(l, &l.mac, &r.macs));
+        let held_events: Vec<(&'static str, &crate::store::read::Held)> = r
+            .addresses
+            .iter()
+            .map(|h| ("ip", h))
+            .chain(r.macs.iter().map(|h| ("mac", h)))
+            .collect();
+        let timeline = super::timeline::timeline(
+            &r.first_seen,
+            &held_events,
+            &d.identity_log,
+            &x.values,
+            &x.findings,
+        )
+        .iter()
+        .map(|e| super::device_view::timeline_view(&c, r.id, e))
+        .collect();
         DevicePage {
+            asset: x
+                .asset
+                .as_ref()
+                .map(|a| super::device_view::AssetSection::of(l, a)),
+            register_known: x.register_known,
+            findings: super::device_view::findings(&c, &x.findings),
+            findings_href: super::device_view::findings_href(&c, r.id, None),
+            timeline,
             id: r.id,
             ip: opt(&r.ip),
             identity: identity_rows(l, d),

@@ -99,8 +99,12 @@ fn every_value_the_code_knows_has_a_name_in_both_languages() {
         .copied()
         .chain(["unknown"])
         .collect();
+    let match_methods: Vec<&str> = crate::assets::matching::Method::ALL
+        .iter()
+        .map(|m| m.as_str())
+        .collect();
     for l in both() {
-        let sections: [(&str, &Names, &[&str]); 21] = [
+        let sections: [(&str, &Names, &[&str]); 23] = [
             ("probe_name", &l.probe_name, &crate::job::PROBE_NAMES),
             ("class_name", &l.class_name, &classes),
             (
@@ -173,6 +177,12 @@ fn every_value_the_code_knows_has_a_name_in_both_languages() {
                 "finding_state",
                 &l.finding_state,
                 &["open", "acknowledged", "resolved"],
+            ),
+            ("match_method", &l.match_method, &match_methods),
+            (
+                "timeline_event",
+                &l.timeline_event,
+                &crate::web::timeline::EVENT_NAMES,
             ),
             (
                 "if_status",
@@ -279,6 +289,7 @@ fn chinese_names_are_chinese() {
         ("finding_kind", &en.finding_kind, &zh.finding_kind),
         ("severity_name", &en.severity_name, &zh.severity_name),
         ("finding_state", &en.finding_state, &zh.finding_state),
+        ("match_method", &en.match_method, &zh.match_method),
         ("entity_class", &en.entity_class, &zh.entity_class),
         ("if_status", &en.if_status, &zh.if_status),
     ] {
