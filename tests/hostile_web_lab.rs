@@ -323,7 +323,11 @@ const PROBE: &str = r#"(() => {
     scripts: document.scripts.length,
     handlers: all.filter(e => attrs(e).some(a => a.name.toLowerCase().startsWith('on'))).length,
     js_urls: all.filter(e => attrs(e).some(a => /^\s*javascript:/i.test(a.value))).length,
-    embedded: document.querySelectorAll('img, svg, iframe, object, embed, video, audio, math, form form').length,
+    // The page's own charts are SVG drawn on the server, one per chart box
+    // and only there: any other SVG, or a chart outside a box, counts.
+    embedded: document.querySelectorAll('img, svg:not(.chart), iframe, object, embed, video, audio, math, form form, foreignObject').length
+      + Math.abs(document.querySelectorAll('svg.chart').length - document.querySelectorAll('section.chart-box > svg.chart').length)
+      + Math.abs(document.querySelectorAll('section.chart-box').length - document.querySelectorAll('section.chart-box > svg.chart').length),
     viewport: vw,
     scroll_width: document.documentElement.scrollWidth,
     widest_cell: widest,
@@ -793,6 +797,12 @@ fn lab_hostile_strings_are_stored_clean_and_shown_as_text() {
     for lang in ["en", "zh"] {
         pages.push((format!("index-{lang}"), format!("/?lang={lang}")));
         pages.push((format!("findings-{lang}"), format!("/findings?lang={lang}")));
+        pages.push((format!("dashboard-{lang}"), format!("/dashboard?lang={lang}")));
+        pages.push((format!("origin-{lang}"), format!("/report/origin?lang={lang}")));
+        pages.push((
+            format!("shadow-{lang}"),
+            format!("/register?unmatched=devices&lang={lang}"),
+        ));
         for (i, o) in OCTETS.iter().enumerate() {
             let id = ids[&ip(*o).to_string()];
             pages.push((
