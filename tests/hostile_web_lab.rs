@@ -797,8 +797,14 @@ fn lab_hostile_strings_are_stored_clean_and_shown_as_text() {
     for lang in ["en", "zh"] {
         pages.push((format!("index-{lang}"), format!("/?lang={lang}")));
         pages.push((format!("findings-{lang}"), format!("/findings?lang={lang}")));
-        pages.push((format!("dashboard-{lang}"), format!("/dashboard?lang={lang}")));
-        pages.push((format!("origin-{lang}"), format!("/report/origin?lang={lang}")));
+        pages.push((
+            format!("dashboard-{lang}"),
+            format!("/dashboard?lang={lang}"),
+        ));
+        pages.push((
+            format!("origin-{lang}"),
+            format!("/report/origin?lang={lang}"),
+        ));
         pages.push((
             format!("shadow-{lang}"),
             format!("/register?unmatched=devices&lang={lang}"),

@@ -278,7 +278,7 @@ pub struct DeviceQuery {
     pub q: Option<String>,
     /// Class, exact.
     pub class: Option<String>,
-    /// Vendor, case-insensitive exact.
+    /// Vendor, case-insensitive exact (`unknown`: no vendor identified).
     pub vendor: Option<String>,
     /// `domestic`, `foreign` or `unknown`.
     pub origin: Option<String>,
@@ -658,9 +658,14 @@ fn device_select(q: &DeviceQuery) -> Result<(String, Vec<Sql>, u32), QueryError>
         }
     }
     if let Some(v) = &q.vendor {
-        // NOCASE folds ASCII case as lower() does, and can use its index.
-        sql.push_str(" AND d.vendor = ? COLLATE NOCASE");
-        args.push(Sql::Text(v.clone()));
+        if v == "unknown" {
+            // As for class: the devices no vendor was identified for.
+            sql.push_str(" AND d.vendor IS NULL");
+        } else {
+            // NOCASE folds ASCII case as lower() does, and can use its index.
+            sql.push_str(" AND d.vendor = ? COLLATE NOCASE");
+            args.push(Sql::Text(v.clone()));
+        }
     }
     if let Some(o) = &q.origin {
         if o == "unknown" {

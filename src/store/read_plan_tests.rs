@@ -37,6 +37,11 @@ fn device_filters_use_their_indexes_and_scan_no_table() {
             &["devices_live_vendor_nocase"],
         ),
         (
+            "no vendor",
+            |q| q.vendor = Some("unknown".into()),
+            &["devices_live_vendor_nocase"],
+        ),
+        (
             "origin",
             |q| q.set_origin("domestic").unwrap(),
             &["devices_live_origin"],

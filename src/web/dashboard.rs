@@ -96,13 +96,13 @@ pub(super) fn charts(c: &Ctx, counts: &Counts) -> Charts {
         .into_iter()
         .take(TOP_VENDORS)
         .map(|(k, n)| {
-            // `unknown` is the count of devices with no vendor: no list
-            // filter names them, so that bar links nowhere.
-            let (label, href) = if k == "unknown" {
-                (l.origin_name.of("unknown").to_string(), None)
+            // `unknown` is the count of devices with no vendor, which the
+            // list's `vendor=unknown` selects.
+            let href = Some(link(c, "/", &format!("vendor={}", enc(&k))));
+            let label = if k == "unknown" {
+                l.origin_name.of("unknown").to_string()
             } else {
-                let href = link(c, "/", &format!("vendor={}", enc(&k)));
-                (k, Some(href))
+                k
             };
             Bar {
                 label,
@@ -228,8 +228,8 @@ mod tests {
             v.contains("href=\"/?vendor=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;lang=en\"")
         );
         assert!(
-            !v.contains("vendor=unknown"),
-            "no filter names the vendorless"
+            v.contains("href=\"/?vendor=unknown&amp;lang=en\""),
+            "the vendorless bar links to the list of them: {v}"
         );
         assert!(v.contains("href=\"/?vendor=vendor-12&amp;lang=en\""), "{v}");
     }

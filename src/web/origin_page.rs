@@ -178,7 +178,8 @@ impl OriginView {
             .iter()
             .map(|(class, s)| {
                 if class.is_empty() {
-                    split_row(c, l.unidentified.clone(), String::new(), false, s, None)
+                    let filter = Some("class=unknown");
+                    split_row(c, l.unidentified.clone(), String::new(), false, s, filter)
                 } else {
                     let filter = format!("class={}", enc(class));
                     let name = l.class_name.of(class).to_string();
@@ -192,7 +193,8 @@ impl OriginView {
             .take(MAX_VENDORS)
             .map(|(vendor, s)| {
                 if vendor.is_empty() {
-                    split_row(c, l.unidentified.clone(), String::new(), false, s, None)
+                    let filter = Some("vendor=unknown");
+                    split_row(c, l.unidentified.clone(), String::new(), false, s, filter)
                 } else {
                     let filter = format!("vendor={}", enc(vendor));
                     let name = crate::text::printable(vendor);
@@ -456,9 +458,17 @@ mod tests {
         );
         // No foreign-and-unknown switch: a zero count links nowhere.
         assert_eq!(switch.unknown.href, None);
-        // The unidentified class and any register category: no list filter.
-        assert_eq!(v.by_class[1].total.href, None);
+        // The unidentified class: the list's `class=unknown`; a register
+        // category has no list filter.
+        assert_eq!(
+            v.by_class[1].unknown.href.as_deref(),
+            Some("/?class=unknown&origin=unknown&lang=zh")
+        );
         assert_eq!(v.by_class[1].name, c.l.unidentified);
+        assert_eq!(
+            v.by_vendor[2].total.href.as_deref(),
+            Some("/?vendor=unknown&lang=zh")
+        );
         assert_eq!(v.by_category[0].name, "网络设备");
         assert_eq!(v.by_category[0].key, "Network equipment");
         assert_eq!(v.by_category[0].total.href, None);
