@@ -781,7 +781,7 @@ fn image_lifecycle_seed_lab_reboot_uefi_update_and_fallback() {
     }
 }
 
-/// Opt-in (`PANDIAN_IMAGE_REPRO=1`): it costs a second root build. Builds
+/// Opt-in (`PANDIAN_IMAGE_REPRO=1`, scripts/image-test-full): it costs a second root build. Builds
 /// the root again from the same binary, commit time and package mirror and
 /// compares it byte for byte with the one the other tests booted.
 #[test]
@@ -792,7 +792,7 @@ fn image_root_is_reproducible() {
     }
     if std::env::var("PANDIAN_IMAGE_REPRO").map_or(true, |v| v != "1") {
         eprintln!(
-            "SKIPPED: set PANDIAN_IMAGE_REPRO=1 to build the root a second time and compare (about 3 minutes)"
+            "SKIPPED: set PANDIAN_IMAGE_REPRO=1 (scripts/image-test-full) to build the root a second time and compare (about 2 minutes)"
         );
         return;
     }
