@@ -80,17 +80,6 @@ pub fn skip_reason() -> Option<String> {
     None
 }
 
-/// Why a scenario of the full image test does not run: `None` when
-/// `PANDIAN_IMAGE_FULL=1` (scripts/image-test-full sets it). The README's
-/// test command runs the lean set (one image build, two boots); the full
-/// set adds the update and fallback boots.
-pub fn full_only() -> Option<String> {
-    if std::env::var("PANDIAN_IMAGE_FULL").is_ok_and(|v| v == "1") {
-        return None;
-    }
-    Some("part of the full image test: run scripts/image-test-full (PANDIAN_IMAGE_FULL=1)".into())
-}
-
 /// Find a program on PATH or in the sbin directories.
 pub fn which(prog: &str) -> Option<PathBuf> {
     pandian::lab::which(prog)
@@ -283,6 +272,9 @@ pub fn broken_bundle(image: &Image, dir: &Path) -> PathBuf {
         "-no-progress",
         "-comp",
         "gzip",
+        // Its size does not matter (it only has to fail): the fastest level.
+        "-Xcompression-level",
+        "1",
     ]));
     let _ = std::fs::remove_dir_all(&tree);
     let bundle = dir.join("pandian-0.0.0-broken-update.tar");
