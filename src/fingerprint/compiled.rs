@@ -53,40 +53,102 @@ fn text_of(v: &Value) -> Option<String> {
     }
 }
 
-/// The first usable value of `o` in the walk, with its OID.
-fn value_of(snmp: &SnmpFacts, o: &Object) -> Option<(Oid, String)> {
+/// Where an identity object is read in a walk, its OID parsed once.
+#[derive(Debug, Clone)]
+enum At {
+    /// The scalar (read at `.0`, or at itself) or the column.
+    Exact(Oid),
+    /// The same column under sibling product subtrees: `prefix`, any one
+    /// arc, then `suffix`.
+    Siblings { prefix: Oid, suffix: Vec<u32> },
+}
+
+/// An identity object and where to read it.
+#[derive(Debug, Clone)]
+struct Located {
+    object: Object,
+    at: At,
+}
+
+fn located(object: Object) -> Option<Located> {
+    let at = match object.oid.split_once(".*.") {
+        Some((prefix, suffix)) => At::Siblings {
+            prefix: Oid::parse(prefix).ok()?,
+            suffix: suffix.split('.').filter_map(|a| a.parse().ok()).collect(),
+        },
+        None => At::Exact(Oid::parse(object.oid).ok()?),
+    };
+    Some(Located { object, at })
+}
+
+/// Enterprises whose parsed objects are kept (the table is static, so
+/// this bounds only memory).
+const MAX_CACHED: usize = 65_536;
+
+/// The identity objects of enterprise `e`, parsed on first use and kept:
+/// the compiled table is part of the binary, so they never change.
+fn vendor_objects(e: u32) -> std::sync::Arc<[Located]> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<u32, Arc<[Located]>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&e).cloned()) {
+        return hit;
+    }
+    let parsed: Arc<[Located]> = mib::objects_of(e).into_iter().filter_map(located).collect();
+    if let Ok(mut c) = cache.lock()
+        && c.len() < MAX_CACHED
+    {
+        c.insert(e, parsed.clone());
+    }
+    parsed
+}
+
+/// The standard modules' identity objects, parsed once.
+fn standard_objects() -> &'static [Located] {
+    static LIST: std::sync::OnceLock<Vec<Located>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        mib::standard_objects()
+            .iter()
+            .copied()
+            .filter_map(located)
+            .collect()
+    })
+}
+
+/// The first usable value of `l` in the walk, with its OID.
+fn value_of(snmp: &SnmpFacts, l: &Located) -> Option<(Oid, String)> {
+    let o = &l.object;
     let ok = |oid: &Oid, v: &Value| -> Option<(Oid, String)> {
         let t = text_of(v)?;
         let t = usable(&t)?;
         plausible(o.role, t).then(|| (oid.clone(), t.to_string()))
     };
-    if let Some((prefix, suffix)) = o.oid.split_once(".*.") {
-        // The same column under sibling product subtrees: any arc here.
-        let prefix = Oid::parse(prefix).ok()?;
-        let suffix: Vec<u32> = suffix.split('.').filter_map(|a| a.parse().ok()).collect();
-        return snmp.subtree(&prefix).take(20_000).find_map(|(oid, v)| {
-            let rest = oid.suffix_after(&prefix)?;
-            let after = rest.get(1..)?;
-            let tail = after.strip_prefix(suffix.as_slice())?;
-            let shape_ok = if o.column {
-                !tail.is_empty()
-            } else {
-                tail == [0]
-            };
-            if shape_ok { ok(oid, v) } else { None }
-        });
-    }
-    let base = Oid::parse(o.oid).ok()?;
-    if o.column {
-        snmp.subtree(&base)
+    match &l.at {
+        At::Siblings { prefix, suffix } => {
+            snmp.subtree(prefix).take(20_000).find_map(|(oid, v)| {
+                let rest = oid.suffix_after(prefix)?;
+                let after = rest.get(1..)?;
+                let tail = after.strip_prefix(suffix.as_slice())?;
+                let shape_ok = if o.column {
+                    !tail.is_empty()
+                } else {
+                    tail == [0]
+                };
+                if shape_ok { ok(oid, v) } else { None }
+            })
+        }
+        At::Exact(base) if o.column => snmp
+            .subtree(base)
             .take(MAX_ROWS)
-            .find_map(|(oid, v)| ok(oid, v))
-    } else {
-        // Scalars are read at `.0`; some agents answer at the object itself.
-        let scalar = base.child(0);
-        snmp.get(&scalar)
-            .and_then(|v| ok(&scalar, v))
-            .or_else(|| snmp.get(&base).and_then(|v| ok(&base, v)))
+            .find_map(|(oid, v)| ok(oid, v)),
+        At::Exact(base) => {
+            // Scalars are read at `.0`; some agents answer at the object itself.
+            let scalar = base.child(0);
+            snmp.get(&scalar)
+                .and_then(|v| ok(&scalar, v))
+                .or_else(|| snmp.get(base).and_then(|v| ok(base, v)))
+        }
     }
 }
 
@@ -101,14 +163,20 @@ pub(super) fn objects(snmp: &SnmpFacts, numbers: &[u32], out: &mut Vec<Proposal>
         Role::Firmware => Some(2),
         Role::Hardware => None,
     };
-    let vendor: Vec<Object> = numbers.iter().flat_map(|&e| mib::objects_of(e)).collect();
-    for o in vendor.iter().chain(mib::standard_objects().iter()) {
+    let vendor: Vec<std::sync::Arc<[Located]>> =
+        numbers.iter().map(|&e| vendor_objects(e)).collect();
+    for l in vendor
+        .iter()
+        .flat_map(|v| v.iter())
+        .chain(standard_objects().iter())
+    {
+        let o = &l.object;
         let Some(i) = slot(o.role) else { continue };
         let Some(b) = best.get_mut(i) else { continue };
         let better = b
             .as_ref()
             .is_none_or(|(p, ..)| (o.rank, !o.column) > (p.rank, !p.column));
-        if better && let Some((oid, text)) = value_of(snmp, o) {
+        if better && let Some((oid, text)) = value_of(snmp, l) {
             *b = Some((*o, oid, text));
         }
     }
