@@ -7,7 +7,8 @@
 //!   net-snmp `snmpd` on 0.0.0.0: ARP, ICMP and SNMP answer everywhere.
 //!   198.19.255.0/24 holds the scanner (.1) and the responder's own
 //!   address (.2).
-//! - `sim`: on a second veth, 198.18.180.0/24: one snmpsimd listening on
+//! - `sim`: on a second veth, 198.18.180.0/24, a macvlan (its own MAC) per
+//!   device: one snmpsimd listening on
 //!   [`SIM_BASE`] and the addresses after it, each endpoint serving its own
 //!   recording from ../shared/fixtures/snmprec (snmpsimd picks the data file
 //!   `public/<transport id>.snmprec` for community `public` on endpoint
@@ -108,6 +109,12 @@ impl WebLab {
         Ipv4Addr::from(u32::from(SIM_BASE) + i as u32)
     }
 
+    /// The MAC of simulated device `i` (a universally administered one:
+    /// Pandian treats locally administered MACs as randomised).
+    pub fn sim_mac(i: usize) -> String {
+        format!("00:1b:21:b4:{:02x}:{:02x}", (i >> 8) & 0xff, i & 0xff)
+    }
+
     /// Build the lab serving `recordings` as simulated devices (at most 200).
     pub fn up(recordings: Vec<PathBuf>) -> Result<WebLab, String> {
         let prefix = format!("wl{}", std::process::id());
@@ -143,20 +150,45 @@ impl WebLab {
             ip(&["-n", ns, "link", "set", "lo", "up"]);
         }
         let mut ok = ip(&[
-            "link", "add", "eth0", "netns", &scan, "type", "veth", "peer", "name", "eth0",
-            "netns", &resp,
+            "link", "add", "eth0", "netns", &scan, "type", "veth", "peer", "name", "eth0", "netns",
+            &resp,
         ]) && ip(&[
-            "link", "add", "eth1", "netns", &scan, "type", "veth", "peer", "name", "eth0",
-            "netns", &sim,
+            "link", "add", "eth1", "netns", &scan, "type", "veth", "peer", "name", "eth0", "netns",
+            &sim,
         ]) && ip(&["-n", &scan, "addr", "add", "198.19.255.1/16", "dev", "eth0"])
             && ip(&["-n", &resp, "addr", "add", "198.19.255.2/16", "dev", "eth0"])
             && ip(&["-n", &scan, "addr", "add", "198.18.180.1/24", "dev", "eth1"]);
-        for i in 0..self.recordings.len() {
-            let a = format!("{}/24", Self::sim_ip(i));
-            ok = ok && ip(&["-n", &sim, "addr", "add", &a, "dev", "eth0"]);
-        }
-        for (ns, dev) in [(&scan, "eth0"), (&scan, "eth1"), (&resp, "eth0"), (&sim, "eth0")] {
+        for (ns, dev) in [
+            (&scan, "eth0"),
+            (&scan, "eth1"),
+            (&resp, "eth0"),
+            (&sim, "eth0"),
+        ] {
             ok = ok && ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+        // Each simulated device on a macvlan of its own, with its own MAC,
+        // answering ARP only for its own address (arp_ignore=1): one
+        // interface holding every address would be one host to Pandian.
+        for setting in [
+            "net.ipv4.conf.all.arp_ignore=1",
+            "net.ipv4.conf.all.arp_announce=2",
+        ] {
+            ok = ok
+                && in_ns(&sim, "sysctl")
+                    .args(["-q", "-w", setting])
+                    .status()
+                    .is_ok_and(|s| s.success());
+        }
+        for i in 0..self.recordings.len() {
+            let dev = format!("d{i}");
+            let mac = Self::sim_mac(i);
+            let a = format!("{}/24", Self::sim_ip(i));
+            ok =
+                ok && ip(&[
+                    "-n", &sim, "link", "add", &dev, "link", "eth0", "address", &mac, "type",
+                    "macvlan", "mode", "bridge",
+                ]) && ip(&["-n", &sim, "addr", "add", &a, "dev", &dev])
+                    && ip(&["-n", &sim, "link", "set", &dev, "up"]);
         }
         for block in LOCAL_BLOCKS {
             ok = ok && ip(&["-n", &resp, "route", "add", "local", block, "dev", "lo"]);
@@ -172,8 +204,12 @@ impl WebLab {
         let conf = self.dir.join("snmpd.conf");
         std::fs::write(
             &conf,
-            "agentAddress udp:0.0.0.0:161\nrocommunity public default\nsysName bench-responder\n\
-             sysLocation web load bench\n",
+            // No sysName: every address of the /16 answers with the same
+            // agent, and a name shared by addresses behind one MAC makes
+            // them one host to Pandian; without it each is a device.
+            "agentAddress udp:0.0.0.0:161\nview nosysname included .1\n\
+             view nosysname excluded .1.3.6.1.2.1.1.5\nrocommunity public default -V nosysname\n\
+             sysLocation web load bench\nsysContact bench@example.test\n",
         )
         .map_err(|e| e.to_string())?;
         let child = in_ns(&self.ns("resp"), "snmpd")
