@@ -417,8 +417,16 @@ fn load(port: u16, pid: u32, endpoints: &[Endpoint], seconds: u32, connections: 
         "\nwrk -t2 -c{connections} -d{seconds}s --latency, one page after the other (targets: p99 < {P99_TARGET_MS} ms, RSS < {RSS_TARGET_MB} MB)"
     );
     println!(
-        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>8} {:>10}  errors",
-        "page", "p50 ms", "p90 ms", "p99 ms", "max ms", "req/s", "RSS max MiB"
+        "{:<44} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>11}  errors",
+        "page",
+        "p50 ms",
+        "p75 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "requests",
+        "req/s",
+        "RSS max MiB"
     );
     for e in endpoints {
         let url = format!("http://127.0.0.1:{port}{}", e.path);
@@ -444,12 +452,14 @@ fn load(port: u16, pid: u32, endpoints: &[Endpoint], seconds: u32, connections: 
         let peak = sampler.join().unwrap_or(0.0);
         match r {
             Ok(r) => println!(
-                "{:<44} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.0} {:>10.0}  {}{}{}",
+                "{:<44} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8} {:>8.0} {:>11.0}  {}{}{}",
                 e.label,
                 r.p50,
+                r.p75,
                 r.p90,
                 r.p99,
                 r.max,
+                r.requests,
                 r.per_second,
                 peak,
                 if r.p99 < P99_TARGET_MS {
@@ -495,7 +505,9 @@ fn reads(db: &Path, device: i64) {
         ms.sort_by(f64::total_cmp);
         println!("  {label:<40} {:>8.2} ms", ms[2]);
     };
-    println!("store reads alone (median of 5):");
+    println!(
+        "store reads alone on one connection outside the read pool, so the counts are read each time (median of 5):"
+    );
     time("overview", &|| drop(store.overview()));
     time("open_findings", &|| drop(store.open_findings()));
     time("metric_counts", &|| drop(store.metric_counts()));

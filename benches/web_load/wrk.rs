@@ -4,20 +4,26 @@ use std::process::Command;
 
 /// What one wrk run measured.
 #[derive(Debug, Default, Clone)]
-pub struct Result {
-    /// Latency percentiles in milliseconds: 50, 75, 90, 99.
+pub struct Report {
+    /// Median latency, milliseconds.
     pub p50: f64,
+    /// 75th percentile, ms.
     pub p75: f64,
+    /// 90th percentile, ms.
     pub p90: f64,
+    /// 99th percentile, ms.
     pub p99: f64,
     /// Slowest request, ms.
     pub max: f64,
+    /// Requests completed.
     pub requests: u64,
+    /// Requests per second.
     pub per_second: f64,
     /// Responses that were not 2xx or 3xx.
     pub non_2xx: u64,
-    /// connect + read + write errors, and timeouts.
+    /// Connect, read and write errors.
     pub socket_errors: u64,
+    /// Requests that timed out (not in the latency figures).
     pub timeouts: u64,
 }
 
@@ -41,8 +47,8 @@ fn millis(text: &str) -> Option<f64> {
 }
 
 /// Read wrk's report (`--latency`).
-pub fn parse(out: &str) -> Option<Result> {
-    let mut r = Result::default();
+pub fn parse(out: &str) -> Option<Report> {
+    let mut r = Report::default();
     let mut saw_distribution = false;
     for line in out.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -81,12 +87,7 @@ pub fn parse(out: &str) -> Option<Result> {
 
 /// `wrk -t THREADS -c CONNECTIONS -d SECONDS --latency URL`; the report, or
 /// what went wrong.
-pub fn run(
-    url: &str,
-    threads: u32,
-    connections: u32,
-    seconds: u32,
-) -> std::result::Result<Result, String> {
+pub fn run(url: &str, threads: u32, connections: u32, seconds: u32) -> Result<Report, String> {
     let out = Command::new("wrk")
         .args([
             "-t",

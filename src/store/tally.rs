@@ -96,11 +96,17 @@ struct Kept {
 }
 
 /// A tally shared by the connections of one read pool, read again only
-/// after the database changed. One reader at a time reads it; the others
-/// wait for its result rather than read it too.
+/// after the database changed. One reader at a time checks the version
+/// (and reads the counts when it moved); readers that come meanwhile take
+/// the tally last read rather than wait (a read is tens of milliseconds
+/// over 65,000 devices, and the writer commits every few seconds while a
+/// scan runs). A reader that finds nobody checking always gets the counts
+/// of the database as it is.
 pub struct TallyCache {
     path: std::path::PathBuf,
     kept: Mutex<Option<Kept>>,
+    /// The tally last read, for readers that come while it is read again.
+    published: Mutex<Option<std::sync::Arc<Tally>>>,
 }
 
 impl TallyCache {
@@ -109,12 +115,35 @@ impl TallyCache {
         TallyCache {
             path: path.to_path_buf(),
             kept: Mutex::new(None),
+            published: Mutex::new(None),
         }
     }
 
-    /// The tally of the database as it is now.
+    /// The tally of the database as it is now, or, while another reader
+    /// is checking it, as it was at that reader's last check.
     pub fn get(&self) -> Result<Tally, StoreError> {
-        let mut guard = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        match self.kept.try_lock() {
+            Ok(guard) => self.refresh(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => self.refresh(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                let last = self
+                    .published
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                match last {
+                    Some(t) => Ok((*t).clone()),
+                    // Nothing read yet: wait for the first read.
+                    None => self.refresh(self.kept.lock().unwrap_or_else(|e| e.into_inner())),
+                }
+            }
+        }
+    }
+
+    fn refresh(
+        &self,
+        mut guard: std::sync::MutexGuard<'_, Option<Kept>>,
+    ) -> Result<Tally, StoreError> {
         if guard.is_none() {
             *guard = Some(Kept {
                 store: Store::open_read_only(&self.path)?,
@@ -149,6 +178,8 @@ impl TallyCache {
         match result {
             Ok(Some((v, tally))) => {
                 kept.version = Some(v);
+                *self.published.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(std::sync::Arc::new(tally.clone()));
                 kept.tally = tally;
             }
             Ok(None) => {}
@@ -217,7 +248,18 @@ mod tests {
         assert_eq!(a.tally().unwrap().devices(), 1);
         // Unchanged database: the kept tally, equal to a fresh read.
         assert_eq!(a.tally().unwrap(), read(writer.connection()).unwrap());
-        drop((a, b, pool, writer));
+        // While one reader checks, another takes the last tally at once.
+        let cache = TallyCache::new(&path);
+        assert_eq!(cache.get().unwrap().devices(), 1);
+        add(Some("router"));
+        {
+            let _checking = cache.kept.lock().unwrap();
+            assert_eq!(cache.get().unwrap().devices(), 1, "the last tally");
+        }
+        assert_eq!(cache.get().unwrap().devices(), 2, "read again");
+        drop((a, b));
+        drop(pool);
+        drop(writer);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
