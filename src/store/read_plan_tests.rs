@@ -151,15 +151,15 @@ fn device_page_identity_log_reads_both_sides_by_index() {
 }
 
 #[test]
-fn tally_walks_covering_indexes() {
+fn tally_walks_indexes_in_order() {
     let s = store("tally");
     for col in ["class", "vendor_origin", "vendor"] {
         let plan = s.plan(&crate::store::tally::live_sql(col), &[]).unwrap();
         let text = plan.join("\n");
-        assert!(
-            text.contains("COVERING INDEX devices_live_"),
-            "{col}:\n{text}"
-        );
+        // A walk of the column's index in order (SQLite does not call a
+        // partial index covering).
+        assert!(text.contains("INDEX devices_live_"), "{col}:\n{text}");
+        assert!(full_scans(&plan).is_empty(), "{col}:\n{text}");
         assert!(!text.contains("TEMP B-TREE"), "{col}:\n{text}");
     }
     let plan = s
