@@ -1,6 +1,6 @@
-//! What `/metrics` counts, read in a handful of grouped queries: live
-//! devices by class, origin and vendor, open findings by severity, and
-//! each job's latest finished run. Pure reads; the web formats them.
+//! What `/metrics` counts: live devices by class, origin and vendor, open
+//! findings by severity (the [`Store::tally`], cached by the read pool),
+//! and each job's latest finished run. Pure reads; the web formats them.
 
 use super::{ScanRow, Store, StoreError};
 use serde::Serialize;
@@ -29,26 +29,12 @@ pub struct Counts {
 impl Store {
     /// The device and finding counts for `/metrics`.
     pub fn metric_counts(&self) -> Result<Counts, StoreError> {
-        let conn = self.connection();
-        let group = |sql: &str| -> Result<Vec<(String, i64)>, StoreError> {
-            let mut stmt = conn.prepare(sql).map_err(|e| self.err(e))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.err(e))?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
-        };
-        let live = |col: &str| {
-            group(&format!(
-                "SELECT COALESCE({col}, 'unknown'), COUNT(*) FROM devices WHERE merged_into IS NULL GROUP BY 1 ORDER BY 1"
-            ))
-        };
-        let mut by_vendor = group(
-            "SELECT COALESCE(vendor, 'unknown'), COUNT(*) FROM devices WHERE merged_into IS NULL GROUP BY 1 ORDER BY 2 DESC, 1",
-        )?;
+        let tally = self.tally()?;
+        let mut by_vendor = tally.by_vendor;
         let other_vendors = by_vendor.iter().skip(MAX_VENDORS).map(|(_, n)| n).sum();
         by_vendor.truncate(MAX_VENDORS);
         by_vendor.sort();
-        let per_severity = |rows: Vec<(String, i64)>| -> Vec<(String, i64)> {
+        let per_severity = |rows: &[(String, i64)]| -> Vec<(String, i64)> {
             crate::audit::SEVERITIES
                 .iter()
                 .map(|s| {
@@ -58,18 +44,12 @@ impl Store {
                 .collect()
         };
         Ok(Counts {
-            by_class: live("class")?,
-            by_origin: live("vendor_origin")?,
+            by_class: tally.by_class,
+            by_origin: tally.by_origin,
             by_vendor,
             other_vendors,
-            findings_open: per_severity(group(
-                "SELECT severity, COUNT(*) FROM findings WHERE state = 'open' GROUP BY 1",
-            )?),
-            findings_unacknowledged: per_severity(group(
-                "SELECT f.severity, COUNT(*) FROM findings f WHERE f.state = 'open' AND NOT EXISTS
-                   (SELECT 1 FROM finding_acks a WHERE a.key = f.key AND a.first_run = f.first_run)
-                 GROUP BY 1",
-            )?),
+            findings_open: per_severity(&tally.findings_open),
+            findings_unacknowledged: per_severity(&tally.findings_unacknowledged),
         })
     }
 

@@ -28,6 +28,7 @@ pub mod pool;
 pub mod read;
 pub mod record;
 pub mod snmp;
+pub mod tally;
 pub mod writer;
 
 pub use derive::{Applied, DeriveOptions};
@@ -46,6 +47,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_spine", include_str!("migrations/0003_spine.sql")),
     ("0004_audit", include_str!("migrations/0004_audit.sql")),
     ("0005_api", include_str!("migrations/0005_api.sql")),
+    ("0006_reads", include_str!("migrations/0006_reads.sql")),
 ];
 
 /// `PRAGMA application_id` of a Pandian database ("PAND"). Files written
@@ -150,6 +152,8 @@ pub enum StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The counts cache of the read pool this store came from.
+    tally: Option<std::sync::Arc<tally::TallyCache>>,
 }
 
 /// The schema version this build creates.
@@ -287,6 +291,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            tally: None,
         };
         store.setup()?;
         Ok(store)
@@ -305,6 +310,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            tally: None,
         };
         store
             .conn

@@ -1,17 +1,21 @@
 //! Read-only connections for the web server: each request takes its own
 //! (idle ones are kept for the next request, up to a bound), so a slow
-//! page never makes `/healthz` wait. Writes go through the daemon's one
+//! page never makes `/healthz` wait. They share one cache of the counts
+//! ([`super::tally`]), read again only after the database changed. Writes go through the daemon's one
 //! writer; with WAL, readers never block it nor each other.
 
+use super::tally::TallyCache;
 use super::{Store, StoreError};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// A bounded set of idle read-only stores over one database file.
 pub struct ReadPool {
     path: PathBuf,
     idle: Mutex<Vec<Store>>,
     keep: usize,
+    /// The counts, shared by every connection of the pool.
+    tally: Arc<TallyCache>,
 }
 
 /// A store borrowed from the pool; goes back when dropped.
@@ -49,6 +53,7 @@ impl ReadPool {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
             keep,
+            tally: Arc::new(TallyCache::new(path)),
         }
     }
 
@@ -57,7 +62,11 @@ impl ReadPool {
         let reused = self.idle.lock().ok().and_then(|mut v| v.pop());
         let store = match reused {
             Some(s) => s,
-            None => Store::open_read_only(&self.path)?,
+            None => {
+                let mut s = Store::open_read_only(&self.path)?;
+                s.tally = Some(Arc::clone(&self.tally));
+                s
+            }
         };
         Ok(Lease {
             pool: self,

@@ -536,38 +536,21 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Counts and the latest runs.
+    /// Counts (the [`Store::tally`]) and the latest runs.
     pub fn overview(&self) -> Result<Overview, StoreError> {
         let last_scan = self.scan_row(&format!("{SCAN_COLUMNS} ORDER BY id DESC LIMIT 1"))?;
         let last_done = self.scan_row(&format!(
             "{SCAN_COLUMNS} WHERE status = 'done' ORDER BY id DESC LIMIT 1"
         ))?;
-        let devices: i64 = self
-            .connection()
-            .query_row(
-                "SELECT COUNT(*) FROM devices WHERE merged_into IS NULL",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
         let devices_last_scan = last_done.as_ref().and_then(|s| s.devices).unwrap_or(0);
-        let group = |col: &str| -> Result<Vec<(String, i64)>, StoreError> {
-            let sql = format!(
-                "SELECT COALESCE({col}, 'unknown'), COUNT(*) FROM devices WHERE merged_into IS NULL GROUP BY 1 ORDER BY 2 DESC, 1"
-            );
-            let mut stmt = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.err(e))?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
-        };
+        let tally = self.tally()?;
         Ok(Overview {
             last_scan,
             last_done,
-            devices,
+            devices: tally.devices(),
             devices_last_scan,
-            by_class: group("class")?,
-            by_origin: group("vendor_origin")?,
+            by_class: super::tally::by_count(tally.by_class),
+            by_origin: super::tally::by_count(tally.by_origin),
         })
     }
 
@@ -625,6 +608,12 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }
+
+/// A device's identity decisions, newest first: those naming it as either
+/// side (each side has its index, see read_plan_tests.rs).
+pub(crate) const IDENTITY_LOG: &str =
+    "SELECT time, kind, other_id, strength, facts FROM identity_events
+     WHERE device_id = ?1 OR other_id = ?1 ORDER BY id DESC LIMIT 200";
 
 /// The device list query `q` asks for: SQL, its arguments and the page
 /// size (the query asks one row more, to tell whether a next page exists).
@@ -870,12 +859,7 @@ impl Store {
             }
         }
         let identity_log = {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT time, kind, other_id, strength, facts FROM identity_events
-                     WHERE device_id = ?1 OR other_id = ?1 ORDER BY id DESC LIMIT 200",
-                )
-                .map_err(|e| self.err(e))?;
+            let mut stmt = conn.prepare(IDENTITY_LOG).map_err(|e| self.err(e))?;
             let found = stmt
                 .query_map([id], |r| {
                     let facts: String = r.get(4)?;

@@ -259,14 +259,12 @@ pub fn list(
 impl super::super::Store {
     /// How many findings are open and not acknowledged.
     pub fn open_findings(&self) -> Result<i64, super::super::StoreError> {
-        self.connection()
-            .query_row(
-                "SELECT COUNT(*) FROM findings f WHERE f.state = 'open' AND NOT EXISTS
-                   (SELECT 1 FROM finding_acks a WHERE a.key = f.key AND a.first_run = f.first_run)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
+        Ok(self
+            .tally()?
+            .findings_unacknowledged
+            .iter()
+            .map(|(_, n)| n)
+            .sum())
     }
 
     /// SQLite's plan for the finding list `q` asks for (`EXPLAIN QUERY PLAN`).
