@@ -290,6 +290,11 @@ pub struct DeviceQuery {
     pub finding: Option<String>,
     /// Devices last seen at or after this time (RFC 3339, as stored).
     pub since: Option<String>,
+    /// Each row's `identity` as the summary columns only (class, vendor,
+    /// model, serial, os, firmware, vendor_origin, confidence), not the
+    /// fingerprint with its evidence: what a list page shows, read without
+    /// decoding every row's evidence.
+    pub summary: bool,
 }
 
 impl Default for DeviceQuery {
@@ -307,6 +312,7 @@ impl Default for DeviceQuery {
             job: None,
             finding: None,
             since: None,
+            summary: false,
         }
     }
 }
@@ -491,6 +497,14 @@ const DEVICE_COLUMNS: &str = "d.id, d.ip, d.mac, d.mac_vendor, d.mac_randomized,
     d.snmp_version, d.snmp_credential, d.sys_descr, d.sys_object_id, d.sys_name, d.sys_contact, d.sys_location,
     d.first_seen, d.last_seen, f.identity";
 
+/// [`DEVICE_COLUMNS`] with the identity made of the summary columns (no
+/// fingerprint join): [`DeviceQuery::summary`].
+const SUMMARY_COLUMNS: &str = "d.id, d.ip, d.mac, d.mac_vendor, d.mac_randomized, d.seen_by, d.seen_via, d.hostname,
+    d.snmp_version, d.snmp_credential, d.sys_descr, d.sys_object_id, d.sys_name, d.sys_contact, d.sys_location,
+    d.first_seen, d.last_seen,
+    json_object('class', d.class, 'vendor', d.vendor, 'model', d.model, 'serial', d.serial, 'os', d.os,
+                'firmware', d.firmware, 'vendor_origin', d.vendor_origin, 'confidence', d.confidence)";
+
 fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
     let identity: Option<String> = r.get(17)?;
     let version: Option<String> = r.get(8)?;
@@ -621,9 +635,13 @@ pub(crate) const IDENTITY_LOG: &str =
 /// keeps `devices_merged` from offering itself for `merged_into IS NULL`).
 fn device_select(q: &DeviceQuery) -> Result<(String, Vec<Sql>, u32), QueryError> {
     let col = q.sort.column();
-    let mut sql = format!(
-        "SELECT {DEVICE_COLUMNS}, d.{col} FROM devices d LEFT JOIN fingerprints f ON f.device_id = d.id WHERE d.merged_into IS NULL"
-    );
+    let mut sql = if q.summary {
+        format!("SELECT {SUMMARY_COLUMNS}, d.{col} FROM devices d WHERE d.merged_into IS NULL")
+    } else {
+        format!(
+            "SELECT {DEVICE_COLUMNS}, d.{col} FROM devices d LEFT JOIN fingerprints f ON f.device_id = d.id WHERE d.merged_into IS NULL"
+        )
+    };
     let mut args: Vec<Sql> = Vec::new();
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let escaped: String = text

@@ -487,7 +487,8 @@ async fn index(
     let params = Params::parse(raw.as_deref());
     let c = page_ctx(&params, raw.as_deref(), &headers)?;
     let query = match params.device_query() {
-        Ok(q) => q,
+        // The list shows the summary columns, not each row's evidence.
+        Ok(q) => DeviceQuery { summary: true, ..q },
         Err(e) => return Ok(bad_query_page(c, &e.to_string())),
     };
     let filtered = query.filtered();

@@ -1437,3 +1437,30 @@ async fn web_device_timeline_tells_what_changed_when_from_real_runs() {
         "{zh}"
     );
 }
+
+#[test]
+fn web_list_summary_rows_say_what_the_full_identity_says() {
+    let path = store_with(
+        "summary-rows",
+        &[switch(), announcing_at("198.51.100.8"), hostile()],
+    );
+    let s = Store::open(&path).unwrap();
+    let full = s.devices(&DeviceQuery::default()).unwrap().unwrap();
+    let summary = s
+        .devices(&DeviceQuery {
+            summary: true,
+            ..DeviceQuery::default()
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(full.items.len(), summary.items.len());
+    assert!(full.items.iter().any(|d| d.identity["model"].is_string()));
+    for (f, m) in full.items.iter().zip(&summary.items) {
+        assert_eq!(f.id, m.id);
+        for key in ["class", "vendor", "model", "serial", "os", "vendor_origin"] {
+            assert_eq!(f.identity[key], m.identity[key], "device {} {key}", f.id);
+        }
+        // The summary leaves the evidence out.
+        assert!(m.identity.get("evidence").is_none());
+    }
+}
