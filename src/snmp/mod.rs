@@ -6,7 +6,7 @@
 //! | `credential.rs` | `[[snmp.credentials]]` and CLI flags → validated [`Credential`]s | yes |
 //! | `collector.rs` | [`Collector::probe`]: find a credential, GET, GETBULK walks | I/O |
 //! | `walk.rs` | walk guards: subtree end, loops, row limits, repetitions | yes |
-//! | `tables.rs` | ENTITY, IF, IP, ARP, FDB, LLDP/CDP, HOST-RESOURCES, Printer, UPS rows | yes |
+//! | `tables/` | ENTITY, IF, IP, ARP, FDB, LLDP/CDP, HOST-RESOURCES rows; Printer-MIB (`printer.rs`), UPS-MIB and PowerNet (`ups.rs`) | yes |
 //! | `report.rs` | [`SnmpReport`]: what a probe found, raw facts included | yes |
 //! | `oids.rs`, `vendor.rs` | polled OIDs with their MIB names | yes |
 //! | `names.rs` | OID → `MODULE::object.instance` for display | yes |

@@ -10,6 +10,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+mod printer;
+mod ups;
+pub use printer::{PrinterInfo, SupplyRow, printer};
+pub use ups::{UpsInfo, apc, ups};
+
 /// Most rows decoded per table (the walks are bounded too; this bounds the report).
 pub const MAX_ROWS: usize = 50_000;
 
@@ -86,6 +91,11 @@ fn mask_prefix(v: &Value) -> Option<u8> {
     let ones = m.leading_ones();
     // A valid netmask is contiguous ones.
     (m.checked_shl(ones).unwrap_or(0) == 0).then(|| u8::try_from(ones).unwrap_or(32))
+}
+
+/// The first value under `col`.
+fn first_in(f: &SnmpFacts, col: &oids::Known) -> Option<Value> {
+    f.subtree(&oid(col)).map(|(_, v)| v.clone()).next()
 }
 
 // ----------------------------------------------------------------- ENTITY-MIB
@@ -884,211 +894,6 @@ pub fn memory_kib(f: &SnmpFacts) -> Option<u64> {
     f.get(&oid(&oids::HR_MEMORY_SIZE).child(0))
         .and_then(Value::as_i64)
         .and_then(|n| u64::try_from(n).ok())
-}
-
-// ---------------------------------------------------------------- Printer-MIB
-
-/// Printer identity and counters.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
-pub struct PrinterInfo {
-    /// prtGeneralSerialNumber (first printer).
-    pub serial: Option<String>,
-    /// prtGeneralPrinterName.
-    pub name: Option<String>,
-    /// prtMarkerLifeCount (first marker): pages or impressions printed.
-    pub page_count: Option<i64>,
-    /// Toner, ink, drums and the like.
-    pub supplies: Vec<SupplyRow>,
-}
-
-/// One prtMarkerSuppliesEntry.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct SupplyRow {
-    /// prtMarkerSuppliesDescription.
-    pub description: Option<String>,
-    /// PrtMarkerSuppliesTypeTC number (3 = toner, 9 = opc drum, ...).
-    pub supply_type: Option<i64>,
-    /// Max capacity (-1 unlimited, -2 unknown).
-    pub max_capacity: Option<i64>,
-    /// Current level (-1 unlimited, -2 unknown, -3 some remaining).
-    pub level: Option<i64>,
-    /// level / max × 100 when both are positive.
-    pub percent: Option<i64>,
-}
-
-fn first_in(f: &SnmpFacts, col: &oids::Known) -> Option<Value> {
-    f.subtree(&oid(col)).map(|(_, v)| v.clone()).next()
-}
-
-/// Decode the Printer-MIB bits inventory needs; None when the device has none.
-pub fn printer(f: &SnmpFacts) -> Option<PrinterInfo> {
-    let serial =
-        first_in(f, &oids::PRT_GENERAL_SERIAL_NUMBER).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
-    let name =
-        first_in(f, &oids::PRT_GENERAL_PRINTER_NAME).and_then(|v| value_text(&v, MAX_FIELD_CHARS));
-    let page_count = first_in(f, &oids::PRT_MARKER_LIFE_COUNT).and_then(|v| v.as_i64());
-    let descr = column(f, &oids::PRT_MARKER_SUPPLIES_DESCRIPTION);
-    let typ = column(f, &oids::PRT_MARKER_SUPPLIES_TYPE);
-    let max = column(f, &oids::PRT_MARKER_SUPPLIES_MAX_CAPACITY);
-    let level = column(f, &oids::PRT_MARKER_SUPPLIES_LEVEL);
-    let supplies: Vec<SupplyRow> = descr
-        .keys()
-        .chain(level.keys())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .map(|idx| {
-            let m = int(&max, idx);
-            let l = int(&level, idx);
-            SupplyRow {
-                description: text(&descr, idx, MAX_FIELD_CHARS),
-                supply_type: int(&typ, idx),
-                max_capacity: m,
-                level: l,
-                percent: match (l, m) {
-                    (Some(l), Some(m)) if l >= 0 && m > 0 => {
-                        Some((l.saturating_mul(100) / m).min(100))
-                    }
-                    _ => None,
-                },
-            }
-        })
-        .collect();
-    if serial.is_none() && name.is_none() && page_count.is_none() && supplies.is_empty() {
-        return None;
-    }
-    Some(PrinterInfo {
-        serial,
-        name,
-        page_count,
-        supplies,
-    })
-}
-
-// --------------------------------------------------------- UPS-MIB / PowerNet
-
-/// UPS identity and battery state (UPS-MIB, APC PowerNet-MIB).
-#[derive(Serialize, Debug, Clone, PartialEq, Eq, Default)]
-pub struct UpsInfo {
-    /// upsIdentManufacturer, or "APC" for PowerNet.
-    pub manufacturer: Option<String>,
-    /// upsIdentModel / upsBasicIdentModel.
-    pub model: Option<String>,
-    /// upsAdvIdentSerialNumber (APC).
-    pub serial: Option<String>,
-    /// upsIdentUPSSoftwareVersion / upsAdvIdentFirmwareRevision.
-    pub firmware: Option<String>,
-    /// upsIdentName / upsBasicIdentName.
-    pub name: Option<String>,
-    /// unknown, normal, low, depleted.
-    pub battery_status: Option<String>,
-    /// Percent charge.
-    pub charge_percent: Option<i64>,
-    /// Estimated minutes of runtime.
-    pub runtime_minutes: Option<i64>,
-    /// upsAdvIdentDateOfManufacture (APC), as written by the device.
-    pub manufactured: Option<String>,
-    /// upsBasicBatteryLastReplaceDate (APC), as written by the device.
-    pub battery_replaced: Option<String>,
-    /// upsAdvBatteryReplaceIndicator (APC): true when the battery needs replacing.
-    pub battery_needs_replacing: Option<bool>,
-}
-
-/// APC PowerNet-MIB upsBasicIdentModel and friends (1.3.6.1.4.1.318.1.1.1).
-pub mod apc {
-    /// upsBasicIdentModel.
-    pub const MODEL: &str = "1.3.6.1.4.1.318.1.1.1.1.1.1.0";
-    /// upsBasicIdentName.
-    pub const NAME: &str = "1.3.6.1.4.1.318.1.1.1.1.1.2.0";
-    /// upsAdvIdentFirmwareRevision.
-    pub const FIRMWARE: &str = "1.3.6.1.4.1.318.1.1.1.1.2.1.0";
-    /// upsAdvIdentDateOfManufacture.
-    pub const MANUFACTURED: &str = "1.3.6.1.4.1.318.1.1.1.1.2.2.0";
-    /// upsAdvIdentSerialNumber.
-    pub const SERIAL: &str = "1.3.6.1.4.1.318.1.1.1.1.2.3.0";
-    /// upsBasicBatteryStatus.
-    pub const BATTERY_STATUS: &str = "1.3.6.1.4.1.318.1.1.1.2.1.1.0";
-    /// upsBasicBatteryLastReplaceDate.
-    pub const BATTERY_REPLACED: &str = "1.3.6.1.4.1.318.1.1.1.2.1.3.0";
-    /// upsAdvBatteryCapacity.
-    pub const CHARGE: &str = "1.3.6.1.4.1.318.1.1.1.2.2.1.0";
-    /// upsAdvBatteryRunTimeRemaining (TimeTicks).
-    pub const RUNTIME: &str = "1.3.6.1.4.1.318.1.1.1.2.2.3.0";
-    /// upsAdvBatteryReplaceIndicator.
-    pub const REPLACE_INDICATOR: &str = "1.3.6.1.4.1.318.1.1.1.2.2.4.0";
-}
-
-/// Decode UPS-MIB and APC PowerNet identity/battery; None when neither is present.
-pub fn ups(f: &SnmpFacts) -> Option<UpsInfo> {
-    let scalar = |k: &oids::Known| f.get(&oid(k).child(0));
-    let s = |o: &str| f.get_str(o);
-    let t = |v: Option<&Value>| v.and_then(|v| value_text(v, MAX_FIELD_CHARS));
-    let mut u = UpsInfo {
-        manufacturer: t(scalar(&oids::UPS_IDENT_MANUFACTURER)),
-        model: t(scalar(&oids::UPS_IDENT_MODEL)),
-        firmware: t(scalar(&oids::UPS_IDENT_UPS_SOFTWARE_VERSION)),
-        name: t(scalar(&oids::UPS_IDENT_NAME)),
-        battery_status: scalar(&oids::UPS_BATTERY_STATUS)
-            .and_then(Value::as_i64)
-            .and_then(|n| {
-                Some(match n {
-                    1 => "unknown",
-                    2 => "normal",
-                    3 => "low",
-                    4 => "depleted",
-                    _ => return None,
-                })
-            })
-            .map(str::to_string),
-        charge_percent: scalar(&oids::UPS_ESTIMATED_CHARGE_REMAINING).and_then(Value::as_i64),
-        runtime_minutes: scalar(&oids::UPS_ESTIMATED_MINUTES_REMAINING).and_then(Value::as_i64),
-        ..UpsInfo::default()
-    };
-    let apc_model = t(s(apc::MODEL));
-    let apc_serial = t(s(apc::SERIAL));
-    if apc_model.is_some() || apc_serial.is_some() {
-        u.manufacturer = u.manufacturer.or_else(|| Some("APC".into()));
-        u.model = u.model.or(apc_model);
-        u.serial = apc_serial;
-        u.name = u.name.or_else(|| t(s(apc::NAME)));
-        u.firmware = u.firmware.or_else(|| t(s(apc::FIRMWARE)));
-        u.manufactured = t(s(apc::MANUFACTURED));
-        u.battery_replaced = t(s(apc::BATTERY_REPLACED));
-        // upsBasicBatteryStatus: 1 unknown, 2 batteryNormal, 3 batteryLow, 4 batteryInFaultCondition.
-        u.battery_status = u.battery_status.or_else(|| {
-            s(apc::BATTERY_STATUS)
-                .and_then(Value::as_i64)
-                .and_then(|n| {
-                    Some(
-                        match n {
-                            1 => "unknown",
-                            2 => "normal",
-                            3 => "low",
-                            4 => "fault",
-                            _ => return None,
-                        }
-                        .to_string(),
-                    )
-                })
-        });
-        u.charge_percent = u
-            .charge_percent
-            .or_else(|| s(apc::CHARGE).and_then(Value::as_i64));
-        u.runtime_minutes = u.runtime_minutes.or_else(|| match s(apc::RUNTIME) {
-            Some(Value::TimeTicks(t)) => Some(i64::from(*t) / 6000),
-            _ => None,
-        });
-        // upsAdvBatteryReplaceIndicator: 1 noBatteryNeedsReplacing, 2 batteryNeedsReplacing.
-        u.battery_needs_replacing =
-            s(apc::REPLACE_INDICATOR)
-                .and_then(Value::as_i64)
-                .and_then(|n| match n {
-                    1 => Some(false),
-                    2 => Some(true),
-                    _ => None,
-                });
-    }
-    let empty = UpsInfo::default();
-    (u != empty).then_some(u)
 }
 
 #[cfg(test)]
