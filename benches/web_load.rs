@@ -191,6 +191,9 @@ fn build_db(lab: &WebLab, bin: &str, db: &Path) -> Result<(), String> {
 struct Endpoint {
     label: String,
     path: String,
+    /// When not empty, wrk asks for these in turn (each of its threads
+    /// walking the list from a place of its own) instead of `path` alone.
+    rotate: Vec<String>,
 }
 
 /// What the database holds, and the pages to load.
@@ -238,6 +241,28 @@ fn survey(db: &Path) -> Result<Vec<Endpoint>, String> {
         "device page: id {id} ({ip}, sysName {name:?}), {:.0} KiB of recorded values",
         bytes as f64 / 1024.0
     );
+    // Many device pages in turn: every full-depth device and others
+    // spread over the /16, mixed (each distinct page is decoded once,
+    // then kept if it is large).
+    let mut spread: Vec<String> = conn
+        .prepare(
+            "SELECT id FROM devices WHERE merged_into IS NULL AND ip LIKE '198.18.180.%'
+             UNION ALL
+             SELECT id FROM (SELECT id FROM devices WHERE merged_into IS NULL AND ip NOT LIKE '198.18.180.%'
+                              AND id % 61 = 0 ORDER BY id LIMIT 952)",
+        )
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get::<_, i64>(0))?
+                .map(|r| r.map(|id| format!("/devices/{id}")))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| format!("device pages: {e}"))?;
+    // A fixed shuffle (a linear congruential generator), so runs compare.
+    let mut x: u64 = 0x9e37_79b9;
+    for i in (1..spread.len()).rev() {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        spread.swap(i, (x >> 33) as usize % (i + 1));
+    }
     // A selective search: a full-depth device's vendor and its class.
     let (vendor, class): (String, String) = conn
         .query_row(
@@ -277,26 +302,40 @@ fn survey(db: &Path) -> Result<Vec<Endpoint>, String> {
         Endpoint {
             label: "device list /".into(),
             path: "/".into(),
+            rotate: Vec::new(),
         },
         Endpoint {
             label: format!("filter origin={broad} ({broad_n} match)"),
             path: format!("/?origin={}", enc(&broad)),
+            rotate: Vec::new(),
         },
         Endpoint {
             label: format!("filter class={top_class} ({top_class_n} match)"),
             path: format!("/?class={}", enc(&top_class)),
+            rotate: Vec::new(),
         },
         Endpoint {
             label: format!("search q={q}&class={class} ({selective_n} match)"),
             path: format!("/?q={}&class={}", enc(&q), enc(&class)),
+            rotate: Vec::new(),
         },
         Endpoint {
             label: format!("device page /devices/{id}"),
             path: format!("/devices/{id}"),
+            rotate: Vec::new(),
+        },
+        Endpoint {
+            label: format!("device pages, {} in turn", spread.len()),
+            path: spread
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("/devices/{id}")),
+            rotate: spread,
         },
         Endpoint {
             label: "dashboard".into(),
             path: "/dashboard".into(),
+            rotate: Vec::new(),
         },
     ])
 }
@@ -411,8 +450,36 @@ fn daemon_log() -> std::process::Stdio {
         .map_or_else(std::process::Stdio::null, std::process::Stdio::from)
 }
 
+/// The first view of each full-depth device's page, one at a time, before
+/// any load (nothing decoded yet): p50 and the slowest, milliseconds.
+fn first_views(port: u16, endpoints: &[Endpoint]) {
+    let Some(pages) = endpoints.iter().find(|e| !e.rotate.is_empty()) else {
+        return;
+    };
+    let mut ms: Vec<(f64, &str)> = Vec::new();
+    for path in pages.rotate.iter().take(2000) {
+        let t = Instant::now();
+        if http_status(port, path) == Some(200) {
+            ms.push((t.elapsed().as_secs_f64() * 1000.0, path));
+        }
+    }
+    ms.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let at = |q: f64| ms.get(((ms.len() as f64 * q) as usize).min(ms.len().saturating_sub(1)));
+    if let (Some(p50), Some(p99), Some(max)) = (at(0.5), at(0.99), ms.last()) {
+        println!(
+            "\nfirst view of {} device pages, one at a time: p50 {:.2} ms, p99 {:.2} ms, slowest {:.2} ms ({})",
+            ms.len(),
+            p50.0,
+            p99.0,
+            max.0,
+            max.1
+        );
+    }
+}
+
 /// Load `endpoints` on the daemon at `port` (pid `pid`) one after the other.
 fn load(port: u16, pid: u32, endpoints: &[Endpoint], seconds: u32, connections: u32) {
+    first_views(port, endpoints);
     println!(
         "\nwrk -t2 -c{connections} -d{seconds}s --latency, one page after the other (targets: p99 < {P99_TARGET_MS} ms, RSS < {RSS_TARGET_MB} MB)"
     );
@@ -447,7 +514,11 @@ fn load(port: u16, pid: u32, endpoints: &[Endpoint], seconds: u32, connections: 
                 peak
             })
         };
-        let r = wrk::run(&url, 2, connections, seconds);
+        let r = if e.rotate.is_empty() {
+            wrk::run(&url, 2, connections, seconds)
+        } else {
+            wrk::run_rotating(&url, &e.rotate, 2, connections, seconds)
+        };
         stop.store(true, Ordering::Relaxed);
         let peak = sampler.join().unwrap_or(0.0);
         match r {

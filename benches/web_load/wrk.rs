@@ -88,7 +88,45 @@ pub fn parse(out: &str) -> Option<Report> {
 /// `wrk -t THREADS -c CONNECTIONS -d SECONDS --latency URL`; the report, or
 /// what went wrong.
 pub fn run(url: &str, threads: u32, connections: u32, seconds: u32) -> Result<Report, String> {
-    let out = Command::new("wrk")
+    run_with(url, None, threads, connections, seconds)
+}
+
+/// [`run`] asking for `paths` (on `url`'s server) in turn: a Lua script
+/// gives each request the next path.
+pub fn run_rotating(
+    url: &str,
+    paths: &[String],
+    threads: u32,
+    connections: u32,
+    seconds: u32,
+) -> Result<Report, String> {
+    let mut lua = String::from("local paths = {\n");
+    for p in paths {
+        // Paths are ours (`/devices/N`); quoted for Lua all the same.
+        lua.push_str(&format!("  {p:?},\n"));
+    }
+    lua.push_str(
+        "}\nlocal i = math.random(#paths)\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
+    );
+    let script = std::env::temp_dir().join(format!("pandian-wrk-{}.lua", std::process::id()));
+    std::fs::write(&script, lua).map_err(|e| format!("{}: {e}", script.display()))?;
+    let r = run_with(url, Some(&script), threads, connections, seconds);
+    let _ = std::fs::remove_file(&script);
+    r
+}
+
+fn run_with(
+    url: &str,
+    script: Option<&std::path::Path>,
+    threads: u32,
+    connections: u32,
+    seconds: u32,
+) -> Result<Report, String> {
+    let mut cmd = Command::new("wrk");
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = cmd
         .args([
             "-t",
             &threads.to_string(),

@@ -250,6 +250,9 @@ pub fn decode(ip: &str, mac: &str, tuples: &[Tuple], volatile: &[Tuple]) -> Seen
         ..Seen::default()
     };
     let mut snmp: Option<SnmpSeen> = None;
+    // Every subtree's values, in tuple order, built into facts once at the
+    // end (a later value wins, as it would inserted one by one).
+    let mut values = Vec::new();
     for t in tuples.iter().chain(volatile) {
         match (t.source.as_str(), t.key.as_str()) {
             ("arp", "reply") => s.sources.push(Source::Arp),
@@ -276,15 +279,14 @@ pub fn decode(ip: &str, mac: &str, tuples: &[Tuple], volatile: &[Tuple]) -> Seen
                     "version" => e.version = t.value.clone(),
                     "credential" => e.credential = t.value.clone(),
                     "walked_at" => e.walked_at = t.value.parse().ok(),
-                    _ => {
-                        for (oid, v) in crate::recording::parse(t.value.as_bytes()).facts.iter() {
-                            e.facts.insert(oid.clone(), v.clone());
-                        }
-                    }
+                    _ => values.extend(crate::recording::pairs(t.value.as_bytes())),
                 }
             }
             _ => {}
         }
+    }
+    if let Some(e) = snmp.as_mut() {
+        e.facts = values.into_iter().collect();
     }
     if !s.via.is_empty() {
         s.sources.push(Source::RouterArp);

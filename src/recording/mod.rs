@@ -154,6 +154,13 @@ pub fn parse(bytes: &[u8]) -> Recording {
     parse_pairs(bytes).into_recording()
 }
 
+/// The values of a recording in the order its lines give them (a repeated
+/// OID appears twice; problems are dropped): for a caller that joins
+/// several recordings into one set of facts and builds it once.
+pub fn pairs(bytes: &[u8]) -> Vec<(crate::facts::Oid, crate::facts::Value)> {
+    parse_pairs(bytes).pairs
+}
+
 /// [`parse`], taking the bytes: they are freed before the facts are
 /// built, so a large recording never has its text and its facts in memory
 /// at once beyond the parse itself.

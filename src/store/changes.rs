@@ -34,8 +34,7 @@ impl Store {
             .connection()
             .prepare(
                 "SELECT o.first_seen, o.source, o.key,
-                        CASE WHEN length(o.value) <= ?2 THEN o.value END,
-                        length(o.value) - length(replace(o.value, char(10), '')) + (o.value <> '')
+                        CASE WHEN o.size <= ?2 THEN o.value END, o.lines
                    FROM observations o
                    JOIN device_subjects ds ON ds.subject_id = o.subject_id AND ds.device_id = ?1
                   WHERE o.first_run <= ds.last_run AND o.last_run >= ds.first_run

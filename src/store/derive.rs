@@ -582,19 +582,17 @@ fn device_facts(conn: &Connection, run: &Run, seq: i64, dev: i64) -> rusqlite::R
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
     let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut facts = SnmpFacts::new();
+    // Newest first; the newest value of an OID wins, so the facts are
+    // built once from the subtrees oldest first (a later value wins).
+    let mut subtrees = Vec::new();
     for row in rows {
         let (key, value) = row?;
         if !taken.insert(key) {
             continue;
         }
-        for (oid, v) in crate::recording::parse(value.as_bytes()).facts.iter() {
-            if facts.get(oid).is_none() {
-                facts.insert(oid.clone(), v.clone());
-            }
-        }
+        subtrees.push(crate::recording::pairs(value.as_bytes()));
     }
-    Ok(facts)
+    Ok(subtrees.into_iter().rev().flatten().collect())
 }
 
 /// What device `dev` announced of itself: per announcing source, the

@@ -27,6 +27,7 @@ pub mod origin;
 pub mod pool;
 pub mod read;
 pub mod record;
+pub mod reports;
 pub mod snmp;
 pub mod tally;
 pub mod writer;
@@ -37,7 +38,7 @@ pub use read::{DeviceQuery, DeviceRow, Overview, Page, ScanRow};
 
 use crate::fingerprint::Engine;
 use crate::record::Seen;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
 /// Schema steps, in order; entry N takes the schema from version N to N+1.
@@ -48,6 +49,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_audit", include_str!("migrations/0004_audit.sql")),
     ("0005_api", include_str!("migrations/0005_api.sql")),
     ("0006_reads", include_str!("migrations/0006_reads.sql")),
+    ("0007_sizes", include_str!("migrations/0007_sizes.sql")),
 ];
 
 /// `PRAGMA application_id` of a Pandian database ("PAND"). Files written
@@ -154,6 +156,8 @@ pub struct Store {
     path: PathBuf,
     /// The counts cache of the read pool this store came from.
     tally: Option<std::sync::Arc<tally::TallyCache>>,
+    /// The decoded-report cache of the read pool this store came from.
+    reports: Option<std::sync::Arc<reports::ReportCache>>,
 }
 
 /// The schema version this build creates.
@@ -200,8 +204,25 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
 fn apply_step(tx: &rusqlite::Transaction<'_>, i: usize, sql: &str) -> rusqlite::Result<()> {
     tx.execute_batch(sql)?;
     if i + 1 == 3 {
-        // Versions 1 and 2 kept devices, not a record: convert.
+        // Versions 1 and 2 kept devices, not a record: their tables are
+        // converted by the record's writer, which writes the schema of
+        // the last step, so at the last step (in its transaction: a file
+        // left between the two by a crash still converts on the next open).
+        tx.execute(
+            "INSERT INTO store_state (key, value) VALUES ('legacy', 'to convert')",
+            [],
+        )?;
+    }
+    if i + 1 == MIGRATIONS.len()
+        && tx
+            .query_row("SELECT 1 FROM store_state WHERE key = 'legacy'", [], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some()
+    {
         legacy::convert(tx)?;
+        tx.execute("DELETE FROM store_state WHERE key = 'legacy'", [])?;
     }
     tx.pragma_update(None, "user_version", (i + 1) as i64)
 }
@@ -292,6 +313,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             tally: None,
+            reports: None,
         };
         store.setup()?;
         Ok(store)
@@ -311,6 +333,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             tally: None,
+            reports: None,
         };
         store
             .conn

@@ -1,9 +1,11 @@
 //! Read-only connections for the web server: each request takes its own
 //! (idle ones are kept for the next request, up to a bound), so a slow
 //! page never makes `/healthz` wait. They share one cache of the counts
-//! ([`super::tally`]), read again only after the database changed. Writes go through the daemon's one
+//! ([`super::tally`]), read again only after the database changed, and
+//! one cache of large devices' decoded SNMP ([`super::reports`]). Writes go through the daemon's one
 //! writer; with WAL, readers never block it nor each other.
 
+use super::reports::ReportCache;
 use super::tally::TallyCache;
 use super::{Store, StoreError};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,8 @@ pub struct ReadPool {
     keep: usize,
     /// The counts, shared by every connection of the pool.
     tally: Arc<TallyCache>,
+    /// Decoded SNMP reports of large records, shared likewise.
+    reports: Arc<ReportCache>,
 }
 
 /// A store borrowed from the pool; goes back when dropped.
@@ -54,6 +58,7 @@ impl ReadPool {
             idle: Mutex::new(Vec::new()),
             keep,
             tally: Arc::new(TallyCache::new(path)),
+            reports: Arc::new(ReportCache::new()),
         }
     }
 
@@ -65,6 +70,7 @@ impl ReadPool {
             None => {
                 let mut s = Store::open_read_only(&self.path)?;
                 s.tally = Some(Arc::clone(&self.tally));
+                s.reports = Some(Arc::clone(&self.reports));
                 s
             }
         };
@@ -72,6 +78,11 @@ impl ReadPool {
             pool: self,
             store: Some(store),
         })
+    }
+
+    /// Decoded reports kept, and the bytes of record they account for.
+    pub fn cached_reports(&self) -> (usize, usize) {
+        self.reports.size()
     }
 
     /// The database file.

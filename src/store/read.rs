@@ -5,6 +5,7 @@
 //! that device is asked for.
 
 use super::derive::ip_key;
+use super::reports::{Stamp, SubjectSnmp};
 use super::{Store, StoreError};
 use crate::record::{self, Tuple};
 use crate::snmp::SnmpReport;
@@ -173,8 +174,9 @@ impl DeviceRow {
 pub struct DeviceDetail {
     /// The row.
     pub row: DeviceRow,
-    /// SNMP as last read, tables decoded (None: no agent answered).
-    pub snmp: Option<SnmpReport>,
+    /// SNMP as last read, tables decoded, raw facts not kept (None: no
+    /// agent answered).
+    pub snmp: Option<std::sync::Arc<SnmpReport>>,
     /// Identity decisions about it, newest first.
     pub identity_log: Vec<IdentityEvent>,
     /// Its identity keys: (kind, value, first seen, last seen).
@@ -855,25 +857,16 @@ impl Store {
                 .map_err(|e| self.err(e))?;
             found.collect::<Result<_, _>>().map_err(|e| self.err(e))?
         };
-        let mut snmp: Option<SnmpReport> = None;
+        let mut snmp: Option<std::sync::Arc<SnmpReport>> = None;
         for (sid, ip, mac, _) in &subjects {
-            let latest = self.latest_tuples(*sid)?;
-            let volatile = self.volatile_tuples(*sid)?;
-            let seen = record::decode(ip, mac, &latest, &volatile);
-            if let Some(s) = seen
-                .snmp
-                .filter(|s| s.walked_at.is_none() || snmp.is_none())
-            {
-                let tables_here = s.walked_at.is_none();
-                let mut report = SnmpReport::from_facts(s.facts);
-                report.version = s.version;
-                report.credential = s.credential;
-                if snmp.is_none() || tables_here {
-                    snmp = Some(report);
-                }
-                if tables_here {
-                    break;
-                }
+            let Some(s) = self.subject_snmp(*sid, ip, mac)? else {
+                continue;
+            };
+            if s.tables_here || snmp.is_none() {
+                snmp = Some(std::sync::Arc::clone(&s.report));
+            }
+            if s.tables_here {
+                break;
             }
         }
         let identity_log = {
@@ -907,7 +900,7 @@ impl Store {
             let mut stmt = conn
                 .prepare(
                     "SELECT o.first_seen, o.last_seen, o.source, o.key, CASE WHEN o.key LIKE 'snmp:%'
-                        THEN CAST(length(o.value) - length(replace(o.value, char(10), '')) AS TEXT) ELSE o.value END
+                        THEN CAST(o.lines - (o.size > 0) AS TEXT) ELSE o.value END
                      FROM observations o JOIN device_subjects ds ON ds.subject_id = o.subject_id AND ds.device_id = ?1
                      WHERE o.first_run <= ds.last_run AND o.last_run >= ds.first_run
                      ORDER BY o.first_run DESC, o.id DESC LIMIT 200",
@@ -927,6 +920,74 @@ impl Store {
             keys,
             history,
         }))
+    }
+
+    /// Subject `sid`'s SNMP, decoded from its latest record and volatile
+    /// values (None: no agent answered there), or as kept by the read
+    /// pool's cache when neither changed since.
+    fn subject_snmp(
+        &self,
+        sid: i64,
+        ip: &str,
+        mac: &str,
+    ) -> Result<Option<std::sync::Arc<SubjectSnmp>>, StoreError> {
+        let stamp = match &self.reports {
+            Some(cache) => {
+                let stamp = self.subject_stamp(sid)?;
+                if let Some(hit) = cache.get(sid, stamp) {
+                    return Ok(Some(hit));
+                }
+                Some((cache, stamp))
+            }
+            None => None,
+        };
+        let latest = self.latest_tuples(sid)?;
+        let volatile = self.volatile_tuples(sid)?;
+        let bytes: usize = latest
+            .iter()
+            .chain(&volatile)
+            .filter(|t| t.source == "snmp")
+            .map(|t| t.value.len())
+            .sum();
+        let Some(seen) = record::decode(ip, mac, &latest, &volatile).snmp else {
+            return Ok(None);
+        };
+        let tables_here = seen.walked_at.is_none();
+        let mut report = SnmpReport::from_facts(seen.facts);
+        // The tables are decoded; the raw values are not shown.
+        report.facts = Default::default();
+        report.version = seen.version;
+        report.credential = seen.credential;
+        let value = std::sync::Arc::new(SubjectSnmp {
+            report: std::sync::Arc::new(report),
+            tables_here,
+        });
+        if let Some((cache, stamp)) = stamp {
+            cache.put(sid, stamp, std::sync::Arc::clone(&value), bytes);
+        }
+        Ok(Some(value))
+    }
+
+    /// What subject `sid`'s decoded SNMP depends on ([`Stamp`]).
+    fn subject_stamp(&self, sid: i64) -> Result<Stamp, StoreError> {
+        self.connection()
+            .prepare_cached(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM observations WHERE subject_id = ?1),
+                        (SELECT COUNT(*) FROM observations WHERE subject_id = ?1),
+                        (SELECT COALESCE(MAX(run_id), 0) FROM latest_values WHERE subject_id = ?1),
+                        (SELECT COUNT(*) FROM latest_values WHERE subject_id = ?1)",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([sid], |r| {
+                    Ok(Stamp {
+                        rows_max: r.get(0)?,
+                        rows: r.get(1)?,
+                        volatile_run: r.get(2)?,
+                        volatile: r.get(3)?,
+                    })
+                })
+            })
+            .map_err(|e| self.err(e))
     }
 
     /// The latest row of every (job, source, key) chain of one subject.

@@ -91,10 +91,20 @@ pub fn write(
                 }
                 None => {
                     conn.prepare_cached(
-                        "INSERT INTO observations (subject_id, job_id, source, key, value, first_run, last_run, first_seen, last_seen)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7)",
+                        "INSERT INTO observations (subject_id, job_id, source, key, value, first_run, last_run, first_seen, last_seen, size, lines)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, ?8, ?9)",
                     )?
-                    .execute(params![subject, job_id, t.source, t.key, t.value, run_id, time])?;
+                    .execute(params![
+                        subject,
+                        job_id,
+                        t.source,
+                        t.key,
+                        t.value,
+                        run_id,
+                        time,
+                        t.value.len() as i64,
+                        line_count(&t.value) as i64
+                    ])?;
                 }
             }
         }
@@ -167,4 +177,10 @@ pub fn preferred_credentials(
         }
     }
     Ok(out)
+}
+
+/// Lines in `value` as the schema counts them (`observations.lines`): its
+/// newlines, plus one unless it is empty.
+pub(crate) fn line_count(value: &str) -> usize {
+    value.bytes().filter(|&b| b == b'\n').count() + usize::from(!value.is_empty())
 }

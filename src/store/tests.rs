@@ -720,6 +720,11 @@ fn legacy_db(path: &Path, version: i64) {
     }
 }
 
+/// Observation rows whose stored size or line count is not their value's.
+const MISCOUNTED_ROWS: &str =
+    "SELECT COUNT(*) FROM observations WHERE size <> length(CAST(value AS BLOB))
+     OR lines <> length(value) - length(replace(value, char(10), '')) + (value <> '')";
+
 #[test]
 fn store_upgrades_v1_and_v2_files_in_place() {
     for version in [1, 2] {
@@ -731,6 +736,9 @@ fn store_upgrades_v1_and_v2_files_in_place() {
         assert_eq!(count(&s, "SELECT COUNT(*) FROM legacy_observations"), 19);
         assert_eq!(count(&s, "SELECT COUNT(*) FROM legacy_devices"), 2);
         assert_eq!(count(&s, "SELECT COUNT(*) FROM scans"), 2);
+        // Rows converted before version 7 got their size and line count.
+        assert!(count(&s, "SELECT COUNT(*) FROM observations WHERE lines > 1") > 0);
+        assert_eq!(count(&s, MISCOUNTED_ROWS), 0, "v{version}");
         assert_eq!(
             s.ensure_derived(&engine(), &DeriveOptions::default())
                 .unwrap(),
@@ -988,4 +996,128 @@ fn store_error_without_path_hides_the_file() {
         "{shown}"
     );
     assert!(shown.contains("disk is full"), "{shown}");
+}
+
+/// A forwarding table of `n` MACs, all behind bridge port `port`.
+fn fdb_table(s: &mut Seen, n: u32, port: i64) {
+    let Some(snmp) = s.snmp.as_mut() else {
+        panic!("an agent first")
+    };
+    for i in 0..n {
+        snmp.facts.insert(
+            o(&format!(
+                "1.3.6.1.2.1.17.7.1.2.2.1.2.1.0.27.84.{}.{}.1",
+                i / 256,
+                i % 256
+            )),
+            Value::Integer(port),
+        );
+    }
+}
+
+#[test]
+fn read_pool_keeps_a_large_devices_decoded_snmp_until_its_record_changes() {
+    let path = temp_db("reports");
+    let mut s = Store::open(&path).unwrap();
+    let mut a = seen("198.51.100.7", Some(mac(7)));
+    agent(
+        &mut a,
+        &[0x80, 0, 0, 9, 3, 1, 7],
+        &["198.51.100.7"],
+        Some("FOC1"),
+    );
+    fdb_table(&mut a, 600, 3);
+    run(
+        &mut s,
+        "2026-01-01T00:00:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&a),
+    );
+    assert_eq!(count(&s, MISCOUNTED_ROWS), 0, "written with the row");
+    let id = all_devices(&s)[0].id;
+    let pool = ReadPool::new(&path, 2);
+    let read = |pool: &ReadPool| {
+        pool.get()
+            .unwrap()
+            .device(id)
+            .unwrap()
+            .unwrap()
+            .snmp
+            .unwrap()
+    };
+    let ports =
+        |r: &crate::snmp::SnmpReport| r.fdb.iter().map(|f| f.bridge_port).collect::<Vec<_>>();
+
+    let first = read(&pool);
+    assert_eq!(ports(&first), vec![3; 600]);
+    assert_eq!(first.sys_uptime, Some(4242));
+    assert_eq!(pool.cached_reports().0, 1, "a 600-row table is kept");
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &read(&pool)),
+        "read again: the kept one"
+    );
+    // The same as a store without the cache decodes.
+    let plain =
+        |s: &Store| serde_json::to_value(s.device(id).unwrap().unwrap().snmp.as_deref()).unwrap();
+    assert_eq!(serde_json::to_value(&*first).unwrap(), plain(&s));
+
+    // A volatile value (sysUpTime, not a new row) changes: decoded again.
+    let mut b = a.clone();
+    if let Some(snmp) = b.snmp.as_mut() {
+        snmp.facts
+            .insert(o("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(99_999));
+    }
+    run(
+        &mut s,
+        "2026-01-01T00:15:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&b),
+    );
+    let second = read(&pool);
+    assert_eq!(second.sys_uptime, Some(99_999));
+    assert_eq!(ports(&second), vec![3; 600]);
+
+    // A recorded value changes (every MAC moved to port 4): a new row.
+    let mut c = b.clone();
+    fdb_table(&mut c, 600, 4);
+    run(
+        &mut s,
+        "2026-01-01T00:30:00Z",
+        "198.51.100.0/24",
+        std::slice::from_ref(&c),
+    );
+    let third = read(&pool);
+    assert_eq!(ports(&third), vec![4; 600]);
+    assert_eq!(serde_json::to_value(&*third).unwrap(), plain(&s));
+    assert_eq!(pool.cached_reports().0, 1, "replaced, not added");
+
+    // A small record is decoded at every view, never kept.
+    let mut small = seen("198.51.100.9", Some(mac(9)));
+    agent(
+        &mut small,
+        &[0x80, 0, 0, 9, 3, 1, 9],
+        &["198.51.100.9"],
+        None,
+    );
+    run(
+        &mut s,
+        "2026-01-01T00:45:00Z",
+        "198.51.100.0/24",
+        &[c, small],
+    );
+    let small_id = all_devices(&s)
+        .into_iter()
+        .find(|d| d.ip.as_deref() == Some("198.51.100.9"))
+        .unwrap()
+        .id;
+    let r = pool
+        .get()
+        .unwrap()
+        .device(small_id)
+        .unwrap()
+        .unwrap()
+        .snmp
+        .unwrap();
+    assert_eq!(r.sys_name.as_deref(), Some("core-rtr"));
+    assert_eq!(pool.cached_reports().0, 1);
 }

@@ -631,7 +631,7 @@ async fn api_device(
     if let Some(obj) = v.as_object_mut() {
         obj.insert(
             "snmp".into(),
-            serde_json::to_value(&d.snmp).unwrap_or(serde_json::Value::Null),
+            serde_json::to_value(d.snmp.as_deref()).unwrap_or(serde_json::Value::Null),
         );
         obj.insert(
             "identity_log".into(),
