@@ -499,13 +499,43 @@ const DEVICE_COLUMNS: &str = "d.id, d.ip, d.mac, d.mac_vendor, d.mac_randomized,
     d.snmp_version, d.snmp_credential, d.sys_descr, d.sys_object_id, d.sys_name, d.sys_contact, d.sys_location,
     d.first_seen, d.last_seen, f.identity";
 
-/// [`DEVICE_COLUMNS`] with the identity made of the summary columns (no
-/// fingerprint join): [`DeviceQuery::summary`].
+/// [`DEVICE_COLUMNS`] without the fingerprint join ([`DeviceQuery::summary`]):
+/// column 17 is empty, and the identity is made of [`SUMMARY_IDENTITY`],
+/// read after the sort column.
 const SUMMARY_COLUMNS: &str = "d.id, d.ip, d.mac, d.mac_vendor, d.mac_randomized, d.seen_by, d.seen_via, d.hostname,
     d.snmp_version, d.snmp_credential, d.sys_descr, d.sys_object_id, d.sys_name, d.sys_contact, d.sys_location,
-    d.first_seen, d.last_seen,
-    json_object('class', d.class, 'vendor', d.vendor, 'model', d.model, 'serial', d.serial, 'os', d.os,
-                'firmware', d.firmware, 'vendor_origin', d.vendor_origin, 'confidence', d.confidence)";
+    d.first_seen, d.last_seen, NULL";
+
+/// The identity's summary fields, as the devices table keeps them, from
+/// column 19 on.
+const SUMMARY_IDENTITY: [&str; 8] = [
+    "class",
+    "vendor",
+    "model",
+    "serial",
+    "os",
+    "firmware",
+    "vendor_origin",
+    "confidence",
+];
+
+/// A device list row of [`SUMMARY_COLUMNS`]: its identity built from the
+/// summary fields (as the fingerprint's JSON names them; NULL as null).
+fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    let mut row = device_from_row(r)?;
+    let mut identity = serde_json::Map::new();
+    for (i, name) in SUMMARY_IDENTITY.iter().enumerate() {
+        let v = match r.get::<_, Sql>(19 + i)? {
+            Sql::Text(t) => serde_json::Value::String(t),
+            Sql::Integer(n) => n.into(),
+            Sql::Real(x) => x.into(),
+            Sql::Null | Sql::Blob(_) => serde_json::Value::Null,
+        };
+        identity.insert((*name).to_string(), v);
+    }
+    row.identity = serde_json::Value::Object(identity);
+    Ok(row)
+}
 
 fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
     let identity: Option<String> = r.get(17)?;
@@ -547,8 +577,8 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
 impl Store {
     fn scan_row(&self, sql: &str) -> Result<Option<ScanRow>, StoreError> {
         self.connection()
-            .query_row(sql, [], scan_from_row)
-            .optional()
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row([], scan_from_row).optional())
             .map_err(|e| self.err(e))
     }
 
@@ -580,10 +610,16 @@ impl Store {
             Err(e) => return Ok(Err(e)),
         };
         let conn = self.connection();
-        let mut stmt = conn.prepare(&sql).map_err(|e| self.err(e))?;
+        // The same filters give the same text: prepared once per connection.
+        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let from_row = if q.summary {
+            summary_from_row
+        } else {
+            device_from_row
+        };
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |r| {
-                Ok((device_from_row(r)?, r.get::<_, Sql>(18)?))
+                Ok((from_row(r)?, r.get::<_, Sql>(18)?))
             })
             .map_err(|e| self.err(e))?;
         let mut items: Vec<(DeviceRow, Sql)> =
@@ -638,7 +674,11 @@ pub(crate) const IDENTITY_LOG: &str =
 fn device_select(q: &DeviceQuery) -> Result<(String, Vec<Sql>, u32), QueryError> {
     let col = q.sort.column();
     let mut sql = if q.summary {
-        format!("SELECT {SUMMARY_COLUMNS}, d.{col} FROM devices d WHERE d.merged_into IS NULL")
+        let identity: Vec<String> = SUMMARY_IDENTITY.iter().map(|c| format!("d.{c}")).collect();
+        format!(
+            "SELECT {SUMMARY_COLUMNS}, d.{col}, {} FROM devices d WHERE d.merged_into IS NULL",
+            identity.join(", ")
+        )
     } else {
         format!(
             "SELECT {DEVICE_COLUMNS}, d.{col} FROM devices d LEFT JOIN fingerprints f ON f.device_id = d.id WHERE d.merged_into IS NULL"
@@ -775,7 +815,11 @@ impl Store {
             let sql = format!(
                 "SELECT device_id, {col}, first_seen, last_seen, active FROM {table} WHERE device_id IN ({marks}) ORDER BY device_id, active DESC, {order}"
             );
-            let mut stmt = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
+            // A full page has the same number of marks each time.
+            let mut stmt = self
+                .connection()
+                .prepare_cached(&sql)
+                .map_err(|e| self.err(e))?;
             let found = stmt
                 .query_map(params_from_iter(ids.iter()), |r| {
                     Ok((
