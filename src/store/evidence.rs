@@ -225,11 +225,15 @@ impl Store {
 
     /// Everything the evidence package for UTC day `date` holds (`cutoff`
     /// is the end of that day), made at `now`. One read transaction, so
-    /// every file describes the same state.
+    /// every file describes the same state (the caller's, when it reads in
+    /// one already: the page's [`snapshot`](super::pool::Lease::snapshot)).
     pub fn evidence(&self, now: &str, date: &str, cutoff: &str) -> Result<Evidence, StoreError> {
-        self.connection()
-            .execute_batch("BEGIN")
-            .map_err(|e| self.err(e))?;
+        let own = self.connection().is_autocommit();
+        if own {
+            self.connection()
+                .execute_batch("BEGIN")
+                .map_err(|e| self.err(e))?;
+        }
         let read = (|| {
             let inventory = self.evidence_inventory(cutoff)?;
             let (assets, imports) = self.evidence_register(cutoff)?;
@@ -248,8 +252,10 @@ impl Store {
                 origin,
             })
         })();
-        // A read transaction: ending it cannot lose anything.
-        let _ = self.connection().execute_batch("COMMIT");
+        if own {
+            // A read transaction: ending it cannot lose anything.
+            let _ = self.connection().execute_batch("COMMIT");
+        }
         read
     }
 }

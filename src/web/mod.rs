@@ -148,7 +148,10 @@ impl AppState {
                 .pool
                 .get()
                 .map_err(|e| AppError::Internal(e.to_string()))?;
-            f(&store).map_err(|e| AppError::Internal(e.to_string()))
+            // One snapshot per request: its queries agree with each other.
+            store
+                .snapshot(f)
+                .map_err(|e| AppError::Internal(e.to_string()))
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
