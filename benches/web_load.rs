@@ -44,6 +44,9 @@ const JITTER_S: u64 = 1;
 /// The p99 and RSS the issue asks for.
 const P99_TARGET_MS: f64 = 50.0;
 const RSS_TARGET_MB: f64 = 100.0;
+/// [`RSS_TARGET_MB`] (10^6 bytes, as the issue gives it) in MiB, the unit
+/// /proc reports: 95.4.
+const RSS_TARGET_MIB: f64 = RSS_TARGET_MB * 1e6 / (1024.0 * 1024.0);
 
 fn db_size_mib(path: &Path) -> f64 {
     ["", "-wal"]
@@ -481,7 +484,7 @@ fn first_views(port: u16, endpoints: &[Endpoint]) {
 fn load(port: u16, pid: u32, endpoints: &[Endpoint], seconds: u32, connections: u32) {
     first_views(port, endpoints);
     println!(
-        "\nwrk -t2 -c{connections} -d{seconds}s --latency, one page after the other (targets: p99 < {P99_TARGET_MS} ms, RSS < {RSS_TARGET_MB} MB)"
+        "\nwrk -t2 -c{connections} -d{seconds}s --latency, one page after the other (targets: p99 < {P99_TARGET_MS} ms, RSS < {RSS_TARGET_MB} MB = {RSS_TARGET_MIB:.1} MiB)"
     );
     println!(
         "{:<44} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>11}  errors",
@@ -772,8 +775,9 @@ fn main() {
         })
         .unwrap_or_default();
     println!(
-        "\ndaemon RSS after the load {rss:.0} MiB, peak (VmHWM) {hwm:.0} MiB, {threads} threads: {}",
-        if hwm < RSS_TARGET_MB {
+        "\ndaemon RSS after the load {rss:.0} MiB, peak (VmHWM) {hwm:.0} MiB = {:.0} MB, {threads} threads: {}",
+        hwm * 1024.0 * 1024.0 / 1e6,
+        if hwm < RSS_TARGET_MIB {
             "under 100 MB"
         } else {
             "OVER 100 MB"

@@ -9,7 +9,8 @@
 //! the run that wrote it). A lookup whose stamp differs is a miss, so a
 //! page never shows a report older than its record. Only large records
 //! are kept (small ones decode in microseconds), within a byte budget,
-//! least recently used first out.
+//! least recently used first out; one record is kept only
+//! when it is at most a quarter of the budget.
 
 use crate::snmp::SnmpReport;
 use std::collections::HashMap;
@@ -18,9 +19,11 @@ use std::sync::{Arc, Mutex};
 /// Records smaller than this (in bytes of their SNMP tuples) are decoded
 /// at every view.
 pub const MIN_BYTES: usize = 16 * 1024;
-/// The cache's budget, in bytes of the records its reports came from (a
-/// decoded report takes about as much).
-pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// The cache's budget, in bytes of the records its reports came from. A
+/// decoded report takes about four times its record (a 46-byte
+/// forwarding-table line becomes a 96-byte row and three small strings),
+/// so this is about 8 MiB of memory at most.
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 
 /// What a subject's decoded SNMP depends on: the largest id and the count
 /// of its observation rows, and the latest run and the count of its
