@@ -19,6 +19,7 @@ pub mod assets;
 mod audit;
 pub mod changes;
 pub mod derive;
+mod device_snmp;
 pub mod evidence;
 pub mod findings;
 mod legacy;

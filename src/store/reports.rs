@@ -36,8 +36,9 @@ pub struct Stamp {
     pub volatile: i64,
 }
 
-/// One subject's SNMP as its page uses it.
-#[derive(Debug)]
+/// One subject's SNMP as its page uses it (cheap to clone: the report is
+/// shared).
+#[derive(Debug, Clone)]
 pub struct SubjectSnmp {
     /// System group and tables, decoded (raw facts not kept).
     pub report: Arc<SnmpReport>,
@@ -48,7 +49,7 @@ pub struct SubjectSnmp {
 
 struct Entry {
     stamp: Stamp,
-    value: Arc<SubjectSnmp>,
+    value: SubjectSnmp,
     bytes: usize,
     used: u64,
 }
@@ -73,7 +74,7 @@ impl ReportCache {
     }
 
     /// The report kept for `subject` when it was decoded at `stamp`.
-    pub fn get(&self, subject: i64, stamp: Stamp) -> Option<Arc<SubjectSnmp>> {
+    pub fn get(&self, subject: i64, stamp: Stamp) -> Option<SubjectSnmp> {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.clock += 1;
         let now = inner.clock;
@@ -82,13 +83,13 @@ impl ReportCache {
             return None;
         }
         e.used = now;
-        Some(Arc::clone(&e.value))
+        Some(e.value.clone())
     }
 
     /// Keep `value`, decoded from `bytes` of record at `stamp`, when the
     /// record is large enough to be worth it; the least recently used
     /// entries make room.
-    pub fn put(&self, subject: i64, stamp: Stamp, value: Arc<SubjectSnmp>, bytes: usize) {
+    pub fn put(&self, subject: i64, stamp: Stamp, value: SubjectSnmp, bytes: usize) {
         if !(MIN_BYTES..=MAX_BYTES / 4).contains(&bytes) {
             return;
         }
@@ -143,17 +144,17 @@ mod tests {
         }
     }
 
-    fn value(name: &str) -> Arc<SubjectSnmp> {
-        Arc::new(SubjectSnmp {
+    fn value(name: &str) -> SubjectSnmp {
+        SubjectSnmp {
             report: Arc::new(SnmpReport {
                 sys_name: Some(name.into()),
                 ..SnmpReport::default()
             }),
             tables_here: true,
-        })
+        }
     }
 
-    fn name(v: Option<Arc<SubjectSnmp>>) -> Option<String> {
+    fn name(v: Option<SubjectSnmp>) -> Option<String> {
         v.and_then(|v| v.report.sys_name.clone())
     }
 

@@ -84,6 +84,14 @@ fn agent(s: &mut Seen, engine_id: &[u8], own: &[&str], serial: Option<&str>) {
     });
 }
 
+/// A new sysUpTime (volatile: it is not recorded as a change).
+fn set_uptime(s: &mut Seen, ticks: u32) {
+    if let Some(snmp) = s.snmp.as_mut() {
+        snmp.facts
+            .insert(o("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(ticks));
+    }
+}
+
 fn run(store: &mut Store, time: &str, targets: &str, seen: &[Seen]) -> (i64, Applied) {
     let id = store
         .begin_run(&RunStart {
@@ -254,10 +262,7 @@ fn store_record_collapses_unchanged_values() {
     // The same again (uptime and round trip differ: volatile, not recorded).
     let mut b = a.clone();
     b.rtt_ms = Some(9.9);
-    if let Some(snmp) = b.snmp.as_mut() {
-        snmp.facts
-            .insert(o("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(99_999));
-    }
+    set_uptime(&mut b, 99_999);
     run(
         &mut s,
         "2026-01-01T00:15:00Z",
@@ -1063,10 +1068,7 @@ fn read_pool_keeps_a_large_devices_decoded_snmp_until_its_record_changes() {
 
     // A volatile value (sysUpTime, not a new row) changes: decoded again.
     let mut b = a.clone();
-    if let Some(snmp) = b.snmp.as_mut() {
-        snmp.facts
-            .insert(o("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(99_999));
-    }
+    set_uptime(&mut b, 99_999);
     run(
         &mut s,
         "2026-01-01T00:15:00Z",
