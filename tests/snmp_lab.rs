@@ -667,12 +667,18 @@ async fn check_recordings() -> Result<(), String> {
                     &DeriveOptions::default(),
                 )
                 .map_err(|e| e.to_string())?;
-            store
+            let record = store
+                .snmp_record(1)
+                .map_err(|e| e.to_string())?
+                .ok_or("no record stored")?;
+            let page = store
                 .device(1)
                 .map_err(|e| e.to_string())?
                 .and_then(|d| d.snmp)
-                .ok_or("nothing stored")?
+                .ok_or("nothing stored")?;
+            (SnmpReport::from_facts(record), page)
         };
+        let (from_store, page) = from_store;
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
         }
@@ -693,9 +699,9 @@ async fn check_recordings() -> Result<(), String> {
                 x.ups
             ])
         };
-        if tables(&from_store) != tables(&r) {
+        if tables(&from_store) != tables(&r) || tables(&*page) != tables(&r) {
             return Err(format!(
-                "{rec}: tables decoded from the store differ from the walk's"
+                "{rec}: tables decoded from the store (or shown on its page) differ from the walk's"
             ));
         }
         eprintln!(

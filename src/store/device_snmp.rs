@@ -4,7 +4,8 @@
 
 use super::reports::{Stamp, SubjectSnmp};
 use super::{Store, StoreError};
-use crate::record::{self, Tuple};
+use crate::facts::SnmpFacts;
+use crate::record::{self, SnmpSeen, Tuple};
 use crate::snmp::SnmpReport;
 use std::sync::Arc;
 
@@ -28,15 +29,7 @@ impl Store {
             }
             None => None,
         };
-        let latest = self.latest_tuples(sid)?;
-        let volatile = self.volatile_tuples(sid)?;
-        let bytes: usize = latest
-            .iter()
-            .chain(&volatile)
-            .filter(|t| t.source == "snmp")
-            .map(|t| t.value.len())
-            .sum();
-        let Some(seen) = record::decode(ip, mac, &latest, &volatile).snmp else {
+        let Some((seen, bytes)) = self.subject_record(sid, ip, mac)? else {
             return Ok(None);
         };
         let tables_here = seen.walked_at.is_none();
@@ -53,6 +46,66 @@ impl Store {
             cache.put(sid, stamp, value.clone(), bytes);
         }
         Ok(Some(value))
+    }
+
+    /// Device `id`'s SNMP record as stored: every value of the latest walk
+    /// with the latest volatile values, from the subject the page shows
+    /// (None: no agent answered for it). Nothing here is kept or dropped,
+    /// so what a walk read can be checked value for value after the store.
+    pub fn snmp_record(&self, id: i64) -> Result<Option<SnmpFacts>, StoreError> {
+        let mut found = None;
+        for (sid, ip, mac) in self.device_subjects(id)? {
+            let Some((seen, _)) = self.subject_record(sid, &ip, &mac)? else {
+                continue;
+            };
+            let tables_here = seen.walked_at.is_none();
+            if tables_here || found.is_none() {
+                found = Some(seen.facts);
+            }
+            if tables_here {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// Device `id`'s subjects, the most recently seen first.
+    pub(super) fn device_subjects(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let mut stmt = self
+            .connection()
+            .prepare_cached(
+                "SELECT s.id, s.ip, s.mac FROM device_subjects ds JOIN subjects s ON s.id = ds.subject_id
+                 WHERE ds.device_id = ?1 GROUP BY s.id ORDER BY MAX(ds.last_run) DESC, s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let found = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        found.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Subject `sid`'s latest record decoded with its volatile values, and
+    /// the bytes of SNMP value it took (None: no SNMP there).
+    fn subject_record(
+        &self,
+        sid: i64,
+        ip: &str,
+        mac: &str,
+    ) -> Result<Option<(SnmpSeen, usize)>, StoreError> {
+        let latest = self.latest_tuples(sid)?;
+        let volatile = self.volatile_tuples(sid)?;
+        let bytes: usize = latest
+            .iter()
+            .chain(&volatile)
+            .filter(|t| t.source == "snmp")
+            .map(|t| t.value.len())
+            .sum();
+        Ok(record::decode(ip, mac, &latest, &volatile)
+            .snmp
+            .map(|seen| (seen, bytes)))
     }
 
     /// What subject `sid`'s decoded SNMP depends on ([`Stamp`]).

@@ -887,20 +887,9 @@ impl Store {
             return Ok(None);
         };
         // The latest record and volatile values of its subjects.
-        let subjects: Vec<(i64, String, String, i64)> = {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT s.id, s.ip, s.mac, MAX(ds.last_run) FROM device_subjects ds JOIN subjects s ON s.id = ds.subject_id
-                     WHERE ds.device_id = ?1 GROUP BY s.id ORDER BY 4 DESC, s.id",
-                )
-                .map_err(|e| self.err(e))?;
-            let found = stmt
-                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .map_err(|e| self.err(e))?;
-            found.collect::<Result<_, _>>().map_err(|e| self.err(e))?
-        };
+        let subjects = self.device_subjects(id)?;
         let mut snmp: Option<std::sync::Arc<SnmpReport>> = None;
-        for (sid, ip, mac, _) in &subjects {
+        for (sid, ip, mac) in &subjects {
             let Some(s) = self.subject_snmp(*sid, ip, mac)? else {
                 continue;
             };
