@@ -699,7 +699,7 @@ async fn check_recordings() -> Result<(), String> {
                 x.ups
             ])
         };
-        if tables(&from_store) != tables(&r) || tables(&*page) != tables(&r) {
+        if tables(&from_store) != tables(&r) || tables(&page) != tables(&r) {
             return Err(format!(
                 "{rec}: tables decoded from the store (or shown on its page) differ from the walk's"
             ));
