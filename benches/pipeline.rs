@@ -166,6 +166,87 @@ fn timed(ns: &str, prog: &str, args: &[&str]) -> (Duration, String, f64) {
     )
 }
 
+/// Counts the packets the responder's eth0 receives, from a process left
+/// in its namespace (`/proc/PID/net/dev` is that namespace's table).
+struct Wire {
+    child: std::process::Child,
+}
+
+impl Wire {
+    fn start() -> Option<Wire> {
+        let child = in_ns(RESP_NS, "sleep", &["600"]).spawn().ok()?;
+        let w = Wire { child };
+        // Counted once the child is `sleep`, inside the namespace.
+        for _ in 0..200 {
+            let comm = std::fs::read_to_string(format!("/proc/{}/comm", w.child.id()));
+            if comm.is_ok_and(|c| c.trim() == "sleep") {
+                return Some(w);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
+    fn rx_packets(&self) -> Option<u64> {
+        let dev = std::fs::read_to_string(format!("/proc/{}/net/dev", self.child.id())).ok()?;
+        dev.lines()
+            .find_map(|l| l.trim().strip_prefix("eth0:"))
+            .and_then(|rest| rest.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+    }
+}
+
+impl Drop for Wire {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// [`timed`], and the packet rate the responder saw while `prog` sent:
+/// packets between the first and the last counted, over that time (the
+/// rate on the wire, not the whole run's average, which also holds the
+/// program's start and its wait for the last replies).
+fn timed_rate(ns: &str, prog: &str, args: &[&str], wire: &Wire) -> (Duration, String, f64) {
+    let t = Instant::now();
+    let mut child = in_ns(ns, prog, args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+        out
+    });
+    let base = wire.rx_packets().unwrap_or(0);
+    let (mut first, mut last): (Option<(Instant, u64)>, Option<(Instant, u64)>) = (None, None);
+    let mut seen = base;
+    // At most 10 minutes, sampled every millisecond.
+    for _ in 0..600_000 {
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        let n = wire.rx_packets().unwrap_or(seen);
+        if n != seen {
+            let now = Instant::now();
+            first.get_or_insert((now, seen));
+            last = Some((now, n));
+            seen = n;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = child.wait();
+    let took = t.elapsed();
+    let out = reader.join().unwrap_or_default();
+    let rate = match (first, last) {
+        (Some((t0, n0)), Some((t1, n1))) if t1 > t0 => (n1 - n0) as f64 / (t1 - t0).as_secs_f64(),
+        _ => 0.0,
+    };
+    (took, out, rate)
+}
+
 fn count_jsonl(out: &str, pred: impl Fn(&serde_json::Value) -> bool) -> usize {
     out.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -180,14 +261,24 @@ fn wide(bin: &str) {
         println!("/16: SKIPPED (could not build the namespaces)");
         return;
     };
+    let Some(wire) = Wire::start() else {
+        println!("/16: SKIPPED (could not count the responder's packets)");
+        return;
+    };
     // Liveness.
-    let (t_arp, out, _) = timed(
+    let (t_arp, out, wire_rate) = timed_rate(
         SCAN_NS,
         "arp-scan",
         &["-I", "eth0", "-B", "1000M", "-q", "-x", "198.19.0.0/16"],
+        &wire,
     );
     let arp_found = out.lines().filter(|l| !l.trim().is_empty()).count();
-    let rate = ((65_534.0 / t_arp.as_secs_f64()) as u32).clamp(1, 100_000);
+    // arp-scan's packet rate as the responder saw it.
+    let rate = (wire_rate as u32).clamp(1, 1_000_000);
+    println!(
+        "/16 arp-scan -B 1000M sent at {rate} pkt/s on the wire ({:.0} addresses/s over its whole run)",
+        65_534.0 / t_arp.as_secs_f64()
+    );
     let rate_s = rate.to_string();
     let liveness = [
         "scan",

@@ -141,7 +141,7 @@ pub struct Passes {
 /// probe ends after its passes, once `follow` is closed, and a last grace.
 pub async fn icmp(
     routed: Vec<Ipv4Addr>,
-    mut follow: mpsc::Receiver<Ipv4Addr>,
+    mut follow: mpsc::UnboundedReceiver<Ipv4Addr>,
     shared: Arc<Shared>,
     bucket: Arc<Bucket>,
     p: Passes,
@@ -355,7 +355,7 @@ pub fn arp(
     bucket: &Bucket,
     p: Passes,
     tx: &mpsc::UnboundedSender<Alive>,
-    follow: Option<&mpsc::Sender<Ipv4Addr>>,
+    follow: Option<&mpsc::UnboundedSender<Ipv4Addr>>,
 ) -> Result<u64, SweepError> {
     let name = g.iface.name.clone();
     let (mut sender, mut rx) = crate::sweep::arp::channel(&g.iface)?;
@@ -419,7 +419,7 @@ pub fn arp(
                     rtt,
                 });
                 if let Some(f) = follow {
-                    let _ = f.blocking_send(a.sender_ip);
+                    let _ = f.send(a.sender_ip);
                 }
             }
         });

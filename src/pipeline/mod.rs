@@ -320,8 +320,10 @@ pub async fn run(
     }
 
     // Liveness probes: ICMP sweeps what no attached subnet reaches, and
-    // pings attached hosts once ARP found them.
-    let (follow_tx, follow_rx) = mpsc::channel::<Ipv4Addr>(4096);
+    // pings attached hosts once ARP found them. Unbounded, as the alive
+    // events are (at most one address per target): ARP's receiver must
+    // never wait on ICMP, which waits on the bucket behind every other probe.
+    let (follow_tx, follow_rx) = mpsc::unbounded_channel::<Ipv4Addr>();
     let icmp_list = if arp_on {
         routed_targets
     } else {

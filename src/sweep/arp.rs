@@ -4,7 +4,10 @@
 //! (`pipeline::liveness::arp`) sends real frames on.
 
 use super::SweepError;
+use nix::sys::socket::{setsockopt, sockopt};
 use pnet_datalink::{Channel, Config, NetworkInterface};
+use socket2::{Domain, Protocol, SockFilter, Socket, Type};
+use std::os::fd::IntoRawFd;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -134,23 +137,54 @@ pub(crate) type Ethernet = (
     Box<dyn pnet_datalink::DataLinkReceiver>,
 );
 
-/// An Ethernet channel on `iface` whose reads time out every 20 ms (so a
-/// receiver thread can notice it should stop).
+/// An Ethernet channel on `iface` that receives ARP frames only, whose
+/// reads time out every 20 ms (so a receiver thread can notice it should
+/// stop).
+///
+/// The kernel filters the frames ([`ARP_IN`]): a packet socket bound to
+/// every protocol would also copy each SNMP, ICMP and DNS packet the run
+/// sends and receives, and every ARP request it sends, to this one
+/// thread. In a /16 with SNMP that was four frames read per ARP reply, and
+/// replies were dropped whenever the thread fell behind. The receive buffer
+/// is raised (past `rmem_max` when allowed) for the replies of a burst.
 pub(crate) fn channel(iface: &NetworkInterface) -> Result<Ethernet, SweepError> {
+    let io = |e: std::io::Error| SweepError::io("ARP", &iface.name, e);
+    // Protocol 0: nothing is queued before the filter is on; pnet's bind
+    // to the interface then turns reception on.
+    let sock = Socket::new(Domain::PACKET, Type::RAW, Some(Protocol::from(0))).map_err(io)?;
+    let program: Vec<SockFilter> = ARP_IN
+        .iter()
+        .map(|&(code, jt, jf, k)| SockFilter::new(code, jt, jf, k))
+        .collect();
+    sock.attach_filter(&program).map_err(io)?;
+    if setsockopt(&sock, sockopt::RcvBufForce, &RECV_BUFFER).is_err() {
+        let _ = sock.set_recv_buffer_size(RECV_BUFFER);
+    }
     let config = Config {
         read_timeout: Some(Duration::from_millis(20)),
+        socket_fd: Some(sock.into_raw_fd()),
         ..Config::default()
     };
     match pnet_datalink::channel(iface, config) {
         Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx)),
-        Ok(_) => Err(SweepError::io(
-            "ARP",
-            &iface.name,
-            std::io::Error::other("unsupported datalink channel"),
-        )),
-        Err(e) => Err(SweepError::io("ARP", &iface.name, e)),
+        Ok(_) => Err(io(std::io::Error::other("unsupported datalink channel"))),
+        Err(e) => Err(io(e)),
     }
 }
+
+/// The ARP channel's receive buffer: about 5,000 replies.
+const RECV_BUFFER: usize = 4 << 20;
+
+/// The classic BPF program of the ARP channel, as (code, jt, jf, k): keep
+/// ARP frames (EtherType 0x0806) that this host did not send.
+const ARP_IN: [(u16, u8, u8, u32); 6] = [
+    (0x28, 0, 0, 12),          // ldh [12]: the EtherType
+    (0x15, 0, 3, 0x0806),      // jeq ARP, else drop
+    (0x20, 0, 0, 0xffff_f004), // ld the packet type (SKF_AD_OFF + SKF_AD_PKTTYPE)
+    (0x15, 1, 0, 4),           // jeq PACKET_OUTGOING: drop
+    (0x06, 0, 0, 0x0004_0000), // ret: keep the frame
+    (0x06, 0, 0, 0),           // ret: drop
+];
 
 #[cfg(test)]
 mod tests {
