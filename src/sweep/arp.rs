@@ -7,9 +7,9 @@ use super::SweepError;
 use nix::sys::socket::{setsockopt, sockopt};
 use pnet_datalink::{Channel, Config, NetworkInterface};
 use socket2::{Domain, Protocol, SockFilter, Socket, Type};
-use std::os::fd::IntoRawFd;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::IntoRawFd;
 use std::time::Duration;
 
 /// One interface that can reach some targets by ARP.
