@@ -221,7 +221,9 @@ fn timed_rate(ns: &str, prog: &str, args: &[&str], wire: &Wire) -> (Duration, St
         out
     });
     let base = wire.rx_packets().unwrap_or(0);
-    let (mut first, mut last): (Option<(Instant, u64)>, Option<(Instant, u64)>) = (None, None);
+    // (when, packets counted) at the first and the latest change.
+    let mut first: Option<(Instant, u64)> = None;
+    let mut last: Option<(Instant, u64)> = None;
     let mut seen = base;
     // At most 10 minutes, sampled every millisecond.
     for _ in 0..600_000 {
