@@ -53,27 +53,47 @@ impl Store {
     /// (None: no agent answered for it). Nothing here is kept or dropped,
     /// so what a walk read can be checked value for value after the store.
     pub fn snmp_record(&self, id: i64) -> Result<Option<SnmpFacts>, StoreError> {
+        self.device_snmp_with(id, |sid, ip, mac| {
+            Ok(self.subject_record(sid, ip, mac)?.map(|(seen, _)| {
+                let tables_here = seen.walked_at.is_none();
+                (seen.facts, tables_here)
+            }))
+        })
+    }
+
+    /// Device `id`'s SNMP for its page ([`Store::subject_snmp`] of the
+    /// subject chosen as in [`Store::device_snmp_with`]).
+    pub(super) fn device_snmp(&self, id: i64) -> Result<Option<Arc<SnmpReport>>, StoreError> {
+        self.device_snmp_with(id, |sid, ip, mac| {
+            Ok(self
+                .subject_snmp(sid, ip, mac)?
+                .map(|s| (s.report, s.tables_here)))
+        })
+    }
+
+    /// What `read` gives for the subject whose record holds device `id`'s
+    /// tables, or else for its most recently seen subject with SNMP.
+    /// `read` returns the value and whether the tables were read there.
+    fn device_snmp_with<T>(
+        &self,
+        id: i64,
+        mut read: impl FnMut(i64, &str, &str) -> Result<Option<(T, bool)>, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
         let mut found = None;
         for (sid, ip, mac) in self.device_subjects(id)? {
-            let Some((seen, _)) = self.subject_record(sid, &ip, &mac)? else {
+            let Some((value, tables_here)) = read(sid, &ip, &mac)? else {
                 continue;
             };
-            let tables_here = seen.walked_at.is_none();
-            if tables_here || found.is_none() {
-                found = Some(seen.facts);
-            }
             if tables_here {
-                break;
+                return Ok(Some(value));
             }
+            found.get_or_insert(value);
         }
         Ok(found)
     }
 
     /// Device `id`'s subjects, the most recently seen first.
-    pub(super) fn device_subjects(
-        &self,
-        id: i64,
-    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+    fn device_subjects(&self, id: i64) -> Result<Vec<(i64, String, String)>, StoreError> {
         let mut stmt = self
             .connection()
             .prepare_cached(
@@ -132,31 +152,28 @@ impl Store {
 
     /// The latest row of every (job, source, key) chain of one subject.
     fn latest_tuples(&self, subject: i64) -> Result<Vec<Tuple>, StoreError> {
-        let mut stmt = self
-            .connection()
-            .prepare(
-                "SELECT source, key, value FROM observations o WHERE subject_id = ?1 AND last_run = (
-                    SELECT MAX(last_run) FROM observations p WHERE p.subject_id = o.subject_id
-                      AND p.job_id = o.job_id AND p.source = o.source AND p.key = o.key)
-                 ORDER BY source, key, value",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([subject], |r| {
-                Ok(Tuple {
-                    source: r.get(0)?,
-                    key: r.get(1)?,
-                    value: r.get(2)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.subject_tuples(
+            "SELECT source, key, value FROM observations o WHERE subject_id = ?1 AND last_run = (
+                SELECT MAX(last_run) FROM observations p WHERE p.subject_id = o.subject_id
+                  AND p.job_id = o.job_id AND p.source = o.source AND p.key = o.key)
+             ORDER BY source, key, value",
+            subject,
+        )
     }
 
+    /// The latest volatile values of one subject.
     fn volatile_tuples(&self, subject: i64) -> Result<Vec<Tuple>, StoreError> {
+        self.subject_tuples(
+            "SELECT source, key, value FROM latest_values WHERE subject_id = ?1",
+            subject,
+        )
+    }
+
+    /// The (source, key, value) rows `sql` selects for subject `?1`.
+    fn subject_tuples(&self, sql: &str, subject: i64) -> Result<Vec<Tuple>, StoreError> {
         let mut stmt = self
             .connection()
-            .prepare("SELECT source, key, value FROM latest_values WHERE subject_id = ?1")
+            .prepare_cached(sql)
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([subject], |r| {

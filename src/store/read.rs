@@ -887,19 +887,7 @@ impl Store {
             return Ok(None);
         };
         // The latest record and volatile values of its subjects.
-        let subjects = self.device_subjects(id)?;
-        let mut snmp: Option<std::sync::Arc<SnmpReport>> = None;
-        for (sid, ip, mac) in &subjects {
-            let Some(s) = self.subject_snmp(*sid, ip, mac)? else {
-                continue;
-            };
-            if s.tables_here || snmp.is_none() {
-                snmp = Some(std::sync::Arc::clone(&s.report));
-            }
-            if s.tables_here {
-                break;
-            }
-        }
+        let snmp = self.device_snmp(id)?;
         let identity_log = {
             let mut stmt = conn.prepare(IDENTITY_LOG).map_err(|e| self.err(e))?;
             let found = stmt
